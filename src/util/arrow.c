@@ -1,0 +1,547 @@
+/* Arrow C Data Interface builders; see arrow.h. */
+#include "util/arrow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct format_layout {
+    const char *format; /* exact, or prefix when it ends with ':' */
+    int layout;
+    int width;
+};
+
+/* The types of weir.h; "d:" and "w:" and "tsu:" are prefixes. */
+static const struct format_layout layouts[] = {
+    {"b", WEIR_ACOL_BOOL, 0},   {"c", WEIR_ACOL_FIXED, 1},    {"C", WEIR_ACOL_FIXED, 1},
+    {"s", WEIR_ACOL_FIXED, 2},  {"S", WEIR_ACOL_FIXED, 2},    {"i", WEIR_ACOL_FIXED, 4},
+    {"I", WEIR_ACOL_FIXED, 4},  {"l", WEIR_ACOL_FIXED, 8},    {"f", WEIR_ACOL_FIXED, 4},
+    {"g", WEIR_ACOL_FIXED, 8},  {"tdD", WEIR_ACOL_FIXED, 4},  {"ttu", WEIR_ACOL_FIXED, 8},
+    {"tsu:", WEIR_ACOL_FIXED, 8}, {"d:", WEIR_ACOL_FIXED, 16}, {"u", WEIR_ACOL_VAR, 0},
+    {"z", WEIR_ACOL_VAR, 0},
+};
+
+int weir_arrow_layout(const char *format, int *width)
+{
+    if (format == NULL) {
+        return -1;
+    }
+    if (strncmp(format, "w:", 2) == 0) {
+        char *end = NULL;
+        long n = strtol(format + 2, &end, 10);
+        if (end == format + 2 || *end != '\0' || n <= 0 || n > 1024) {
+            return -1;
+        }
+        *width = (int)n;
+        return WEIR_ACOL_FIXED;
+    }
+    for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+        size_t n = strlen(layouts[i].format);
+        bool prefix = layouts[i].format[n - 1] == ':';
+        if ((prefix && strncmp(format, layouts[i].format, n) == 0) ||
+            (!prefix && strcmp(format, layouts[i].format) == 0)) {
+            *width = layouts[i].width;
+            return layouts[i].layout;
+        }
+    }
+    return -1;
+}
+
+/* ---- metadata ---- */
+
+static void put_i32(char *p, int32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+char *weir_arrow_metadata_encode(const char *const *keys, const char *const *values, size_t n,
+                                 size_t *len)
+{
+    size_t total = 4;
+    for (size_t i = 0; i < n; i++) {
+        total += 8 + strlen(keys[i]) + strlen(values[i]);
+    }
+    char *out = malloc(total);
+    if (out == NULL) {
+        return NULL;
+    }
+    char *p = out;
+    put_i32(p, (int32_t)n);
+    p += 4;
+    for (size_t i = 0; i < n; i++) {
+        size_t kl = strlen(keys[i]), vl = strlen(values[i]);
+        put_i32(p, (int32_t)kl);
+        memcpy(p + 4, keys[i], kl);
+        p += 4 + kl;
+        put_i32(p, (int32_t)vl);
+        memcpy(p + 4, values[i], vl);
+        p += 4 + vl;
+    }
+    *len = total;
+    return out;
+}
+
+static size_t metadata_size(const char *md)
+{
+    if (md == NULL) {
+        return 0;
+    }
+    int32_t n, l;
+    const char *p = md;
+    memcpy(&n, p, 4);
+    p += 4;
+    for (int32_t i = 0; i < 2 * n; i++) {
+        memcpy(&l, p, 4);
+        p += 4 + l;
+    }
+    return (size_t)(p - md);
+}
+
+const char *weir_arrow_metadata_find(const char *md, const char *key, int32_t *vlen)
+{
+    if (md == NULL) {
+        return NULL;
+    }
+    int32_t n, kl, vl;
+    size_t want = strlen(key);
+    const char *p = md;
+    memcpy(&n, p, 4);
+    p += 4;
+    for (int32_t i = 0; i < n; i++) {
+        memcpy(&kl, p, 4);
+        const char *k = p + 4;
+        p += 4 + kl;
+        memcpy(&vl, p, 4);
+        const char *v = p + 4;
+        p += 4 + vl;
+        if ((size_t)kl == want && memcmp(k, key, want) == 0) {
+            *vlen = vl;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* ---- buffers ---- */
+
+static int abuf_reserve(struct weir_abuf *b, size_t extra)
+{
+    if (b->len + extra <= b->cap) {
+        return WEIR_OK;
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra) {
+        cap *= 2;
+    }
+    uint8_t *p = realloc(b->data, cap);
+    if (p == NULL) {
+        return WEIR_ENOMEM;
+    }
+    memset(p + b->cap, 0, cap - b->cap);
+    b->data = p;
+    b->cap = cap;
+    return WEIR_OK;
+}
+
+static int set_validity(struct weir_acol *c, bool valid)
+{
+    size_t need = (size_t)(c->length / 8) + 1;
+    if (need > c->validity.len) {
+        if (abuf_reserve(&c->validity, need - c->validity.len) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        c->validity.len = need;
+    }
+    if (valid) {
+        c->validity.data[c->length >> 3] |= (uint8_t)(1u << (c->length & 7));
+    } else {
+        c->null_count++;
+    }
+    return WEIR_OK;
+}
+
+static int start_var(struct weir_acol *c)
+{
+    if (c->offsets.len == 0) {
+        if (abuf_reserve(&c->offsets, 4) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        memset(c->offsets.data, 0, 4);
+        c->offsets.len = 4;
+    }
+    return abuf_reserve(&c->offsets, 4);
+}
+
+int weir_acol_append_null(struct weir_acol *c)
+{
+    if (set_validity(c, false) != WEIR_OK) {
+        return WEIR_ENOMEM;
+    }
+    if (c->layout == WEIR_ACOL_BOOL) {
+        size_t need = (size_t)(c->length / 8) + 1;
+        if (need > c->values.len) {
+            if (abuf_reserve(&c->values, need - c->values.len) != WEIR_OK) {
+                return WEIR_ENOMEM;
+            }
+            c->values.len = need;
+        }
+    } else if (c->layout == WEIR_ACOL_FIXED) {
+        if (abuf_reserve(&c->values, (size_t)c->width) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        memset(c->values.data + c->values.len, 0, (size_t)c->width);
+        c->values.len += (size_t)c->width;
+    } else {
+        if (start_var(c) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        int32_t end;
+        memcpy(&end, c->offsets.data + c->offsets.len - 4, 4);
+        memcpy(c->offsets.data + c->offsets.len, &end, 4);
+        c->offsets.len += 4;
+    }
+    c->length++;
+    return WEIR_OK;
+}
+
+int weir_acol_append_bool(struct weir_acol *c, bool v)
+{
+    if (set_validity(c, true) != WEIR_OK) {
+        return WEIR_ENOMEM;
+    }
+    size_t need = (size_t)(c->length / 8) + 1;
+    if (need > c->values.len) {
+        if (abuf_reserve(&c->values, need - c->values.len) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        c->values.len = need;
+    }
+    if (v) {
+        c->values.data[c->length >> 3] |= (uint8_t)(1u << (c->length & 7));
+    }
+    c->length++;
+    return WEIR_OK;
+}
+
+int weir_acol_append_fixed(struct weir_acol *c, const void *v)
+{
+    if (set_validity(c, true) != WEIR_OK ||
+        abuf_reserve(&c->values, (size_t)c->width) != WEIR_OK) {
+        return WEIR_ENOMEM;
+    }
+    memcpy(c->values.data + c->values.len, v, (size_t)c->width);
+    c->values.len += (size_t)c->width;
+    c->length++;
+    return WEIR_OK;
+}
+
+int weir_acol_append_var(struct weir_acol *c, const void *v, size_t len)
+{
+    if (start_var(c) != WEIR_OK) {
+        return WEIR_ENOMEM;
+    }
+    int32_t end;
+    memcpy(&end, c->offsets.data + c->offsets.len - 4, 4);
+    if (len > (size_t)(INT32_MAX - end)) {
+        return WEIR_ENOMEM; /* a batch holds at most 2 GiB of one column */
+    }
+    if (set_validity(c, true) != WEIR_OK || abuf_reserve(&c->values, len) != WEIR_OK) {
+        return WEIR_ENOMEM;
+    }
+    if (len > 0) {
+        memcpy(c->values.data + c->values.len, v, len);
+    }
+    c->values.len += len;
+    end += (int32_t)len;
+    memcpy(c->offsets.data + c->offsets.len, &end, 4);
+    c->offsets.len += 4;
+    c->length++;
+    return WEIR_OK;
+}
+
+size_t weir_abatch_bytes(const struct weir_abatch *b)
+{
+    size_t n = 0;
+    for (int64_t i = 0; i < b->n_cols; i++) {
+        n += b->cols[i].validity.len + b->cols[i].values.len + b->cols[i].offsets.len;
+    }
+    return n;
+}
+
+/* ---- batch ---- */
+
+int weir_abatch_init(struct weir_abatch *b, int64_t n_cols, struct weir_error *err)
+{
+    memset(b, 0, sizeof(*b));
+    b->cols = calloc((size_t)(n_cols > 0 ? n_cols : 1), sizeof(*b->cols));
+    if (b->cols == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory allocating %lld columns",
+                              (long long)n_cols);
+    }
+    b->n_cols = n_cols;
+    return WEIR_OK;
+}
+
+int weir_abatch_set_column(struct weir_abatch *b, int64_t i, const char *name, const char *format,
+                           const char *metadata, size_t mdlen, struct weir_error *err)
+{
+    struct weir_acol *c = &b->cols[i];
+    int width = 0;
+    int layout = weir_arrow_layout(format, &width);
+    if (layout < 0) {
+        return weir_error_set(err, WEIR_ECONFIG, "column \"%s\": unsupported arrow format \"%s\"",
+                              name, format);
+    }
+    free(c->name);
+    free(c->format);
+    free(c->metadata);
+    c->name = strdup(name);
+    c->format = strdup(format);
+    c->metadata = NULL;
+    if (metadata != NULL) {
+        c->metadata = malloc(mdlen);
+        if (c->metadata != NULL) {
+            memcpy(c->metadata, metadata, mdlen);
+        }
+    }
+    if (c->name == NULL || c->format == NULL || (metadata != NULL && c->metadata == NULL)) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    c->layout = layout;
+    c->width = width;
+    return WEIR_OK;
+}
+
+static void col_clear_data(struct weir_acol *c)
+{
+    free(c->validity.data);
+    free(c->values.data);
+    free(c->offsets.data);
+    memset(&c->validity, 0, sizeof(c->validity));
+    memset(&c->values, 0, sizeof(c->values));
+    memset(&c->offsets, 0, sizeof(c->offsets));
+    c->length = 0;
+    c->null_count = 0;
+}
+
+void weir_abatch_reset(struct weir_abatch *b)
+{
+    if (b->cols != NULL) {
+        for (int64_t i = 0; i < b->n_cols; i++) {
+            col_clear_data(&b->cols[i]);
+            free(b->cols[i].name);
+            free(b->cols[i].format);
+            free(b->cols[i].metadata);
+        }
+    }
+    free(b->cols);
+    memset(b, 0, sizeof(*b));
+}
+
+/* One allocation per array node holds the buffers pointer table; the data
+ * buffers are the builder's, handed over. */
+struct array_private {
+    const void *buffers[3];
+    void *owned[3];
+    struct ArrowArray **children;
+};
+
+static void release_array(struct ArrowArray *a)
+{
+    struct array_private *p = a->private_data;
+    for (int64_t i = 0; i < a->n_children; i++) {
+        if (a->children[i]->release != NULL) {
+            a->children[i]->release(a->children[i]);
+        }
+        free(a->children[i]);
+    }
+    if (p != NULL) {
+        for (int i = 0; i < 3; i++) {
+            free(p->owned[i]);
+        }
+        free(p->children);
+        free(p);
+    }
+    a->release = NULL;
+}
+
+int weir_abatch_finish(struct weir_abatch *b, struct ArrowArray *out, struct weir_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct array_private *top = calloc(1, sizeof(*top));
+    struct ArrowArray **kids = calloc((size_t)(b->n_cols > 0 ? b->n_cols : 1), sizeof(*kids));
+    if (top == NULL || kids == NULL) {
+        free(top);
+        free(kids);
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory finishing a batch");
+    }
+    top->children = kids;
+    out->length = b->length;
+    out->n_buffers = 1;
+    out->buffers = top->buffers;
+    out->children = kids;
+    out->release = release_array;
+    out->private_data = top;
+    for (int64_t i = 0; i < b->n_cols; i++) {
+        struct weir_acol *c = &b->cols[i];
+        struct ArrowArray *k = calloc(1, sizeof(*k));
+        struct array_private *p = calloc(1, sizeof(*p));
+        if (k == NULL || p == NULL) {
+            free(k);
+            free(p);
+            release_array(out);
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory finishing a batch");
+        }
+        if (c->length != b->length) {
+            free(k);
+            free(p);
+            release_array(out);
+            return weir_error_set(err, WEIR_EINTERNAL,
+                                  "column \"%s\" has %lld rows, the batch %lld", c->name,
+                                  (long long)c->length, (long long)b->length);
+        }
+        if (c->layout == WEIR_ACOL_VAR && c->offsets.len == 0 && start_var(c) != WEIR_OK) {
+            free(k);
+            free(p);
+            release_array(out);
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory finishing a batch");
+        }
+        k->length = c->length;
+        k->null_count = c->null_count;
+        k->buffers = p->buffers;
+        k->private_data = p;
+        k->release = release_array;
+        p->owned[0] = c->null_count > 0 ? c->validity.data : NULL;
+        if (c->null_count == 0) {
+            free(c->validity.data);
+        }
+        p->buffers[0] = p->owned[0];
+        if (c->layout == WEIR_ACOL_VAR) {
+            k->n_buffers = 3;
+            p->owned[1] = c->offsets.data;
+            p->owned[2] = c->values.data;
+            p->buffers[1] = c->offsets.data;
+            /* Arrow wants a non-null data pointer even when it is empty. */
+            if (c->values.data == NULL) {
+                p->owned[2] = calloc(1, 8);
+            }
+            p->buffers[2] = p->owned[2];
+        } else {
+            k->n_buffers = 2;
+            if (c->values.data == NULL) {
+                c->values.data = calloc(1, 8);
+            }
+            p->owned[1] = c->values.data;
+            p->buffers[1] = c->values.data;
+        }
+        memset(&c->validity, 0, sizeof(c->validity));
+        memset(&c->values, 0, sizeof(c->values));
+        memset(&c->offsets, 0, sizeof(c->offsets));
+        c->length = 0;
+        c->null_count = 0;
+        kids[i] = k;
+        out->n_children = i + 1;
+    }
+    b->length = 0;
+    return WEIR_OK;
+}
+
+/* ---- schema ---- */
+
+struct schema_private {
+    char *format;
+    char *name;
+    char *metadata;
+    struct ArrowSchema **children;
+};
+
+static void release_schema(struct ArrowSchema *s)
+{
+    struct schema_private *p = s->private_data;
+    for (int64_t i = 0; i < s->n_children; i++) {
+        if (s->children[i]->release != NULL) {
+            s->children[i]->release(s->children[i]);
+        }
+        free(s->children[i]);
+    }
+    if (p != NULL) {
+        free(p->format);
+        free(p->name);
+        free(p->metadata);
+        free(p->children);
+        free(p);
+    }
+    s->release = NULL;
+}
+
+static int schema_node(struct ArrowSchema *s, const char *format, const char *name,
+                       const char *metadata, int64_t flags, int64_t n_children)
+{
+    memset(s, 0, sizeof(*s));
+    struct schema_private *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return WEIR_ENOMEM;
+    }
+    s->private_data = p;
+    s->release = release_schema;
+    p->format = strdup(format);
+    p->name = name ? strdup(name) : NULL;
+    size_t mdlen = metadata_size(metadata);
+    if (metadata != NULL) {
+        p->metadata = malloc(mdlen);
+        if (p->metadata != NULL) {
+            memcpy(p->metadata, metadata, mdlen);
+        }
+    }
+    p->children = calloc((size_t)(n_children > 0 ? n_children : 1), sizeof(*p->children));
+    if (p->format == NULL || (name && p->name == NULL) || (metadata && p->metadata == NULL) ||
+        p->children == NULL) {
+        release_schema(s);
+        return WEIR_ENOMEM;
+    }
+    s->format = p->format;
+    s->name = p->name;
+    s->metadata = p->metadata;
+    s->flags = flags;
+    s->children = p->children;
+    return WEIR_OK;
+}
+
+int weir_abatch_schema(const struct weir_abatch *b, struct ArrowSchema *out,
+                       struct weir_error *err)
+{
+    if (schema_node(out, "+s", "", NULL, 0, b->n_cols) != WEIR_OK) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory building a schema");
+    }
+    for (int64_t i = 0; i < b->n_cols; i++) {
+        struct ArrowSchema *k = malloc(sizeof(*k));
+        if (k == NULL || schema_node(k, b->cols[i].format, b->cols[i].name, b->cols[i].metadata,
+                                     ARROW_FLAG_NULLABLE, 0) != WEIR_OK) {
+            free(k);
+            release_schema(out);
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory building a schema");
+        }
+        out->children[i] = k;
+        out->n_children = i + 1;
+    }
+    return WEIR_OK;
+}
+
+int weir_arrow_schema_copy(const struct ArrowSchema *src, struct ArrowSchema *dst,
+                           struct weir_error *err)
+{
+    if (schema_node(dst, src->format, src->name, src->metadata, src->flags, src->n_children) !=
+        WEIR_OK) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory copying a schema");
+    }
+    for (int64_t i = 0; i < src->n_children; i++) {
+        struct ArrowSchema *k = malloc(sizeof(*k));
+        if (k == NULL || weir_arrow_schema_copy(src->children[i], k, err) != WEIR_OK) {
+            free(k);
+            release_schema(dst);
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory copying a schema");
+        }
+        dst->children[i] = k;
+        dst->n_children = i + 1;
+    }
+    return WEIR_OK;
+}

@@ -323,9 +323,13 @@ struct weir_query {
     int32_t wm_nulls;                 /* 1: only rows where a watermark column IS NULL (no bounds) */
     const struct weir_kv *types;      /* per-column type overrides: column -> "decimal(18,2)" */
     size_t n_types;
-    /* high_watermark only: an upper limit for the first watermark column (the
-     * lag), text in the column's type, or NULL. */
-    const char *ceiling;
+    /* 1: the lower bound is inclusive and applies to the first watermark
+     * column only (a spec's `watermark.start`): wm1 >= low[0]. */
+    int32_t low_inclusive;
+    /* high_watermark only: when > 0, the first watermark column (a time
+     * column) is also held at or below the database's now() minus this many
+     * microseconds (the spec's `watermark.lag`). */
+    int64_t lag_us;
 };
 
 /*
@@ -350,7 +354,7 @@ struct weir_source_ops {
      * into buf[0..cap). */
     int (*render_sql)(void *conn, const struct weir_query *q, char *buf, size_t cap,
                       struct weir_error *err);
-    /* The largest watermark tuple in the window (q->low .. q->ceiling), into
+    /* The largest watermark tuple in the window (above q->low, within lag), into
      * out[0..q->n_wm); out[i].present = 0 for all when the window is empty.
      * `note` (cap bytes) receives which guard decided the bound, e.g.
      * "max(updated_at)" or "oldest open writing transaction started 2026-..". */

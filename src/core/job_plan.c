@@ -1,0 +1,265 @@
+/* weir plan and weir check for one job; see job.h. */
+#include "core/job.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/jobctx.h"
+#include "core/sink.h"
+#include "core/state.h"
+#include "util/log.h"
+#include "util/wtime.h"
+
+static void tuple_names(const struct weir_spec_job *job, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < job->n_wm && used < cap; i++) {
+        int w = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", job->wm_columns[i].s);
+        if (w < 0) {
+            break;
+        }
+        used += (size_t)w;
+    }
+}
+
+static const char *partition_text(const struct weir_spec_job *job, char *buf, size_t cap)
+{
+    static const char *gran[] = {"YYYY-MM-DD", "YYYY-MM", "YYYY", "<value>"};
+    switch (job->partition_kind) {
+    case WEIR_PART_NONE:
+        return "";
+    case WEIR_PART_COLUMN:
+        snprintf(buf, cap, "%s=%s/", job->partition_column.s, gran[job->partition_granularity]);
+        return buf;
+    default: {
+        char date[16];
+        weir_time_date(weir_time_now_us(), date, sizeof(date));
+        snprintf(buf, cap, "ingest_date=%s/", date);
+        return buf;
+    }
+    }
+}
+
+int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
+                  const struct weir_run_options *opts, FILE *out, struct weir_error *err)
+{
+    struct weir_jobctx c;
+    struct weir_state_store *store = NULL;
+    json_t *doc = NULL;
+    char *sql = NULL;
+    int full = opts->full_reload || job->mode == WEIR_MODE_FULL;
+    char cols[512];
+    tuple_names(job, cols, sizeof(cols));
+    int rc = weir_jobctx_init(&c, spec, job, opts, err);
+    if (rc != WEIR_OK || (rc = weir_state_open(spec->state.location.s, &store, err)) != WEIR_OK ||
+        (rc = store->ops->read(store, job->name.s, &doc, err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    fprintf(out, "job %s (%s%s)\n", job->name.s, full ? "full" : "incremental",
+            opts->full_reload ? ", --full-reload" : "");
+    fprintf(out, "  source:   %s %s\n", spec->source.driver.s,
+            job->table.s ? job->table.s : "(query)");
+    fprintf(out, "  writer:   %s, %s\n", spec->target.format.s, spec->target.compression.s);
+    json_t *pending = doc ? json_object_get(doc, "pending") : NULL;
+    json_t *wm = doc ? json_object_get(doc, "watermark") : NULL;
+    if (json_is_object(pending)) {
+        fprintf(out, "  pending:  run %s did not finish; the next run removes its files and\n"
+                     "            extracts its window again, whatever this plan says\n",
+                json_string_value(json_object_get(pending, "run_id")));
+    }
+    if ((rc = weir_jobctx_connect(&c, err)) != WEIR_OK ||
+        (rc = c.source.desc.source->begin(c.conn, err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    c.in_snapshot = 1;
+    if ((rc = weir_jobctx_query(&c, err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    int has_low = 0;
+    if (!full && json_is_object(wm)) {
+        if ((rc = weir_bounds_from_json(json_object_get(wm, "values"), c.low, job->n_wm, err)) !=
+            WEIR_OK) {
+            goto cleanup;
+        }
+        has_low = 1;
+    } else if (!full && job->wm_start.s != NULL) {
+        c.low[0].present = 1;
+        snprintf(c.low[0].text, sizeof(c.low[0].text), "%s", job->wm_start.s);
+        c.q.low_inclusive = 1;
+        has_low = 1;
+    }
+    int has_high = 0;
+    if (job->n_wm > 0) {
+        c.q.low = has_low ? c.low : NULL;
+        c.q.lag_us = job->wm_lag_us;
+        if ((rc = c.source.desc.source->high_watermark(c.conn, &c.q, c.high, c.high_note,
+                                                       sizeof(c.high_note), err)) != WEIR_OK) {
+            goto cleanup;
+        }
+        c.q.lag_us = 0;
+        has_high = c.high[0].present;
+    }
+    char text[1200];
+    if (job->n_wm > 0) {
+        weir_bounds_text(c.low, job->n_wm, text, sizeof(text));
+        fprintf(out, "  low:      (%s) %s (%s)%s\n", cols,
+                has_low ? (c.q.low_inclusive ? ">=" : ">") : "unbounded", has_low ? text : "",
+                has_low ? (json_is_object(wm) ? "  [committed watermark]" : "  [watermark.start]")
+                        : "");
+        weir_bounds_text(c.high, job->n_wm, text, sizeof(text));
+        fprintf(out, "  high:     (%s) <= (%s)  [%s]\n", cols, has_high ? text : "none",
+                c.high_note[0] ? c.high_note : "max");
+    }
+    if (!full && job->n_wm > 0 && !has_high) {
+        fprintf(out, "  rows:     none above the watermark; a run would write nothing\n");
+        goto done;
+    }
+    c.q.low = has_low && !full ? c.low : NULL;
+    c.q.high = has_high ? c.high : NULL;
+    sql = malloc(65536);
+    if (sql == NULL) {
+        rc = weir_error_set(err, WEIR_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if ((rc = c.source.desc.source->render_sql(c.conn, &c.q, sql, 65536, err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    fprintf(out, "  sql:      %s\n", sql);
+    int64_t rows = 0;
+    if ((rc = c.source.desc.source->count(c.conn, &c.q, &rows, err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    fprintf(out, "  rows:     %" PRId64 " in the window now\n", rows);
+    char part[300];
+    fprintf(out, "  files:    %s%s/%spart-<run id>-0-NNNNN.%s (a new file every %" PRIu64
+                 " bytes)\n",
+            spec->target.location.s, job->name.s, partition_text(job, part, sizeof(part)),
+            c.writer.desc.file_extension ? c.writer.desc.file_extension : "dat",
+            spec->target.file_size);
+    if (full) {
+        fprintf(out, "  replaces: every file now under %s%s/ once the new snapshot commits\n",
+                spec->target.location.s, job->name.s);
+    }
+done:
+    fprintf(out, "  state:    %s/%s.json\n", store->location, job->name.s);
+cleanup:
+    free(sql);
+    json_decref(doc);
+    if (store != NULL) {
+        store->ops->free(store);
+    }
+    weir_jobctx_reset(&c);
+    return rc;
+}
+
+static void line(FILE *out, int ok, const char *what, const char *detail)
+{
+    fprintf(out, "%-5s %s%s%s\n", ok ? "ok" : "FAIL", what, detail[0] ? ": " : "", detail);
+}
+
+int weir_job_check(const struct weir_spec *spec, const struct weir_spec_job *job,
+                   const struct weir_run_options *opts, FILE *out, struct weir_error *err)
+{
+    struct weir_jobctx c;
+    struct weir_state_store *store = NULL;
+    struct weir_sink *sink = NULL;
+    char what[300];
+    snprintf(what, sizeof(what), "job %s", job->name.s);
+    int rc = weir_jobctx_init(&c, spec, job, opts, err);
+    if (rc != WEIR_OK) {
+        line(out, 0, what, err->message);
+        goto cleanup;
+    }
+    line(out, 1, "source plugin", c.source.path);
+    line(out, 1, "writer plugin", c.writer.path);
+    if ((rc = weir_jobctx_connect(&c, err)) != WEIR_OK) {
+        line(out, 0, "connect", err->message);
+        goto cleanup;
+    }
+    line(out, 1, "connect", spec->source.driver.s);
+    if ((rc = c.source.desc.source->begin(c.conn, err)) != WEIR_OK) {
+        line(out, 0, "snapshot", err->message);
+        goto cleanup;
+    }
+    c.in_snapshot = 1;
+    struct ArrowSchema schema = {0};
+    if ((rc = weir_jobctx_query(&c, err)) != WEIR_OK ||
+        (rc = c.source.desc.source->describe(c.conn, &c.q, &schema, err)) != WEIR_OK) {
+        line(out, 0, what, err->message);
+        goto cleanup;
+    }
+    char detail[1200];
+    int used = snprintf(detail, sizeof(detail), "%" PRId64 " columns (", schema.n_children);
+    for (int64_t i = 0; i < schema.n_children && used > 0 && (size_t)used < sizeof(detail); i++) {
+        used += snprintf(detail + used, sizeof(detail) - (size_t)used, "%s%s %s", i ? ", " : "",
+                         schema.children[i]->name, schema.children[i]->format);
+    }
+    if (used > 0 && (size_t)used < sizeof(detail) - 2) {
+        snprintf(detail + used, sizeof(detail) - (size_t)used, ")");
+    }
+    /* every watermark column must be in the result */
+    for (size_t w = 0; w < job->n_wm; w++) {
+        int found = 0;
+        for (int64_t i = 0; i < schema.n_children; i++) {
+            found |= strcmp(schema.children[i]->name, job->wm_columns[w].s) == 0;
+        }
+        if (!found) {
+            rc = weir_error_set(err, WEIR_ECONFIG,
+                                "%s:%d:%d: jobs.%s.watermark.columns: \"%s\" is not a column of "
+                                "the result",
+                                spec->path, job->wm_columns[w].pos.line,
+                                job->wm_columns[w].pos.col, job->name.s, job->wm_columns[w].s);
+        }
+    }
+    schema.release(&schema);
+    line(out, rc == WEIR_OK, what, rc == WEIR_OK ? detail : err->message);
+    if (rc != WEIR_OK) {
+        goto cleanup;
+    }
+    if ((rc = weir_sink_open(spec->target.location.s, &sink, err)) != WEIR_OK) {
+        line(out, 0, "target", err->message);
+        goto cleanup;
+    }
+    /* a real write, commit and removal proves the location is usable */
+    struct weir_sink_file *f = NULL;
+    char probe[300];
+    snprintf(probe, sizeof(probe), "%s/_weir_check_%ld", job->name.s, (long)getpid());
+    if ((rc = sink->ops->open(sink, probe, &f, err)) == WEIR_OK) {
+        if ((rc = sink->ops->write(f, "ok\n", 3, err)) == WEIR_OK) {
+            rc = sink->ops->commit(f, err); /* frees f, also on failure */
+        } else {
+            sink->ops->abort(f);
+        }
+        if (rc == WEIR_OK) {
+            rc = sink->ops->remove(sink, probe, err);
+        }
+    }
+    if (rc != WEIR_OK) {
+        line(out, 0, "target", err->message);
+        goto cleanup;
+    }
+    line(out, 1, "target writable", sink->root);
+    if ((rc = weir_state_open(spec->state.location.s, &store, err)) != WEIR_OK) {
+        line(out, 0, "state", err->message);
+        goto cleanup;
+    }
+    json_t *doc = NULL;
+    if ((rc = store->ops->read(store, job->name.s, &doc, err)) != WEIR_OK) {
+        line(out, 0, "state", err->message);
+        goto cleanup;
+    }
+    line(out, 1, "state readable", doc ? "committed state found" : "no state yet (first run)");
+    json_decref(doc);
+cleanup:
+    if (store != NULL) {
+        store->ops->free(store);
+    }
+    if (sink != NULL) {
+        sink->ops->free(sink);
+    }
+    weir_jobctx_reset(&c);
+    return rc;
+}

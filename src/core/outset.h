@@ -1,0 +1,68 @@
+/*
+ * The output set of one run: the writer plugin instances, one per open
+ * partition folder, their sink files, roll-over at the file size, and the
+ * routing of batch rows to partitions.
+ *
+ * Every file name is announced through `announce` before the file is opened
+ * in the sink, so the run's intent always lists a superset of what exists.
+ */
+#ifndef WEIR_CORE_OUTSET_H
+#define WEIR_CORE_OUTSET_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/plugin.h"
+#include "core/sink.h"
+#include "spec/spec.h"
+#include "weir/weir.h"
+
+/* Records a file name (relative to the sink root) in the intent, durably. */
+typedef int (*weir_announce_fn)(void *ctx, const char *path, struct weir_error *err);
+
+struct weir_outset_config {
+    const struct weir_loaded_plugin *writer; /* borrowed */
+    const struct weir_host *host;            /* borrowed */
+    struct weir_sink *sink;                  /* borrowed */
+    const struct weir_kv *options;           /* writer options, borrowed */
+    size_t n_options;
+    const char *job;                         /* folder under the root */
+    const char *run_id;
+    const char *ingest_date;                 /* YYYY-MM-DD, for WEIR_PART_INGEST_DATE */
+    int partition_kind;                      /* enum weir_partition_kind */
+    const char *partition_column;
+    int granularity;                         /* enum weir_granularity */
+    uint64_t file_size;                      /* roll over past this many bytes */
+    int max_open;                            /* open partition writers at most */
+    weir_announce_fn announce;
+    void *announce_ctx;
+};
+
+struct weir_outset;
+
+/* `schema` is borrowed for the call and copied. *set is new (free with weir_outset_free). */
+int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSchema *schema,
+                    struct weir_outset **set, struct weir_error *err);
+/* Routes the batch's rows (borrowed for the call). */
+int weir_outset_write(struct weir_outset *set, const struct ArrowArray *batch,
+                      struct weir_error *err);
+/* Finishes and commits every open file. */
+int weir_outset_finish(struct weir_outset *set, struct weir_error *err);
+/* Figures: rows written, bytes committed, files committed (names, a JSON
+ * array of relative paths; borrowed until free), partitions touched (a JSON
+ * array of folder names like "ingest_date=2026-11-28"). */
+uint64_t weir_outset_rows(const struct weir_outset *set);
+uint64_t weir_outset_bytes(const struct weir_outset *set);
+const json_t *weir_outset_files(const struct weir_outset *set);
+const json_t *weir_outset_partitions(const struct weir_outset *set);
+/* Bytes held in writers' memory now. */
+uint64_t weir_outset_buffered(const struct weir_outset *set);
+/* Aborts open files and frees. NULL allowed. */
+void weir_outset_free(struct weir_outset *set);
+
+/* Hive-style escaping of a partition value (as Hive's FileUtils does for
+ * '/', '=', '%', '"', '\'', '\\', '#', '?', ':', '[', ']', '{', '}', '*',
+ * '^', control characters and DEL). */
+void weir_partition_escape(const char *in, size_t len, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * Sinks: where finished files go. A file becomes visible only when
+ * `commit` returns WEIR_OK (local: temp name, fsync, rename, fsync of the
+ * folder; S3: PutObject or CompleteMultipartUpload). `abort` leaves nothing
+ * visible. Paths are relative to the sink's root, '/'-separated.
+ */
+#ifndef WEIR_CORE_SINK_H
+#define WEIR_CORE_SINK_H
+
+#include <stdint.h>
+
+#include "weir/weir.h"
+
+struct weir_sink;
+struct weir_sink_file;
+
+/* Called with each path (relative to the root) under a prefix. */
+typedef int (*weir_sink_list_fn)(void *ctx, const char *path, struct weir_error *err);
+
+struct weir_sink_ops {
+    /* Starts a file at `path`; *f is new (ended by commit or abort). */
+    int (*open)(struct weir_sink *s, const char *path, struct weir_sink_file **f,
+                struct weir_error *err);
+    int (*write)(struct weir_sink_file *f, const void *data, size_t len, struct weir_error *err);
+    /* Makes the file durable and visible, then frees f (also on failure). */
+    int (*commit)(struct weir_sink_file *f, struct weir_error *err);
+    /* Discards the file and frees f. NULL is allowed. */
+    void (*abort)(struct weir_sink_file *f);
+    /* Deletes a committed file; a missing file is not an error. */
+    int (*remove)(struct weir_sink *s, const char *path, struct weir_error *err);
+    /* Lists committed files whose path starts with `prefix` (a folder ending in '/'). */
+    int (*list)(struct weir_sink *s, const char *prefix, weir_sink_list_fn fn, void *ctx,
+                struct weir_error *err);
+    void (*free)(struct weir_sink *s);
+};
+
+struct weir_sink {
+    const struct weir_sink_ops *ops;
+    char root[1024]; /* displayable location: a folder or s3://bucket/prefix/ */
+};
+
+/*
+ * Opens the sink for a target location: "file:///abs/path", "/abs/path" or a
+ * relative path (relative to the working directory). *sink is new (free with
+ * sink->ops->free). s3:// locations are served by the S3 sink.
+ */
+int weir_sink_open(const char *location, struct weir_sink **sink, struct weir_error *err);
+
+/* A writer output (struct weir_output) that writes through a sink file and
+ * counts bytes. */
+struct weir_sink_output {
+    struct weir_output out;
+    struct weir_sink *sink;
+    struct weir_sink_file *file;
+    uint64_t bytes;
+};
+void weir_sink_output_init(struct weir_sink_output *o, struct weir_sink *sink,
+                           struct weir_sink_file *file);
+
+/* Local folder sink (sink_file.c). `dir` is an absolute or relative path. */
+int weir_sink_file_open(const char *dir, struct weir_sink **sink, struct weir_error *err);
+
+/* mkdir -p; WEIR_EIO naming the folder on failure. */
+int weir_mkdirs(const char *path, struct weir_error *err);
+
+#endif

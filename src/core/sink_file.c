@@ -1,0 +1,325 @@
+/*
+ * The local-folder sink. A file is written as ".<name>.tmp-<pid>" in its
+ * final folder, fsynced, renamed into place and the folder fsynced, so a
+ * crash leaves either the whole file or no file under the final name.
+ */
+#include "core/sink.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct file_sink {
+    struct weir_sink base;
+    char dir[1024];
+};
+
+struct weir_sink_file {
+    struct file_sink *sink;
+    int fd;
+    char final[2048];
+    char tmp[2100];
+};
+
+int weir_mkdirs(const char *path, struct weir_error *err)
+{
+    char buf[2048];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+        return weir_error_set(err, WEIR_EIO, "path too long: %s", path);
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+                return weir_error_set(err, WEIR_EIO, "cannot create folder %s: %s", buf,
+                                      strerror(errno));
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+        return weir_error_set(err, WEIR_EIO, "cannot create folder %s: %s", buf, strerror(errno));
+    }
+    return WEIR_OK;
+}
+
+static int fsync_dir(const char *path, struct weir_error *err)
+{
+    char dir[2048];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        snprintf(dir, sizeof(dir), ".");
+    } else if (slash == dir) {
+        dir[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) {
+        return weir_error_set(err, WEIR_EIO, "cannot open folder %s: %s", dir, strerror(errno));
+    }
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (rc != 0 && e != EINVAL) {
+        return weir_error_set(err, WEIR_EIO, "cannot fsync folder %s: %s", dir, strerror(e));
+    }
+    return WEIR_OK;
+}
+
+static int check_rel(const char *path, struct weir_error *err)
+{
+    if (path[0] == '/' || strstr(path, "..") != NULL) {
+        return weir_error_set(err, WEIR_EINTERNAL, "sink path \"%s\" escapes the root", path);
+    }
+    return WEIR_OK;
+}
+
+static int fs_open(struct weir_sink *s, const char *path, struct weir_sink_file **out,
+                   struct weir_error *err)
+{
+    struct file_sink *fs = (struct file_sink *)s;
+    if (check_rel(path, err) != WEIR_OK) {
+        return err->status;
+    }
+    struct weir_sink_file *f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    f->sink = fs;
+    f->fd = -1;
+    snprintf(f->final, sizeof(f->final), "%s/%s", fs->dir, path);
+    char folder[2048];
+    snprintf(folder, sizeof(folder), "%s", f->final);
+    char *slash = strrchr(folder, '/');
+    const char *base = slash ? slash + 1 : folder;
+    if (slash != NULL) {
+        *slash = '\0';
+        if (weir_mkdirs(folder, err) != WEIR_OK) {
+            free(f);
+            return err->status;
+        }
+    }
+    snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp-%ld", slash ? folder : ".", base,
+             (long)getpid());
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        weir_error_set(err, WEIR_EIO, "cannot create %s: %s", f->tmp, strerror(errno));
+        free(f);
+        return WEIR_EIO;
+    }
+    *out = f;
+    return WEIR_OK;
+}
+
+static int fs_write(struct weir_sink_file *f, const void *data, size_t len,
+                    struct weir_error *err)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(f->fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return weir_error_set(err, WEIR_EIO, "cannot write %s: %s", f->tmp, strerror(errno));
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return WEIR_OK;
+}
+
+static void fs_abort(struct weir_sink_file *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    if (f->fd >= 0) {
+        close(f->fd);
+        unlink(f->tmp);
+    }
+    free(f);
+}
+
+static int fs_commit(struct weir_sink_file *f, struct weir_error *err)
+{
+    int rc = WEIR_OK;
+    if (fsync(f->fd) != 0) {
+        rc = weir_error_set(err, WEIR_EIO, "cannot fsync %s: %s", f->tmp, strerror(errno));
+        goto done;
+    }
+    if (close(f->fd) != 0) {
+        f->fd = -1;
+        unlink(f->tmp);
+        rc = weir_error_set(err, WEIR_EIO, "cannot close %s: %s", f->tmp, strerror(errno));
+        goto done;
+    }
+    f->fd = -1;
+    if (rename(f->tmp, f->final) != 0) {
+        unlink(f->tmp);
+        rc = weir_error_set(err, WEIR_EIO, "cannot rename %s to %s: %s", f->tmp, f->final,
+                            strerror(errno));
+        goto done;
+    }
+    rc = fsync_dir(f->final, err);
+done:
+    if (rc != WEIR_OK && f->fd >= 0) {
+        close(f->fd);
+        unlink(f->tmp);
+        f->fd = -1;
+    }
+    free(f);
+    return rc;
+}
+
+static int fs_remove(struct weir_sink *s, const char *path, struct weir_error *err)
+{
+    struct file_sink *fs = (struct file_sink *)s;
+    char full[2048];
+    if (check_rel(path, err) != WEIR_OK) {
+        return err->status;
+    }
+    snprintf(full, sizeof(full), "%s/%s", fs->dir, path);
+    if (unlink(full) != 0 && errno != ENOENT) {
+        return weir_error_set(err, WEIR_EIO, "cannot remove %s: %s", full, strerror(errno));
+    }
+    return WEIR_OK;
+}
+
+/* Recursive walk; hidden names (temp files) are skipped. */
+static int walk(const char *root, const char *rel, weir_sink_list_fn fn, void *ctx,
+                struct weir_error *err)
+{
+    char full[2048];
+    snprintf(full, sizeof(full), "%s/%s", root, rel);
+    DIR *d = opendir(full);
+    if (d == NULL) {
+        if (errno == ENOENT) {
+            return WEIR_OK;
+        }
+        return weir_error_set(err, WEIR_EIO, "cannot list %s: %s", full, strerror(errno));
+    }
+    int rc = WEIR_OK;
+    struct dirent *e;
+    while (rc == WEIR_OK && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        char child[2048];
+        snprintf(child, sizeof(child), "%s%s", rel, e->d_name);
+        char cfull[2600];
+        snprintf(cfull, sizeof(cfull), "%s/%s", root, child);
+        struct stat st;
+        if (stat(cfull, &st) != 0) {
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            size_t n = strlen(child);
+            if (n + 2 < sizeof(child)) {
+                child[n] = '/';
+                child[n + 1] = '\0';
+            }
+            rc = walk(root, child, fn, ctx, err);
+        } else {
+            rc = fn(ctx, child, err);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int fs_list(struct weir_sink *s, const char *prefix, weir_sink_list_fn fn, void *ctx,
+                   struct weir_error *err)
+{
+    struct file_sink *fs = (struct file_sink *)s;
+    if (check_rel(prefix, err) != WEIR_OK) {
+        return err->status;
+    }
+    return walk(fs->dir, prefix, fn, ctx, err);
+}
+
+static void fs_free(struct weir_sink *s)
+{
+    free(s);
+}
+
+static const struct weir_sink_ops file_ops = {
+    .open = fs_open,
+    .write = fs_write,
+    .commit = fs_commit,
+    .abort = fs_abort,
+    .remove = fs_remove,
+    .list = fs_list,
+    .free = fs_free,
+};
+
+int weir_sink_file_open(const char *dir, struct weir_sink **out, struct weir_error *err)
+{
+    struct file_sink *fs = calloc(1, sizeof(*fs));
+    if (fs == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') {
+        n--;
+    }
+    if (n >= sizeof(fs->dir)) {
+        free(fs);
+        return weir_error_set(err, WEIR_ECONFIG, "location too long: %s", dir);
+    }
+    memcpy(fs->dir, dir, n);
+    fs->dir[n] = '\0';
+    fs->base.ops = &file_ops;
+    snprintf(fs->base.root, sizeof(fs->base.root), "%s/", fs->dir);
+    *out = &fs->base;
+    return WEIR_OK;
+}
+
+/* ---- the writer output over a sink file ---- */
+
+static int output_write(void *ctx, const void *data, size_t len, struct weir_error *err)
+{
+    struct weir_sink_output *o = ctx;
+    int rc = o->sink->ops->write(o->file, data, len, err);
+    if (rc == WEIR_OK) {
+        o->bytes += len;
+    }
+    return rc;
+}
+
+void weir_sink_output_init(struct weir_sink_output *o, struct weir_sink *sink,
+                           struct weir_sink_file *file)
+{
+    memset(o, 0, sizeof(*o));
+    o->out.size = sizeof(o->out);
+    o->out.ctx = o;
+    o->out.write = output_write;
+    o->sink = sink;
+    o->file = file;
+}
+
+int weir_sink_open(const char *location, struct weir_sink **sink, struct weir_error *err)
+{
+    if (strncmp(location, "s3://", 5) == 0) {
+        weir_error_set(err, WEIR_ECONFIG, "s3:// targets are not available in this build");
+        return weir_error_hint(err, "use a local folder or file:// location");
+    }
+    if (strncmp(location, "file://", 7) == 0) {
+        location += 7;
+        if (location[0] != '/') {
+            return weir_error_set(err, WEIR_ECONFIG,
+                                  "file:// location must be absolute (file:///path)");
+        }
+    } else if (strstr(location, "://") != NULL) {
+        return weir_error_set(err, WEIR_ECONFIG, "unsupported location scheme in \"%s\"",
+                              location);
+    }
+    return weir_sink_file_open(location, sink, err);
+}

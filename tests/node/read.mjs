@@ -545,6 +545,7 @@ async function main(argv) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+    process.stdout.on('error', () => process.exit(1));
     main(process.argv.slice(2)).catch(e => {
         process.stderr.write(`read.mjs: ${e.message || e}\n`);
         process.exit(e.exitCode || 1);

@@ -1,0 +1,88 @@
+/*
+ * Internals of the ODBC source driver (weir_source_odbc.so), shared by its
+ * files: the connection, diagnostics and statement helpers.
+ *
+ *   odbc_plugin.c  entry point, options, connect, snapshot, render, count,
+ *                  high watermark
+ *   odbc_scan.c    describe and scan: type mapping, block cursors, LOB path
+ *   odbc_diag.c    the SQLGetDiagRec chain as a weir_error, statement helpers
+ *   odbc_sql.c     SQL text;  odbc_conv.c  value conversions
+ */
+#ifndef WEIR_DRIVERS_ODBC_H
+#define WEIR_DRIVERS_ODBC_H
+
+#include <sql.h>
+#include <sqlext.h>
+#include <stdint.h>
+
+#include "drivers/odbc/odbc_sql.h"
+#include "weir/weir.h"
+
+/* The databases whose quirks the driver knows; anything else is generic ODBC. */
+enum weir_odbc_dbms {
+    WEIR_ODBC_DBMS_OTHER = 0,
+    WEIR_ODBC_DBMS_POSTGRES = 1,
+    WEIR_ODBC_DBMS_MARIADB = 2, /* MariaDB and MySQL */
+    WEIR_ODBC_DBMS_SQLITE = 3,
+    WEIR_ODBC_DBMS_MSSQL = 4,
+};
+
+struct weir_odbc_conn {
+    const struct weir_host *host; /* borrowed from connect until disconnect */
+    SQLHENV env;
+    SQLHDBC dbc;
+    int connected;
+    int dbms; /* enum weir_odbc_dbms */
+    struct weir_odbc_dialect dialect;
+    char dbms_name[128];
+    char dbms_version[64];
+    char driver_name[128];
+    char driver_version[64];
+    SQLUINTEGER getdata_ext;  /* SQL_GETDATA_EXTENSIONS */
+    SQLUINTEGER txn_options;  /* SQL_TXN_ISOLATION_OPTION */
+    SQLUINTEGER schema_usage; /* SQL_SCHEMA_USAGE */
+    SQLUINTEGER catalog_usage;
+    int64_t batch_rows;
+    uint64_t batch_bytes;
+    int in_txn;
+};
+
+/*
+ * Fills err from the diagnostic chain of handle h (every record's SQLSTATE,
+ * native error and message, in order, into detail after `op`, the ODBC call
+ * that failed). The status follows the first decisive SQLSTATE: 08xxx
+ * WEIR_ETEMPFAIL, 28xxx WEIR_EAUTH, 42xxx / IM002 WEIR_ECONFIG, 22xxx
+ * WEIR_EDATA, HYT0x / 40001 / 40P01 WEIR_ETEMPFAIL, HY001 WEIR_ENOMEM, others
+ * WEIR_EUNAVAILABLE. `primary` is the message's first part. Returns the status.
+ */
+int weir_odbc_diag(SQLSMALLINT htype, SQLHANDLE h, const char *op, const char *primary,
+                   struct weir_error *err);
+
+/* Logs a warning through the host (never with secrets). */
+void weir_odbc_warn(struct weir_odbc_conn *c, const char *event, const char *fmt, ...)
+    WEIR_PRINTF(3, 4);
+
+/*
+ * A new statement handle on c with s's parameters bound (SQL_C_CHAR text),
+ * prepared (SQLPrepare) but not executed. `what` names the statement in
+ * errors ("scan", "count"). *stmt is new: free with SQLFreeHandle. The
+ * parameters' buffers are s's own: s must outlive the execution.
+ */
+int weir_odbc_prepare(struct weir_odbc_conn *c, const struct weir_odbc_sql *s, const char *what,
+                      SQLHSTMT *stmt, struct weir_error *err);
+
+/* SQLExecute on a statement from weir_odbc_prepare. */
+int weir_odbc_execute(SQLHSTMT stmt, const char *what, struct weir_error *err);
+
+/* Microseconds since the Unix epoch, UTC (CLOCK_REALTIME). */
+int64_t weir_odbc_now_us(void);
+
+/* describe / scan ops (odbc_scan.c) */
+int weir_odbc_describe(void *conn, const struct weir_query *q, struct ArrowSchema *schema,
+                       struct weir_error *err);
+int weir_odbc_scan_open(void *conn, const struct weir_query *q, struct ArrowSchema *schema,
+                        void **scan, struct weir_error *err);
+int weir_odbc_scan_next(void *scan, struct ArrowArray *batch, struct weir_error *err);
+void weir_odbc_scan_close(void *scan);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * SQL text of the ODBC source driver: SELECT, COUNT(*) and the high
+ * watermark query for a struct weir_query, written portably (no row-value
+ * comparison, `?` markers for every bound value). No driver manager is
+ * involved, so it is unit tested on its own (tests/unit/test_odbc_sql.c).
+ */
+#ifndef WEIR_DRIVERS_ODBC_SQL_H
+#define WEIR_DRIVERS_ODBC_SQL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weir/weir.h"
+
+enum weir_odbc_limit {
+    WEIR_ODBC_LIMIT_NONE = 0,  /* fetch the first row only */
+    WEIR_ODBC_LIMIT_LIMIT = 1, /* ... LIMIT 1 */
+    WEIR_ODBC_LIMIT_TOP = 2,   /* SELECT TOP 1 ... */
+};
+
+struct weir_odbc_dialect {
+    char quote[8]; /* identifier quote (SQL_IDENTIFIER_QUOTE_CHAR); "" when none */
+    int limit;     /* enum weir_odbc_limit */
+};
+
+enum weir_odbc_stmt {
+    WEIR_ODBC_STMT_SELECT = 1, /* the scan */
+    WEIR_ODBC_STMT_COUNT = 2,  /* COUNT(*) over the same FROM / WHERE */
+    WEIR_ODBC_STMT_HWM = 3,    /* the largest watermark tuple (lag applied) */
+};
+
+/* A statement and its parameters, all owned; release with weir_odbc_sql_reset. */
+struct weir_odbc_sql {
+    char *text;
+    size_t len;
+    size_t cap;
+    char **params; /* n_params NUL-terminated texts, in `?` order */
+    size_t n_params;
+    size_t cap_params;
+};
+
+/*
+ * Builds statement `kind` for q. `now_us` (microseconds since the Unix epoch,
+ * UTC) is used for the lag bound of WEIR_ODBC_STMT_HWM only. *out must be
+ * zeroed or reset; on failure it is reset. Errors: WEIR_ECONFIG for a query
+ * that cannot be written (no table nor sql, an identifier the driver cannot
+ * quote, a partly present bound), WEIR_ENOMEM.
+ */
+int weir_odbc_sql_build(const struct weir_odbc_dialect *d, const struct weir_query *q, int kind,
+                        int64_t now_us, struct weir_odbc_sql *out, struct weir_error *err);
+
+/* Appends `ident` quoted with d->quote (embedded quotes doubled). */
+int weir_odbc_sql_ident(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d,
+                        const char *ident, size_t len, struct weir_error *err);
+
+/* The text followed by "\n-- parameters: 1='..', 2='..'", NUL-terminated in buf. */
+int weir_odbc_sql_render(const struct weir_odbc_sql *s, char *buf, size_t cap,
+                         struct weir_error *err);
+
+void weir_odbc_sql_reset(struct weir_odbc_sql *s);
+
+#endif

@@ -1,0 +1,652 @@
+/* Column chunk encoder; see column.h. */
+#include "parquet/column.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "parquet/rle.h"
+#include "parquet/thrift.h"
+#include "util/arrow.h"
+
+int weir_pq_column_init(struct weir_pq_column *c, const char *name,
+                        const struct weir_pq_coltype *type,
+                        const struct weir_pq_column_opts *opts, struct weir_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    c->name = strdup(name);
+    if (c->name == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    c->type = *type;
+    c->opts = opts;
+    weir_pq_buf_init(&c->plain, INT32_MAX);
+    weir_pq_buf_init(&c->pages, 0);
+    weir_pq_buf_init(&c->bounds, 0);
+    weir_pq_buf_init(&c->body, INT32_MAX);
+    weir_pq_buf_init(&c->comp, INT32_MAX);
+    weir_pq_buf_init(&c->header, 0);
+    weir_pq_buf_init(&c->scratch, 0);
+    weir_pq_stats_init(&c->page_stats, type->stat_kind);
+    weir_pq_stats_init(&c->chunk_stats, type->stat_kind);
+    weir_pq_dict_init(&c->dict, type->phys == WEIR_PQ_BYTE_ARRAY ? 0 : type->value_size);
+    c->dict_on = type->dictionary;
+    c->dict_bw = 1;
+    return WEIR_OK;
+}
+
+void weir_pq_column_free(struct weir_pq_column *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    free(c->name);
+    free(c->levels);
+    free(c->indices);
+    free(c->entries);
+    weir_pq_buf_reset(&c->plain);
+    weir_pq_buf_reset(&c->pages);
+    weir_pq_buf_reset(&c->bounds);
+    weir_pq_buf_reset(&c->body);
+    weir_pq_buf_reset(&c->comp);
+    weir_pq_buf_reset(&c->header);
+    weir_pq_buf_reset(&c->scratch);
+    weir_pq_stats_free(&c->page_stats);
+    weir_pq_stats_free(&c->chunk_stats);
+    weir_pq_dict_free(&c->dict);
+    memset(c, 0, sizeof(*c));
+}
+
+void weir_pq_chunk_out_free(struct weir_pq_chunk_out *co)
+{
+    weir_pq_buf_reset(&co->meta);
+    weir_pq_buf_reset(&co->col_index);
+    weir_pq_buf_reset(&co->off_index);
+}
+
+uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
+{
+    uint64_t open = c->dict_on ? ((uint64_t)c->n_indices * (uint64_t)c->dict_bw + 7) / 8
+                               : c->plain.len;
+    return c->pages.len + open + c->n_rows / 8 + (c->n_dict_pages > 0 || c->dict_on
+                                                       ? c->dict.plain.len
+                                                       : 0);
+}
+
+static int nomem(struct weir_error *err, const struct weir_pq_column *c)
+{
+    return weir_error_set(err, WEIR_ENOMEM, "column \"%s\": out of memory encoding a page",
+                          c->name);
+}
+
+static bool grow_u32(uint32_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap) {
+        return true;
+    }
+    size_t n = *cap != 0 ? *cap * 2 : 1024;
+    while (n < need) {
+        n *= 2;
+    }
+    uint32_t *q = realloc(*p, n * sizeof(*q));
+    if (q == NULL) {
+        return false;
+    }
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+/* ---- page output ---- */
+
+static void page_header(struct weir_pq_column *c, int type, size_t raw, size_t comp, uint32_t crc,
+                        int encoding, int32_t n)
+{
+    struct weir_pq_tw w;
+    weir_pq_buf_clear(&c->header);
+    weir_pq_tw_init(&w, &c->header);
+    weir_pq_tw_field_i32(&w, 1, type);
+    weir_pq_tw_field_i32(&w, 2, (int32_t)raw);
+    weir_pq_tw_field_i32(&w, 3, (int32_t)comp);
+    weir_pq_tw_field_i32(&w, 4, (int32_t)crc);
+    if (type == WEIR_PQ_PAGE_DATA) {
+        weir_pq_tw_struct_begin(&w, 5);
+        weir_pq_tw_field_i32(&w, 1, n);
+        weir_pq_tw_field_i32(&w, 2, encoding);
+        weir_pq_tw_field_i32(&w, 3, WEIR_PQ_ENC_RLE);
+        weir_pq_tw_field_i32(&w, 4, WEIR_PQ_ENC_RLE);
+        weir_pq_stats_write(&w, 5, &c->page_stats, c->type.legacy_stats, &c->scratch);
+        weir_pq_tw_struct_end(&w);
+    } else {
+        weir_pq_tw_struct_begin(&w, 7);
+        weir_pq_tw_field_i32(&w, 1, n);
+        weir_pq_tw_field_i32(&w, 2, WEIR_PQ_ENC_PLAIN);
+        weir_pq_tw_field_bool(&w, 3, false);
+        weir_pq_tw_struct_end(&w);
+    }
+    weir_pq_tw_struct_end(&w);
+    if (!weir_pq_tw_ok(&w)) {
+        c->header.failed = true;
+    }
+}
+
+/* Compresses c->body into c->comp and builds its header; checks i32 sizes. */
+static int seal_body(struct weir_pq_column *c, int type, int encoding, int32_t n,
+                     struct weir_error *err)
+{
+    if (c->body.failed) {
+        return nomem(err, c);
+    }
+    int rc = weir_pq_compress(c->opts->codec, c->body.data, c->body.len, &c->comp, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    if (c->comp.len > INT32_MAX) {
+        return weir_error_set(err, WEIR_EDATA, "column \"%s\": a page exceeds 2 GiB", c->name);
+    }
+    uint32_t crc = (uint32_t)crc32(0L, c->comp.data, (uInt)c->comp.len);
+    page_header(c, type, c->body.len, c->comp.len, crc, encoding, n);
+    if (c->header.failed) {
+        return nomem(err, c);
+    }
+    return WEIR_OK;
+}
+
+static int add_entry(struct weir_pq_column *c, uint32_t size)
+{
+    if (c->n_entries == c->entries_cap) {
+        size_t cap = c->entries_cap != 0 ? c->entries_cap * 2 : 16;
+        struct weir_pq_page_entry *e = realloc(c->entries, cap * sizeof(*e));
+        if (e == NULL) {
+            return WEIR_ENOMEM;
+        }
+        c->entries = e;
+        c->entries_cap = cap;
+    }
+    struct weir_pq_page_entry *e = &c->entries[c->n_entries++];
+    memset(e, 0, sizeof(*e));
+    e->offset = c->pages.len;
+    e->size = size;
+    e->first_row = c->chunk_rows;
+    e->null_count = c->page_stats.null_count;
+    e->value_count = c->page_stats.value_count;
+    bool mx, mn;
+    e->max_off = c->bounds.len;
+    bool has_max = weir_pq_stats_max_bound(&c->page_stats, WEIR_PQ_STATS_TRUNC, &c->scratch, &mx);
+    weir_pq_buf_append(&c->bounds, c->scratch.data, c->scratch.len);
+    e->max_len = c->scratch.len;
+    e->min_off = c->bounds.len;
+    bool has_min = weir_pq_stats_min_bound(&c->page_stats, WEIR_PQ_STATS_TRUNC, &c->scratch, &mn);
+    weir_pq_buf_append(&c->bounds, c->scratch.data, c->scratch.len);
+    e->min_len = c->scratch.len;
+    e->has_bounds = has_max && has_min;
+    return c->bounds.failed || c->scratch.failed ? WEIR_ENOMEM : WEIR_OK;
+}
+
+/* Closes the open page: levels, values, compression, header, page index. */
+static int cut_page(struct weir_pq_column *c, struct weir_error *err)
+{
+    if (c->n_rows == 0) {
+        return WEIR_OK;
+    }
+    bool use_dict = c->dict_on && c->n_indices > 0;
+    weir_pq_buf_clear(&c->body);
+    weir_pq_buf_u32le(&c->body, 0);
+    weir_pq_rle_encode(&c->body, c->levels, c->n_rows, 1);
+    if (!c->body.failed) {
+        uint32_t n = (uint32_t)(c->body.len - 4);
+        memcpy(c->body.data, &n, 4);
+    }
+    if (use_dict) {
+        weir_pq_buf_byte(&c->body, (uint8_t)c->dict_bw);
+        weir_pq_rle_encode(&c->body, c->indices, c->n_indices, c->dict_bw);
+    } else {
+        weir_pq_buf_append(&c->body, c->plain.data, c->plain.len);
+    }
+    int enc = use_dict ? WEIR_PQ_ENC_RLE_DICTIONARY : WEIR_PQ_ENC_PLAIN;
+    int rc = seal_body(c, WEIR_PQ_PAGE_DATA, enc, (int32_t)c->n_rows, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    size_t size = c->header.len + c->comp.len;
+    if (add_entry(c, (uint32_t)size) != WEIR_OK) {
+        return nomem(err, c);
+    }
+    weir_pq_buf_append(&c->pages, c->header.data, c->header.len);
+    weir_pq_buf_append(&c->pages, c->comp.data, c->comp.len);
+    if (c->pages.failed) {
+        return nomem(err, c);
+    }
+    c->uncompressed += (int64_t)(c->header.len + c->body.len);
+    c->chunk_values += (int64_t)c->n_rows;
+    c->chunk_rows += (int64_t)c->n_rows;
+    if (use_dict) {
+        c->n_dict_pages++;
+    } else {
+        c->n_plain_pages++;
+    }
+    weir_pq_stats_merge(&c->chunk_stats, &c->page_stats);
+    weir_pq_stats_clear(&c->page_stats);
+    if (!weir_pq_stats_ok(&c->chunk_stats)) {
+        return nomem(err, c);
+    }
+    c->n_rows = 0;
+    c->n_indices = 0;
+    c->n_bools = 0;
+    weir_pq_buf_clear(&c->plain);
+    return WEIR_OK;
+}
+
+/* ---- values ---- */
+
+static bool page_full(const struct weir_pq_column *c)
+{
+    if (c->n_rows >= WEIR_PQ_PAGE_MAX_ROWS) {
+        return true;
+    }
+    uint64_t est = c->dict_on ? ((uint64_t)c->n_indices * (uint64_t)c->dict_bw + 7) / 8
+                              : c->plain.len;
+    return est >= c->opts->page_size;
+}
+
+/*
+ * Reads value j (buffer index, offsets applied) as its Parquet PLAIN bytes.
+ * tmp holds fixed-size conversions; *v points at tmp or into the array.
+ */
+static int read_value(struct weir_pq_column *c, const struct ArrowArray *a, int64_t j,
+                      uint8_t *tmp, const uint8_t **v, size_t *len, struct weir_error *err)
+{
+    const void *b = a->buffers[1];
+    int32_t i32;
+    int64_t i64;
+    *v = tmp;
+    switch (c->type.src) {
+    case WEIR_PQ_SRC_BOOL:
+        tmp[0] = weir_arrow_bit(b, j) ? 1 : 0;
+        *len = 1;
+        return WEIR_OK;
+    case WEIR_PQ_SRC_I8:
+        i32 = ((const int8_t *)b)[j];
+        break;
+    case WEIR_PQ_SRC_I16:
+        i32 = ((const int16_t *)b)[j];
+        break;
+    case WEIR_PQ_SRC_I32:
+        memcpy(&i32, (const uint8_t *)b + 4 * j, 4);
+        break;
+    case WEIR_PQ_SRC_U8:
+        i32 = ((const uint8_t *)b)[j];
+        break;
+    case WEIR_PQ_SRC_U16:
+        i32 = ((const uint16_t *)b)[j];
+        break;
+    case WEIR_PQ_SRC_U32: /* stored as the same 32 bits; UINT_32 readers reinterpret */
+    case WEIR_PQ_SRC_F32:
+        memcpy(tmp, (const uint8_t *)b + 4 * j, 4);
+        *len = 4;
+        return WEIR_OK;
+    case WEIR_PQ_SRC_I64:
+    case WEIR_PQ_SRC_F64:
+        memcpy(tmp, (const uint8_t *)b + 8 * j, 8);
+        *len = 8;
+        return WEIR_OK;
+    case WEIR_PQ_SRC_I64_TO_MS:
+        memcpy(&i64, (const uint8_t *)b + 8 * j, 8);
+        /* Floor division: -1 µs is 1969-12-31 23:59:59.999, i.e. -1 ms. */
+        i64 = i64 / 1000 - (i64 % 1000 < 0 ? 1 : 0);
+        memcpy(tmp, &i64, 8);
+        *len = 8;
+        return WEIR_OK;
+    case WEIR_PQ_SRC_DEC_I32:
+    case WEIR_PQ_SRC_DEC_I64:
+        if (!weir_pq_decimal_to_i64((const uint8_t *)b + 16 * j, &i64) ||
+            (c->type.src == WEIR_PQ_SRC_DEC_I32 && (i64 < INT32_MIN || i64 > INT32_MAX))) {
+            goto overflow;
+        }
+        if (c->type.src == WEIR_PQ_SRC_DEC_I64) {
+            memcpy(tmp, &i64, 8);
+            *len = 8;
+            return WEIR_OK;
+        }
+        i32 = (int32_t)i64;
+        break;
+    case WEIR_PQ_SRC_DEC_FLBA:
+        if (!weir_pq_decimal_to_be((const uint8_t *)b + 16 * j, c->type.type_length, tmp)) {
+            goto overflow;
+        }
+        *len = (size_t)c->type.type_length;
+        return WEIR_OK;
+    case WEIR_PQ_SRC_VAR: {
+        int32_t o0, o1;
+        memcpy(&o0, (const uint8_t *)b + 4 * j, 4);
+        memcpy(&o1, (const uint8_t *)b + 4 * (j + 1), 4);
+        if (o1 < o0 || o0 < 0) {
+            return weir_error_set(err, WEIR_EDATA, "column \"%s\": bad arrow offsets at row %lld",
+                                  c->name, (long long)j);
+        }
+        *v = (const uint8_t *)a->buffers[2] + o0;
+        *len = (size_t)(o1 - o0);
+        return WEIR_OK;
+    }
+    case WEIR_PQ_SRC_FIXED:
+        *v = (const uint8_t *)b + (size_t)j * (size_t)c->type.type_length;
+        *len = (size_t)c->type.type_length;
+        return WEIR_OK;
+    default:
+        return weir_error_set(err, WEIR_EINTERNAL, "column \"%s\": no reader for its type",
+                              c->name);
+    }
+    memcpy(tmp, &i32, 4);
+    *len = 4;
+    return WEIR_OK;
+
+overflow:
+    weir_error_set(err, WEIR_EDATA, "column \"%s\": decimal value does not fit precision %d",
+                   c->name, c->type.precision);
+    return weir_error_detail(err, "arrow row %lld", (long long)j);
+}
+
+static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len,
+                     struct weir_error *err)
+{
+    uint32_t idx = 0;
+    if (c->dict_on) {
+        int r = weir_pq_dict_put(&c->dict, v, len, c->opts->dict_limit, &idx);
+        if (r == WEIR_PQ_DICT_NOMEM) {
+            return nomem(err, c);
+        }
+        if (r == WEIR_PQ_DICT_FULL) {
+            /* Fall back to PLAIN for the rest of the chunk; the open page
+             * only holds values already in the dictionary. */
+            int rc = cut_page(c, err);
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+            c->dict_on = false;
+            c->fell_back = true;
+        } else if (r == WEIR_PQ_DICT_ADDED) {
+            int bw = weir_pq_bit_width(c->dict.n - 1);
+            c->dict_bw = bw > 0 ? bw : 1;
+        }
+    }
+    if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + 1)) {
+        return nomem(err, c);
+    }
+    c->levels[c->n_rows++] = 1;
+    weir_pq_stats_update(&c->page_stats, v, len);
+    if (c->dict_on) {
+        if (!grow_u32(&c->indices, &c->indices_cap, c->n_indices + 1)) {
+            return nomem(err, c);
+        }
+        c->indices[c->n_indices++] = idx;
+    } else if (c->type.src == WEIR_PQ_SRC_BOOL) {
+        if (c->n_bools % 8 == 0) {
+            weir_pq_buf_byte(&c->plain, 0);
+        }
+        if (v[0] && !c->plain.failed) {
+            c->plain.data[c->n_bools / 8] |= (uint8_t)(1u << (c->n_bools % 8));
+        }
+        c->n_bools++;
+    } else {
+        if (c->type.phys == WEIR_PQ_BYTE_ARRAY) {
+            weir_pq_buf_u32le(&c->plain, (uint32_t)len);
+        }
+        weir_pq_buf_append(&c->plain, v, len);
+    }
+    if (c->plain.failed || !weir_pq_stats_ok(&c->page_stats)) {
+        return nomem(err, c);
+    }
+    return WEIR_OK;
+}
+
+int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr,
+                          const struct ArrowArray *parent, int64_t start, int64_t count,
+                          struct weir_error *err)
+{
+    int64_t base = parent != NULL ? parent->offset : 0;
+    for (int64_t r = start; r < start + count; r++) {
+        int64_t i = base + r;
+        if ((parent != NULL && weir_arrow_is_null(parent, r)) || weir_arrow_is_null(arr, i)) {
+            if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + 1)) {
+                return nomem(err, c);
+            }
+            c->levels[c->n_rows++] = 0;
+            c->page_stats.null_count++;
+        } else {
+            uint8_t tmp[16];
+            const uint8_t *v = tmp;
+            size_t len = 0;
+            int rc = read_value(c, arr, i + arr->offset, tmp, &v, &len, err);
+            if (rc == WEIR_OK) {
+                rc = put_value(c, v, len, err);
+            }
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+        }
+        if (page_full(c)) {
+            int rc = cut_page(c, err);
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+        }
+    }
+    return WEIR_OK;
+}
+
+/* ---- chunk output ---- */
+
+static void write_meta(struct weir_pq_column *c, struct weir_pq_chunk_out *co, int codec,
+                       int64_t total_unc, int64_t total_comp, uint64_t data_off, uint64_t dict_off,
+                       bool has_dict)
+{
+    struct weir_pq_tw w;
+    weir_pq_tw_init(&w, &co->meta);
+    weir_pq_tw_field_i32(&w, 1, c->type.phys);
+    int encs[3], n_encs = 0;
+    if (has_dict || c->n_plain_pages > 0) {
+        encs[n_encs++] = WEIR_PQ_ENC_PLAIN;
+    }
+    encs[n_encs++] = WEIR_PQ_ENC_RLE;
+    if (has_dict) {
+        encs[n_encs++] = WEIR_PQ_ENC_RLE_DICTIONARY;
+    }
+    weir_pq_tw_list_begin(&w, 2, WEIR_PQ_T_I32, (size_t)n_encs);
+    for (int i = 0; i < n_encs; i++) {
+        weir_pq_tw_i32(&w, encs[i]);
+    }
+    weir_pq_tw_list_begin(&w, 3, WEIR_PQ_T_BINARY, 1);
+    weir_pq_tw_binary(&w, c->name, strlen(c->name));
+    weir_pq_tw_field_i32(&w, 4, codec);
+    weir_pq_tw_field_i64(&w, 5, c->chunk_values);
+    weir_pq_tw_field_i64(&w, 6, total_unc);
+    weir_pq_tw_field_i64(&w, 7, total_comp);
+    weir_pq_tw_field_i64(&w, 9, (int64_t)data_off);
+    if (has_dict) {
+        weir_pq_tw_field_i64(&w, 11, (int64_t)dict_off);
+    }
+    weir_pq_stats_write(&w, 12, &c->chunk_stats, c->type.legacy_stats, &c->scratch);
+    /* encoding_stats tells readers whether every data page uses the
+     * dictionary, i.e. whether the chunk fell back to PLAIN. */
+    size_t n_stats = (has_dict ? 2u : 0u) + (c->n_plain_pages > 0 ? 1u : 0u);
+    weir_pq_tw_list_begin(&w, 13, WEIR_PQ_T_STRUCT, n_stats);
+    if (has_dict) {
+        const int32_t rows[2][3] = {{WEIR_PQ_PAGE_DICTIONARY, WEIR_PQ_ENC_PLAIN, 1},
+                                    {WEIR_PQ_PAGE_DATA, WEIR_PQ_ENC_RLE_DICTIONARY,
+                                     c->n_dict_pages}};
+        for (int i = 0; i < 2; i++) {
+            weir_pq_tw_elem_struct_begin(&w);
+            weir_pq_tw_field_i32(&w, 1, rows[i][0]);
+            weir_pq_tw_field_i32(&w, 2, rows[i][1]);
+            weir_pq_tw_field_i32(&w, 3, rows[i][2]);
+            weir_pq_tw_struct_end(&w);
+        }
+    }
+    if (c->n_plain_pages > 0) {
+        weir_pq_tw_elem_struct_begin(&w);
+        weir_pq_tw_field_i32(&w, 1, WEIR_PQ_PAGE_DATA);
+        weir_pq_tw_field_i32(&w, 2, WEIR_PQ_ENC_PLAIN);
+        weir_pq_tw_field_i32(&w, 3, c->n_plain_pages);
+        weir_pq_tw_struct_end(&w);
+    }
+    weir_pq_tw_struct_end(&w);
+    if (!weir_pq_tw_ok(&w)) {
+        co->meta.failed = true;
+    }
+}
+
+static void write_offset_index(struct weir_pq_column *c, struct weir_pq_chunk_out *co,
+                               uint64_t data_off)
+{
+    struct weir_pq_tw w;
+    weir_pq_tw_init(&w, &co->off_index);
+    weir_pq_tw_list_begin(&w, 1, WEIR_PQ_T_STRUCT, c->n_entries);
+    for (size_t i = 0; i < c->n_entries; i++) {
+        weir_pq_tw_elem_struct_begin(&w);
+        weir_pq_tw_field_i64(&w, 1, (int64_t)(data_off + c->entries[i].offset));
+        weir_pq_tw_field_i32(&w, 2, (int32_t)c->entries[i].size);
+        weir_pq_tw_field_i64(&w, 3, c->entries[i].first_row);
+        weir_pq_tw_struct_end(&w);
+    }
+    weir_pq_tw_struct_end(&w);
+    if (!weir_pq_tw_ok(&w)) {
+        co->off_index.failed = true;
+    }
+}
+
+/* BoundaryOrder: 0 unordered, 1 ascending, 2 descending (null pages skipped). */
+static int boundary_order(const struct weir_pq_column *c)
+{
+    bool asc = true, desc = true;
+    const struct weir_pq_page_entry *prev = NULL;
+    const uint8_t *b = c->bounds.data != NULL ? c->bounds.data : (const uint8_t *)"";
+    int k = c->type.stat_kind;
+    for (size_t i = 0; i < c->n_entries; i++) {
+        const struct weir_pq_page_entry *e = &c->entries[i];
+        if (e->value_count == 0) {
+            continue;
+        }
+        if (prev != NULL) {
+            int mn = weir_pq_stats_cmp(k, b + prev->min_off, prev->min_len, b + e->min_off,
+                                       e->min_len);
+            int mx = weir_pq_stats_cmp(k, b + prev->max_off, prev->max_len, b + e->max_off,
+                                       e->max_len);
+            asc = asc && mn <= 0 && mx <= 0;
+            desc = desc && mn >= 0 && mx >= 0;
+        }
+        prev = e;
+    }
+    return asc ? 1 : desc ? 2 : 0;
+}
+
+static void write_column_index(struct weir_pq_column *c, struct weir_pq_chunk_out *co)
+{
+    for (size_t i = 0; i < c->n_entries; i++) {
+        if (c->entries[i].value_count > 0 && !c->entries[i].has_bounds) {
+            return; /* e.g. a float page of only NaN: no column index (parquet.thrift) */
+        }
+    }
+    const uint8_t *b = c->bounds.data != NULL ? c->bounds.data : (const uint8_t *)"";
+    struct weir_pq_tw w;
+    weir_pq_tw_init(&w, &co->col_index);
+    weir_pq_tw_list_begin(&w, 1, WEIR_PQ_T_BOOL_ELEM, c->n_entries);
+    for (size_t i = 0; i < c->n_entries; i++) {
+        weir_pq_tw_bool(&w, c->entries[i].value_count == 0);
+    }
+    weir_pq_tw_list_begin(&w, 2, WEIR_PQ_T_BINARY, c->n_entries);
+    for (size_t i = 0; i < c->n_entries; i++) {
+        const struct weir_pq_page_entry *e = &c->entries[i];
+        weir_pq_tw_binary(&w, b + e->min_off, e->value_count > 0 ? e->min_len : 0);
+    }
+    weir_pq_tw_list_begin(&w, 3, WEIR_PQ_T_BINARY, c->n_entries);
+    for (size_t i = 0; i < c->n_entries; i++) {
+        const struct weir_pq_page_entry *e = &c->entries[i];
+        weir_pq_tw_binary(&w, b + e->max_off, e->value_count > 0 ? e->max_len : 0);
+    }
+    weir_pq_tw_field_i32(&w, 4, boundary_order(c));
+    weir_pq_tw_list_begin(&w, 5, WEIR_PQ_T_I64, c->n_entries);
+    for (size_t i = 0; i < c->n_entries; i++) {
+        weir_pq_tw_i64(&w, c->entries[i].null_count);
+    }
+    weir_pq_tw_struct_end(&w);
+    if (!weir_pq_tw_ok(&w)) {
+        co->col_index.failed = true;
+    }
+}
+
+static int emit(struct weir_output *out, uint64_t *pos, const void *data, size_t len,
+                struct weir_error *err)
+{
+    if (len == 0) {
+        return WEIR_OK;
+    }
+    int rc = out->write(out->ctx, data, len, err);
+    if (rc == WEIR_OK) {
+        *pos += len;
+    }
+    return rc;
+}
+
+static void reset_chunk(struct weir_pq_column *c)
+{
+    weir_pq_dict_clear(&c->dict);
+    c->dict_on = c->type.dictionary;
+    c->fell_back = false;
+    c->dict_bw = 1;
+    weir_pq_buf_clear(&c->pages);
+    weir_pq_buf_clear(&c->bounds);
+    weir_pq_stats_clear(&c->chunk_stats);
+    c->chunk_values = 0;
+    c->chunk_rows = 0;
+    c->uncompressed = 0;
+    c->n_dict_pages = 0;
+    c->n_plain_pages = 0;
+    c->n_entries = 0;
+}
+
+int weir_pq_column_flush(struct weir_pq_column *c, struct weir_output *out, uint64_t *pos,
+                         struct weir_pq_chunk_out *co, struct weir_error *err)
+{
+    int rc = cut_page(c, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    weir_pq_buf_init(&co->meta, 0);
+    weir_pq_buf_init(&co->col_index, 0);
+    weir_pq_buf_init(&co->off_index, 0);
+    co->start = *pos;
+    bool has_dict = c->n_dict_pages > 0;
+    int64_t unc = c->uncompressed, comp = (int64_t)c->pages.len;
+    if (has_dict) {
+        weir_pq_buf_clear(&c->body);
+        weir_pq_buf_append(&c->body, c->dict.plain.data, c->dict.plain.len);
+        rc = seal_body(c, WEIR_PQ_PAGE_DICTIONARY, WEIR_PQ_ENC_PLAIN, (int32_t)c->dict.n, err);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+        unc += (int64_t)(c->header.len + c->body.len);
+        comp += (int64_t)(c->header.len + c->comp.len);
+        rc = emit(out, pos, c->header.data, c->header.len, err);
+        if (rc == WEIR_OK) {
+            rc = emit(out, pos, c->comp.data, c->comp.len, err);
+        }
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+    }
+    uint64_t data_off = *pos;
+    rc = emit(out, pos, c->pages.data, c->pages.len, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    co->compressed = comp;
+    co->uncompressed = unc;
+    write_meta(c, co, weir_pq_codec_id(c->opts->codec), unc, comp, data_off, co->start, has_dict);
+    write_offset_index(c, co, data_off);
+    write_column_index(c, co);
+    if (co->meta.failed || co->off_index.failed || co->col_index.failed) {
+        return nomem(err, c);
+    }
+    reset_chunk(c);
+    return WEIR_OK;
+}

@@ -1,0 +1,147 @@
+/* Column chunk dictionary; see dict.h. */
+#include "parquet/dict.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void weir_pq_dict_init(struct weir_pq_dict *d, int width)
+{
+    memset(d, 0, sizeof(*d));
+    d->width = width;
+    /* The dictionary page body must fit an i32 page size. */
+    weir_pq_buf_init(&d->plain, INT32_MAX);
+}
+
+void weir_pq_dict_clear(struct weir_pq_dict *d)
+{
+    weir_pq_buf_clear(&d->plain);
+    d->n = 0;
+    if (d->slots != NULL) {
+        memset(d->slots, 0, (size_t)d->n_slots * sizeof(*d->slots));
+    }
+}
+
+void weir_pq_dict_free(struct weir_pq_dict *d)
+{
+    weir_pq_buf_reset(&d->plain);
+    free(d->offs);
+    free(d->hashes);
+    free(d->slots);
+    int width = d->width;
+    weir_pq_dict_init(d, width);
+}
+
+/* A multiply-xorshift hash over 8-byte words; quality is plenty for a hash
+ * table, and it is fast on the short keys columns mostly hold. */
+static uint32_t hash_bytes(const uint8_t *p, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (len * 0xff51afd7ed558ccdull);
+    while (len >= 8) {
+        uint64_t k;
+        memcpy(&k, p, 8);
+        h = (h ^ k) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        p += 8;
+        len -= 8;
+    }
+    uint64_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        k |= (uint64_t)p[i] << (8 * i);
+    }
+    h = (h ^ k) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return (uint32_t)h;
+}
+
+static const uint8_t *entry(const struct weir_pq_dict *d, uint32_t i, size_t *len)
+{
+    const uint8_t *p = d->plain.data + d->offs[i];
+    if (d->width > 0) {
+        *len = (size_t)d->width;
+        return p;
+    }
+    uint32_t l;
+    memcpy(&l, p, 4);
+    *len = l;
+    return p + 4;
+}
+
+static bool grow_slots(struct weir_pq_dict *d)
+{
+    uint32_t n = d->n_slots != 0 ? d->n_slots * 2 : 1024;
+    uint32_t *s = calloc(n, sizeof(*s));
+    if (s == NULL) {
+        return false;
+    }
+    for (uint32_t i = 0; i < d->n; i++) {
+        uint32_t at = d->hashes[i] & (n - 1);
+        while (s[at] != 0) {
+            at = (at + 1) & (n - 1);
+        }
+        s[at] = i + 1;
+    }
+    free(d->slots);
+    d->slots = s;
+    d->n_slots = n;
+    return true;
+}
+
+int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t limit,
+                     uint32_t *idx)
+{
+    if (d->n_slots == 0 && !grow_slots(d)) {
+        return WEIR_PQ_DICT_NOMEM;
+    }
+    uint32_t h = hash_bytes(v, len);
+    uint32_t mask = d->n_slots - 1;
+    uint32_t at = h & mask;
+    while (d->slots[at] != 0) {
+        uint32_t i = d->slots[at] - 1;
+        if (d->hashes[i] == h) {
+            size_t el;
+            const uint8_t *e = entry(d, i, &el);
+            if (el == len && (len == 0 || memcmp(e, v, len) == 0)) {
+                *idx = i;
+                return WEIR_PQ_DICT_FOUND;
+            }
+        }
+        at = (at + 1) & mask;
+    }
+    size_t add = d->width > 0 ? len : 4 + len;
+    if (d->plain.len + add > limit || len > UINT32_MAX - 4 || d->n == UINT32_MAX - 1) {
+        return WEIR_PQ_DICT_FULL;
+    }
+    if (d->n == d->offs_cap) {
+        uint32_t cap = d->offs_cap != 0 ? d->offs_cap * 2 : 256;
+        uint32_t *o = realloc(d->offs, (size_t)cap * sizeof(*o));
+        if (o == NULL) {
+            return WEIR_PQ_DICT_NOMEM;
+        }
+        d->offs = o;
+        uint32_t *hs = realloc(d->hashes, (size_t)cap * sizeof(*hs));
+        if (hs == NULL) {
+            return WEIR_PQ_DICT_NOMEM;
+        }
+        d->hashes = hs;
+        d->offs_cap = cap;
+    }
+    size_t start = d->plain.len;
+    if (d->width == 0) {
+        weir_pq_buf_u32le(&d->plain, (uint32_t)len);
+    }
+    weir_pq_buf_append(&d->plain, v, len);
+    if (d->plain.failed) {
+        return WEIR_PQ_DICT_NOMEM;
+    }
+    d->offs[d->n] = (uint32_t)start;
+    d->hashes[d->n] = h;
+    d->slots[at] = d->n + 1;
+    *idx = d->n++;
+    /* Keep the load factor at or below one half. */
+    if ((uint64_t)d->n * 2 > d->n_slots && !grow_slots(d)) {
+        return WEIR_PQ_DICT_NOMEM;
+    }
+    return WEIR_PQ_DICT_ADDED;
+}

@@ -1,0 +1,46 @@
+/*
+ * The dictionary of one column chunk: distinct values in insertion order,
+ * held directly in their dictionary-page form (PLAIN: fixed-width values, or
+ * a 4-byte length then the bytes for BYTE_ARRAY), plus an open-addressing
+ * hash index over them.
+ */
+#ifndef WEIR_PARQUET_DICT_H
+#define WEIR_PARQUET_DICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parquet/pq_buf.h"
+
+struct weir_pq_dict {
+    int width;                /* bytes per value; 0 for BYTE_ARRAY */
+    struct weir_pq_buf plain; /* the dictionary page body */
+    uint32_t n;               /* entries */
+    uint32_t *offs;           /* entry i starts at plain.data + offs[i] */
+    uint32_t *hashes;         /* hash of entry i */
+    uint32_t offs_cap;
+    uint32_t *slots; /* entry index + 1; 0 is empty */
+    uint32_t n_slots; /* a power of two */
+};
+
+enum weir_pq_dict_result {
+    WEIR_PQ_DICT_FOUND = 0,
+    WEIR_PQ_DICT_ADDED = 1,
+    WEIR_PQ_DICT_FULL = 2,   /* adding would make the page exceed the limit: nothing changed */
+    WEIR_PQ_DICT_NOMEM = -1,
+};
+
+void weir_pq_dict_init(struct weir_pq_dict *d, int width);
+/* Empties the dictionary for the next column chunk (keeps storage). */
+void weir_pq_dict_clear(struct weir_pq_dict *d);
+void weir_pq_dict_free(struct weir_pq_dict *d);
+/*
+ * Looks `v` (len bytes; len == width for fixed widths) up, adding it when
+ * absent and the dictionary page would stay within `limit` bytes. *idx gets
+ * the entry index when FOUND or ADDED.
+ */
+int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t limit,
+                     uint32_t *idx);
+
+#endif

@@ -74,6 +74,16 @@ int weir_odbc_prepare(struct weir_odbc_conn *c, const struct weir_odbc_sql *s, c
 /* SQLExecute on a statement from weir_odbc_prepare. */
 int weir_odbc_execute(SQLHSTMT stmt, const char *what, struct weir_error *err);
 
+/*
+ * Whether SQLSetPos(SQL_POSITION) + SQLGetData read the right row inside a
+ * block cursor: drivers reporting SQL_GD_BLOCK, except MariaDB Connector/ODBC
+ * (3.1 returns another row's data there, and shifts bound buffers).
+ */
+static inline int weir_odbc_setpos_ok(const struct weir_odbc_conn *c)
+{
+    return (c->getdata_ext & SQL_GD_BLOCK) != 0 && c->dbms != WEIR_ODBC_DBMS_MARIADB;
+}
+
 /* Microseconds since the Unix epoch, UTC (CLOCK_REALTIME). */
 int64_t weir_odbc_now_us(void);
 

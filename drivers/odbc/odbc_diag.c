@@ -65,6 +65,11 @@ int weir_odbc_diag(SQLSMALLINT htype, SQLHANDLE h, const char *op, const char *p
     if (first[0] == '\0' && o < sizeof(err->detail)) {
         snprintf(err->detail + o, sizeof(err->detail) - o, " no diagnostic record");
     }
+    for (char *p = err->detail; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r') {
+            *p = ' ';
+        }
+    }
     err->status = status != 0 ? status : WEIR_EUNAVAILABLE;
     /* Driver messages carry trailing newlines; the primary line must not. */
     for (char *p = first; *p != '\0'; p++) {

@@ -96,7 +96,16 @@ static int build_connstr(const struct weir_kv *kv, size_t n, const char *extra, 
     memcpy(cs, base, len + 1);
     int rc = WEIR_OK;
     if (user != NULL && user[0] != '\0') {
-        rc = weir_odbc_connstr_append(cs, CONNSTR_MAX, &len, "UID", user, err);
+        /* psqlODBC keeps the braces of a braced UID as part of the name:
+         * brace the user only when it needs it (the password always). */
+        if (strpbrk(user, ";{}=") == NULL && user[0] != ' ' && user[strlen(user) - 1] != ' ' &&
+            len + strlen(user) + 6 < CONNSTR_MAX) {
+            int w = snprintf(cs + len, CONNSTR_MAX - len, "%sUID=%s;",
+                             len > 0 && cs[len - 1] != ';' ? ";" : "", user);
+            len += (size_t)w;
+        } else {
+            rc = weir_odbc_connstr_append(cs, CONNSTR_MAX, &len, "UID", user, err);
+        }
     }
     if (rc == WEIR_OK && pw != NULL) {
         rc = weir_odbc_connstr_append(cs, CONNSTR_MAX, &len, "PWD", pw, err);
@@ -174,10 +183,9 @@ static int driver_connect(struct weir_odbc_conn *c, const struct weir_kv *kv, si
     }
     int rc = build_connstr(kv, n, extra, cs, err);
     if (rc == WEIR_OK) {
-        SQLCHAR outcs[16];
-        SQLSMALLINT outlen = 0;
-        /* No completed connection string back: it would hold the password. */
-        SQLRETURN r = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)cs, SQL_NTS, outcs, 0, &outlen,
+        /* No completed connection string back: it would hold the password
+         * (and sqliteodbc writes it even into a zero-length buffer). */
+        SQLRETURN r = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)cs, SQL_NTS, NULL, 0, NULL,
                                        SQL_DRIVER_NOPROMPT);
         if (SQL_SUCCEEDED(r)) {
             c->connected = 1;
@@ -236,11 +244,19 @@ static void odbc_disconnect(void *conn)
 static const char *streaming_options(struct weir_odbc_conn *c, const char *connection,
                                      char *buf, size_t cap)
 {
-    if (strcasestr(c->driver_name, "psqlodbc") != NULL &&
-        !weir_odbc_connstr_has(connection, "UseDeclareFetch")) {
-        snprintf(buf, cap, "UseDeclareFetch=1;Fetch=%lld;",
-                 (long long)(c->batch_rows < PSQL_FETCH_ROWS ? c->batch_rows : PSQL_FETCH_ROWS));
-        return buf;
+    if (strcasestr(c->driver_name, "psqlodbc") != NULL) {
+        /* Booleans as SQL_BIT, not the "0"/"1" text of BoolsAsChar=1. */
+        size_t o = 0;
+        buf[0] = '\0';
+        if (!weir_odbc_connstr_has(connection, "BoolsAsChar")) {
+            o += (size_t)snprintf(buf + o, cap - o, "BoolsAsChar=0;");
+        }
+        if (!weir_odbc_connstr_has(connection, "UseDeclareFetch") && o < cap) {
+            snprintf(buf + o, cap - o, "UseDeclareFetch=1;Fetch=%lld;",
+                     (long long)(c->batch_rows < PSQL_FETCH_ROWS ? c->batch_rows
+                                                                 : PSQL_FETCH_ROWS));
+        }
+        return buf[0] != '\0' ? buf : NULL;
     }
     if (strcasestr(c->driver_name, "maodbc") != NULL &&
         !weir_odbc_connstr_has(connection, "NO_CACHE") &&

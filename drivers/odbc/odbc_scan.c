@@ -59,6 +59,7 @@ struct weir_odbc_scan {
     SQLULEN pos;     /* next row of the rowset to convert */
     SQLUSMALLINT *status;
     int mode_row;    /* one row per fetch, all through SQLGetData */
+    int setpos_ok;   /* SQLSetPos + SQLGetData work inside a rowset */
     int positioned;  /* SQLSetPos done for the row being converted */
     int done;
     int64_t row_no;  /* rows converted so far */
@@ -395,7 +396,8 @@ static int setup_fetch(struct weir_odbc_scan *s, struct weir_error *err)
         }
     }
     int any_column = (c->getdata_ext & SQL_GD_ANY_COLUMN) || first_unbound > last_bound;
-    s->mode_row = unbound > 0 && !((c->getdata_ext & SQL_GD_BLOCK) && any_column);
+    s->setpos_ok = weir_odbc_setpos_ok(c);
+    s->mode_row = unbound > 0 && !(s->setpos_ok && any_column);
     uint64_t rows = c->batch_bytes / row_bytes;
     rows = rows < 1 ? 1 : rows;
     rows = rows > (uint64_t)c->batch_rows ? (uint64_t)c->batch_rows : rows;
@@ -651,6 +653,13 @@ static int position(struct weir_odbc_scan *s, SQLULEN r, struct weir_error *err)
 {
     if (s->positioned || s->rows == 1) {
         return WEIR_OK;
+    }
+    if (!s->setpos_ok) {
+        weir_error_set(err, WEIR_EDATA,
+                       "value longer than its bound buffer, and %s cannot re-read it inside a "
+                       "block cursor", s->c->driver_name);
+        return weir_error_hint(err, "add a type override `text` for the column: it is then read "
+                               "whole, one row at a time");
     }
     SQLRETURN rc = SQLSetPos(s->st, (SQLSETPOSIROW)(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE);
     if (!SQL_SUCCEEDED(rc)) {

@@ -2,7 +2,8 @@
 // Compares what PostgreSQL holds with what the lake holds, value by value, in
 // the canonical form of canon.mjs, through both independent readers.
 //
-//   node tests/node/compare.mjs [--key COL,...] [--show N] [--out DIR] SOURCE FILE_OR_GLOB...
+//   node tests/node/compare.mjs [--key COL,...] [--show N] [--out DIR] [--pg-setting NAME=VALUE]
+//                               SOURCE FILE_OR_GLOB...
 //   node tests/node/compare.mjs --pg-only [--key COL,...] SOURCE
 //
 // SOURCE is a table name or a SELECT query (run by psql -X with the PG*
@@ -13,7 +14,8 @@
 // are sorted by the key columns (default: the first column).
 // Prints "# " diagnostic lines; exit status 0 when PostgreSQL, DuckDB and
 // hyparquet agree on names, row count and every value, 1 when they do not,
-// 2 when something could not be read. --out DIR keeps the three canonical
+// 2 when something could not be read. --pg-setting changes a session setting
+// of the dump (e.g. IntervalStyle=iso_8601 when the lake holds that text form). --out DIR keeps the three canonical
 // dumps (pg.jsonl, duckdb.jsonl, hyparquet.jsonl).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,10 +23,13 @@ import path from 'node:path';
 import * as C from './canon.mjs';
 import { expandFiles, printResult, readWith, schemaTypes, sortRows } from './read.mjs';
 
-const PGOPTIONS = '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres ' +
-    '-c bytea_output=hex -c extra_float_digits=1';
+const PGSETTINGS = {
+    TimeZone: 'UTC', DateStyle: 'ISO,YMD', IntervalStyle: 'postgres', bytea_output: 'hex',
+    extra_float_digits: '1',
+};
 
 function psql(sql) {
+    const PGOPTIONS = Object.entries(PGSETTINGS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
     const r = spawnSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
         input: sql,
         encoding: 'utf8',
@@ -165,6 +170,9 @@ async function main(argv) {
             show = Number(next());
         } else if (a === '--out') {
             outDir = next();
+        } else if (a === '--pg-setting') {
+            const [name, ...v] = next().split('=');
+            PGSETTINGS[name] = v.join('=');
         } else if (a === '--pg-only') {
             pgOnly = true;
         } else if (a.startsWith('--')) {

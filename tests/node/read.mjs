@@ -10,9 +10,10 @@
 //   node tests/node/read.mjs --meta FILE
 //        (DuckDB's parquet_metadata, parquet_schema and parquet_kv_metadata, and
 //        hyparquet's file metadata, as one JSON object)
-// Globs: * and ? within a path segment, ** for any depth. Exit status: 0,
+// Globs: * and ? within a path segment, ** for any depth; @LIST names a file
+// that lists files or globs, one a line. Exit status: 0,
 // 64 usage, 66 when a glob matches no file, 1 when a reader fails.
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -81,6 +82,12 @@ function safeReaddir(dir) {
 export function expandFiles(args) {
     const files = [];
     for (const a of args) {
+        if (a.startsWith('@')) {
+            // @LIST: a file naming one file or glob a line
+            const listed = readFileSync(a.slice(1), 'utf8').split('\n').filter(l => l !== '');
+            files.push(...expandFiles(listed));
+            continue;
+        }
         if (!/[*?]/.test(a)) {
             files.push(a);
             continue;

@@ -101,9 +101,10 @@ int weir_pq_column_init(struct weir_pq_column *c, const char *name,
 void weir_pq_column_free(struct weir_pq_column *c);
 
 /*
- * Appends rows [start, start + count) of `arr` (a column of the batch; its
- * own offset is applied). `parent` is the batch struct array: rows it marks
- * null are null here too (may be NULL). WEIR_EDATA for a value the Parquet
+ * Appends batch rows [start, start + count) of `arr`, a child of the struct
+ * array `parent` (the batch; NULL for a bare column). The parent's offset and
+ * then the child's own offset are applied; rows the parent marks null are
+ * null here too. `parent`, when given, must have a buffers table. WEIR_EDATA for a value the Parquet
  * type cannot hold (a decimal wider than its precision allows).
  */
 int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr,

@@ -356,12 +356,16 @@ static int writer_write(void *p, const struct ArrowArray *batch, struct weir_err
     if (rc != WEIR_OK) {
         return rc; /* nothing was encoded: the writer stays usable */
     }
-    /* A top-level null row (rare for record batches) makes every column null. */
-    const struct ArrowArray *parent =
-        batch->n_buffers >= 1 && batch->buffers != NULL && batch->buffers[0] != NULL &&
-                batch->null_count != 0
-            ? batch
-            : NULL;
+    /* The struct's offset shifts every column; a top-level null row (rare for
+     * record batches) makes every column null. A struct without a buffer
+     * table gets an empty validity slot so the columns can rely on one. */
+    static const void *no_buffers[1] = {NULL};
+    struct ArrowArray top = *batch;
+    if (top.n_buffers < 1 || top.buffers == NULL) {
+        top.n_buffers = 1;
+        top.buffers = no_buffers;
+    }
+    const struct ArrowArray *parent = &top;
     for (int64_t start = 0; start < batch->length && rc == WEIR_OK; start += SLICE_ROWS) {
         int64_t n = batch->length - start < SLICE_ROWS ? batch->length - start : SLICE_ROWS;
         for (size_t i = 0; i < w->n_cols && rc == WEIR_OK; i++) {

@@ -1,0 +1,447 @@
+#!/usr/bin/python3
+"""The AWS fake for weir's tests.
+
+Serves Secrets Manager, Glue, KMS (JSON 1.1), STS (query protocol), and the
+EC2 IMDSv2 and ECS container credential endpoints on 127.0.0.1. Every AWS API
+request is checked the way AWS would: the SigV4 signature is recomputed with
+botocore's own signer (botocore.auth.SigV4Auth) from the credentials the fake
+knows, and the input is validated against botocore's service model; failures
+get the error AWS sends (InvalidSignatureException, SerializationException,
+ValidationException...).
+
+State lives in memory. Admin endpoints (no auth), all under /__admin/:
+  POST /__admin/secrets        {"Name", "SecretString"|"SecretBinary"(b64), "VersionStages"?,
+                                "Deny"?: true → AccessDeniedException}
+  POST /__admin/credentials    {"AccessKeyId", "SecretAccessKey", "SessionToken"?}
+  POST /__admin/faults         {"operation": "GetSecretValue" | "*", "kind":
+                                "500" | "503" | "throttle" | "slow" | "drop", "count": N,
+                                "delay": seconds (slow)}
+  GET  /__admin/requests       the log of API requests (operation, status, code, signature)
+  DELETE /__admin/requests     clears the log
+  GET  /__admin/glue/databases, /__admin/glue/<db>, /__admin/glue/<db>/<table>,
+       /__admin/glue/<db>/<table>/partitions
+  POST /__admin/reset          back to the seed
+  GET  /__admin/health
+
+Usage: server.py --port 54580 [--seed seed.json] [--log FILE]
+"""
+
+import argparse
+import base64
+import copy
+import datetime
+import hmac
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+import botocore.session
+import botocore.validate
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import services  # noqa: E402
+from services import ApiError  # noqa: E402
+
+# Credentials the tests sign with (also s3rver's defaults, so one set works for both).
+DEFAULT_CREDENTIALS = [
+    {"AccessKeyId": "AKIAWEIRTEST00000001", "SecretAccessKey": "weirTestSecretKey/0123456789abcdefghij"},
+    {"AccessKeyId": "S3RVER", "SecretAccessKey": "S3RVER"},
+]
+ACCOUNT = "123456789012"
+MAX_SKEW = 15 * 60
+
+JSON_TARGETS = {"secretsmanager": "secretsmanager", "AWSGlue": "glue", "TrentService": "kms"}
+
+log = logging.getLogger("aws-fake")
+
+
+class State:
+    """Everything the fake remembers; one lock guards it all."""
+
+    def __init__(self, seed):
+        self.lock = threading.RLock()
+        self.seed = seed
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.creds = {}  # access key id → {"secret", "token", "arn", "expires"}
+            for c in DEFAULT_CREDENTIALS + self.seed.get("credentials", []):
+                self.add_credentials(c)
+            self.secrets = {}
+            for s in self.seed.get("secrets", []):
+                services.secret_put(self, s)
+            self.glue = {"databases": {}, "tables": {}, "partitions": {}}
+            self.kms_keys = {}
+            self.faults = []
+            self.requests = []
+            self.imds_tokens = {}
+            self.imds_role = self.seed.get("imds_role", "weir-test-role")
+            self.ecs_token = self.seed.get("ecs_token", "weir-ecs-token")
+
+    def add_credentials(self, c, arn=None, expires=None):
+        with self.lock:
+            self.creds[c["AccessKeyId"]] = {
+                "secret": c["SecretAccessKey"],
+                "token": c.get("SessionToken"),
+                "arn": arn or c.get("Arn") or "arn:aws:iam::%s:user/weir-test" % ACCOUNT,
+                "expires": expires,
+            }
+
+    def issue_credentials(self, arn, duration):
+        akid = "ASIA" + uuid.uuid4().hex[:16].upper()
+        c = {
+            "AccessKeyId": akid,
+            "SecretAccessKey": base64.b64encode(os.urandom(30)).decode(),
+            "SessionToken": base64.b64encode(os.urandom(48)).decode(),
+        }
+        expires = int(time.time()) + int(duration)
+        self.add_credentials(c, arn=arn, expires=expires)
+        c["Expiration"] = datetime.datetime.fromtimestamp(expires, datetime.timezone.utc)
+        return c
+
+    def take_fault(self, operation):
+        with self.lock:
+            for f in self.faults:
+                if f["count"] > 0 and f["operation"] in (operation, "*"):
+                    f["count"] -= 1
+                    return dict(f)
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the client reuses its connection
+    server_version = "weir-aws-fake/1"
+
+    # ---- plumbing ---------------------------------------------------------------------------
+    def log_message(self, fmt, *args):
+        log.info("%s %s", self.address_string(), fmt % args)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n > 0 else b""
+
+    def send(self, status, body=b"", content_type="application/json", extra=None):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body, default=services.json_default).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def drop(self):
+        """A dropped connection: no status line at all."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def do_GET(self):
+        self.route()
+
+    def do_POST(self):
+        self.route()
+
+    def do_PUT(self):
+        self.route()
+
+    def do_DELETE(self):
+        self.route()
+
+    def route(self):
+        path = urllib.parse.urlsplit(self.path).path
+        body = self.read_body()
+        try:
+            if path.startswith("/__admin/"):
+                return self.admin(path, body)
+            if path.startswith("/latest/"):
+                return self.imds(path)
+            if path.startswith("/ecs/") or path.startswith("/v2/credentials"):
+                return self.ecs()
+            return self.api(body)
+        except BrokenPipeError:
+            pass
+
+    # ---- admin ------------------------------------------------------------------------------
+    def admin(self, path, body):
+        st = self.state
+        parts = [p for p in path.split("/") if p][1:]
+        doc = json.loads(body) if body else {}
+        with st.lock:
+            if parts == ["health"]:
+                return self.send(200, {"ok": True})
+            if parts == ["reset"] and self.command == "POST":
+                st.reset()
+                return self.send(200, {"ok": True})
+            if parts == ["secrets"] and self.command == "POST":
+                services.secret_put(st, doc)
+                return self.send(200, {"ok": True})
+            if parts == ["credentials"] and self.command == "POST":
+                st.add_credentials(doc)
+                return self.send(200, {"ok": True})
+            if parts == ["faults"] and self.command == "POST":
+                st.faults.append({"operation": doc.get("operation", "*"), "kind": doc["kind"],
+                                  "count": int(doc.get("count", 1)),
+                                  "delay": float(doc.get("delay", 5))})
+                return self.send(200, {"ok": True})
+            if parts == ["faults"] and self.command == "DELETE":
+                st.faults = []
+                return self.send(200, {"ok": True})
+            if parts == ["requests"]:
+                if self.command == "DELETE":
+                    st.requests = []
+                    return self.send(200, {"ok": True})
+                return self.send(200, st.requests)
+            if parts and parts[0] == "glue" and self.command == "GET":
+                found = services.glue_admin(st, parts[1:])
+                if found is None:
+                    return self.send(404, {"error": "not found"})
+                return self.send(200, found)
+        return self.send(404, {"error": "unknown admin endpoint %s %s" % (self.command, path)})
+
+    # ---- IMDSv2 and ECS -----------------------------------------------------------------------
+    def imds(self, path):
+        st = self.state
+        if path == "/latest/api/token":
+            if self.command != "PUT":
+                return self.send(405, "", "text/plain")
+            ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
+            if not ttl or not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+                return self.send(400, "", "text/plain")
+            token = base64.urlsafe_b64encode(os.urandom(24)).decode()
+            with st.lock:
+                st.imds_tokens[token] = time.time() + int(ttl)
+            return self.send(200, token, "text/plain",
+                             {"X-aws-ec2-metadata-token-ttl-seconds": ttl})
+        token = self.headers.get("X-aws-ec2-metadata-token")
+        with st.lock:
+            if not token or st.imds_tokens.get(token, 0) < time.time():
+                return self.send(401, "", "text/plain")  # IMDSv2 only
+        base = "/latest/meta-data/iam/security-credentials/"
+        if path == base:
+            return self.send(200, st.imds_role, "text/plain")
+        if path == base + st.imds_role:
+            c = st.issue_credentials("arn:aws:sts::%s:assumed-role/%s/i-0123456789abcdef0"
+                                     % (ACCOUNT, st.imds_role), 6 * 3600)
+            return self.send(200, services.creds_json(c, with_code=True), "text/plain")
+        if path == "/latest/meta-data/placement/region":
+            return self.send(200, "eu-west-1", "text/plain")
+        return self.send(404, "", "text/plain")
+
+    def ecs(self):
+        st = self.state
+        if self.path.startswith("/ecs/") and self.headers.get("Authorization") != st.ecs_token:
+            return self.send(401, {"code": "AccessDenied", "message": "bad authorization token"})
+        c = st.issue_credentials("arn:aws:sts::%s:assumed-role/weir-task-role/task" % ACCOUNT,
+                                 6 * 3600)
+        return self.send(200, services.creds_json(c, with_code=False))
+
+    # ---- AWS APIs -----------------------------------------------------------------------------
+    def api(self, body):
+        rid = str(uuid.uuid4())
+        target = self.headers.get("X-Amz-Target")
+        query_proto = target is None
+        service, operation, params = None, None, None
+        entry = {"time": time.time(), "method": self.command, "path": self.path}
+        try:
+            if self.command != "POST":
+                raise ApiError("UnknownOperationException", "only POST / is served here")
+            if target:
+                prefix, _, operation = target.partition(".")
+                service = JSON_TARGETS.get(prefix)
+                if service is None:
+                    raise ApiError("UnknownOperationException", "unknown target %s" % target)
+            else:
+                form = urllib.parse.parse_qs(body.decode("utf-8", "replace"),
+                                             keep_blank_values=True)
+                operation = (form.get("Action") or [None])[0]
+                service = "sts"
+                if operation is None:
+                    raise ApiError("MissingAction", "no Action in the request")
+                params = {k: v[0] for k, v in form.items() if k not in ("Action", "Version")}
+            entry.update(service=service, operation=operation)
+
+            fault = self.state.take_fault(operation)
+            if fault is not None:
+                entry["fault"] = fault["kind"]
+                if fault["kind"] == "drop":
+                    self.record(entry, 0, "dropped")
+                    return self.drop()
+                if fault["kind"] == "slow":
+                    time.sleep(fault["delay"])
+                elif fault["kind"] == "500":
+                    raise ApiError("InternalFailure", "injected failure", 500, sender=False)
+                elif fault["kind"] == "503":
+                    raise ApiError("ServiceUnavailable", "injected unavailability", 503,
+                                   sender=False)
+                elif fault["kind"] == "throttle":
+                    raise ApiError("Throttling" if query_proto else "ThrottlingException",
+                                   "Rate exceeded")
+
+            signed_as = None
+            if not (service == "sts" and operation == "AssumeRoleWithWebIdentity"):
+                signed_as = self.verify_signature(service, body, query_proto)
+                entry["signature"] = "ok"
+                entry["access_key_id"] = signed_as["akid"]
+            model = self.server.models.get(service)
+            op_model = model.operation_model(operation) if operation in model.operation_names \
+                else None
+            if op_model is None:
+                raise ApiError("UnknownOperationException" if not query_proto else
+                               "InvalidAction", "operation %s is not served" % operation)
+            if not query_proto:
+                try:
+                    params = json.loads(body or b"{}")
+                    if not isinstance(params, dict):
+                        raise ValueError("not an object")
+                except ValueError as e:
+                    raise ApiError("SerializationException", "body is not JSON: %s" % e)
+            else:
+                params = services.coerce_query(params, op_model.input_shape)
+            services.validate(op_model, params, query_proto)
+            handler = services.HANDLERS.get((service, operation))
+            if handler is None:
+                raise ApiError("UnknownOperationException", "%s is not served" % operation)
+            result = handler(self.state, params, signed_as)
+            self.record(entry, 200, None)
+            if query_proto:
+                return self.send(200, services.query_response(operation, result, rid), "text/xml",
+                                 {"x-amzn-RequestId": rid})
+            return self.send(200, result, "application/x-amz-json-1.1", {"x-amzn-RequestId": rid})
+        except ApiError as e:
+            self.record(entry, e.status, e.code)
+            if query_proto:
+                xml = services.query_error(e, rid)
+                return self.send(e.status, xml, "text/xml", {"x-amzn-RequestId": rid})
+            return self.send(e.status, {"__type": e.code, "message": e.message},
+                             "application/x-amz-json-1.1",
+                             {"x-amzn-RequestId": rid, "x-amzn-ErrorType": e.code})
+
+    def record(self, entry, status, code):
+        entry["status"], entry["code"] = status, code
+        with self.state.lock:
+            self.state.requests.append(entry)
+
+    def verify_signature(self, service, body, query_proto):
+        """Recomputes the signature with botocore from the signed headers as received."""
+        auth = self.headers.get("Authorization")
+        if not auth or not auth.startswith("AWS4-HMAC-SHA256 "):
+            raise ApiError("MissingAuthenticationToken" if query_proto else
+                           "MissingAuthenticationTokenException",
+                           "Request is missing Authentication Token", 403 if query_proto else 400)
+        fields = {}
+        for part in auth[len("AWS4-HMAC-SHA256 "):].split(","):
+            k, _, v = part.strip().partition("=")
+            fields[k] = v
+        try:
+            akid, date, region, scope_service, terminator = fields["Credential"].split("/")
+            signed_headers = fields["SignedHeaders"].split(";")
+            signature = fields["Signature"]
+        except (KeyError, ValueError):
+            raise ApiError("IncompleteSignature" if query_proto else "IncompleteSignatureException",
+                           "Authorization header is malformed")
+        with self.state.lock:
+            known = copy.copy(self.state.creds.get(akid))
+        if known is None:
+            raise ApiError("InvalidClientTokenId" if query_proto else
+                           "UnrecognizedClientException",
+                           "The security token included in the request is invalid.", 403)
+        if known["expires"] is not None and known["expires"] < time.time():
+            raise ApiError("ExpiredToken" if query_proto else "ExpiredTokenException",
+                           "The security token included in the request is expired", 403)
+        if known["token"] is not None and self.headers.get("X-Amz-Security-Token") != \
+                known["token"]:
+            raise ApiError("InvalidClientTokenId" if query_proto else
+                           "UnrecognizedClientException",
+                           "The security token included in the request is invalid.", 403)
+        if scope_service != service or terminator != "aws4_request":
+            raise ApiError("InvalidSignatureException" if not query_proto else
+                           "SignatureDoesNotMatch",
+                           "Credential should be scoped to correct service: '%s'." % service, 403)
+        amz_date = self.headers.get("X-Amz-Date", "")
+        try:
+            t = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+        except ValueError:
+            raise ApiError("IncompleteSignatureException", "X-Amz-Date is missing or malformed")
+        if abs(t - time.time()) > MAX_SKEW or amz_date[:8] != date:
+            raise ApiError("InvalidSignatureException" if not query_proto else
+                           "SignatureDoesNotMatch", "Signature expired: %s is now earlier or "
+                           "later than the allowed skew" % amz_date, 403)
+        missing = [h for h in ("host", "x-amz-date") if h not in signed_headers]
+        if missing:
+            raise ApiError("InvalidSignatureException" if not query_proto else
+                           "SignatureDoesNotMatch", "%s must be signed" % ", ".join(missing), 403)
+        headers = {}
+        for h in signed_headers:
+            values = self.headers.get_all(h)
+            if values is None:
+                raise ApiError("InvalidSignatureException" if not query_proto else
+                               "SignatureDoesNotMatch", "signed header %s is missing" % h, 403)
+            headers[h] = ",".join(values)
+        req = botocore.awsrequest.AWSRequest(
+            method=self.command, url="http://%s%s" % (self.headers["Host"], self.path),
+            headers=headers, data=body)
+        req.context["timestamp"] = amz_date
+        signer = botocore.auth.SigV4Auth(
+            botocore.credentials.Credentials(akid, known["secret"], known["token"]),
+            service, region)
+        canonical = signer.canonical_request(req)
+        expected = signer.signature(signer.string_to_sign(req, canonical), req)
+        if not hmac.compare_digest(expected, signature):
+            raise ApiError("InvalidSignatureException" if not query_proto else
+                           "SignatureDoesNotMatch",
+                           "The request signature we calculated does not match the signature you "
+                           "provided. Check your AWS Secret Access Key and signing method.", 403)
+        return {"akid": akid, "arn": known["arn"], "region": region}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=int(os.environ.get("WEIR_TEST_AWSPORT", 54580)))
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--seed", help="JSON file: credentials, secrets, imds_role, ecs_token")
+    ap.add_argument("--log", help="request log file (default: stderr)")
+    args = ap.parse_args()
+    logging.basicConfig(filename=args.log, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    seed = {}
+    if args.seed:
+        with open(args.seed) as f:
+            seed = json.load(f)
+    session = botocore.session.get_session()
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    server.state = State(seed)
+    server.models = {s: session.get_service_model(s) for s in ("secretsmanager", "glue", "kms",
+                                                                "sts")}
+    log.info("listening on %s:%d", args.host, args.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -231,6 +231,60 @@ bad:
                           (int)(len > 40 ? 40 : len), s);
 }
 
+static int days_in_month(int64_t y, unsigned m)
+{
+    static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+/* "YYYY-MM-DD" at s (10 bytes): 0 and the days, or -1. */
+static int civil_text(const char *s, int64_t *days)
+{
+    unsigned y1, y2, m, d;
+    if (two_digits(s, &y1) != 0 || two_digits(s + 2, &y2) != 0 || s[4] != '-' ||
+        two_digits(s + 5, &m) != 0 || s[7] != '-' || two_digits(s + 8, &d) != 0 || m < 1 ||
+        m > 12 || d < 1 || (int)d > days_in_month(y1 * 100 + y2, m)) {
+        return -1;
+    }
+    *days = weir_odbc_days_from_civil(y1 * 100 + y2, m, d);
+    return 0;
+}
+
+static size_t trim_len(const char *s, size_t len)
+{
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\0')) {
+        len--;
+    }
+    return len;
+}
+
+int weir_odbc_date_parse(const char *s, size_t len, int32_t *days, struct weir_error *err)
+{
+    int64_t d;
+    len = trim_len(s, len);
+    if (len != 10 || civil_text(s, &d) != 0) {
+        return weir_error_set(err, WEIR_EDATA, "\"%.*s\" is not a date YYYY-MM-DD",
+                              (int)(len > 40 ? 40 : len), s);
+    }
+    *days = (int32_t)d;
+    return WEIR_OK;
+}
+
+int weir_odbc_timestamp_parse(const char *s, size_t len, int64_t *us, struct weir_error *err)
+{
+    int64_t d, tod;
+    len = trim_len(s, len);
+    if (len < 19 || civil_text(s, &d) != 0 || (s[10] != ' ' && s[10] != 'T') ||
+        weir_odbc_time_parse(s + 11, len - 11, &tod, err) != WEIR_OK) {
+        return weir_error_set(err, WEIR_EDATA,
+                              "\"%.*s\" is not a timestamp YYYY-MM-DD HH:MM:SS[.ffffff]",
+                              (int)(len > 40 ? 40 : len), s);
+    }
+    *us = d * 86400000000LL + tod;
+    return WEIR_OK;
+}
+
 void weir_odbc_timestamp_format(int year, unsigned month, unsigned day, unsigned hour,
                                 unsigned minute, unsigned second, uint32_t fraction_ns, char *buf,
                                 size_t cap)

@@ -45,6 +45,15 @@ int64_t weir_odbc_days_from_civil(int64_t y, unsigned m, unsigned d);
 int weir_odbc_time_parse(const char *s, size_t len, int64_t *us, struct weir_error *err);
 
 /*
+ * "YYYY-MM-DD" to days since 1970-01-01, and "YYYY-MM-DD[ T]HH:MM:SS[.f...]"
+ * (fraction up to 9 digits; below the microsecond must be zero) to
+ * microseconds since 1970-01-01 00:00:00. Strict: a month, day or time out of
+ * range, or any other text, is WEIR_EDATA (SQLite stores whatever it is given).
+ */
+int weir_odbc_date_parse(const char *s, size_t len, int32_t *days, struct weir_error *err);
+int weir_odbc_timestamp_parse(const char *s, size_t len, int64_t *us, struct weir_error *err);
+
+/*
  * Formats a timestamp as 'YYYY-MM-DD HH:MM:SS', with '.ffffff' when the
  * fraction (nanoseconds) is not zero ('.fffffffff' when it has digits below
  * the microsecond). The form binds back as text on every database here.

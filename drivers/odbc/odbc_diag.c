@@ -29,6 +29,12 @@ static int status_of(const char *state, const char *msg)
     if (strcmp(state, "HY001") == 0) {
         return WEIR_ENOMEM;
     }
+    /* Drivers that say only HY000 (sqliteodbc): the text names a missing object. */
+    if (strcmp(state, "HY000") == 0 &&
+        (strcasestr(msg, "no such table") || strcasestr(msg, "no such column") ||
+         strcasestr(msg, "syntax error"))) {
+        return WEIR_ECONFIG;
+    }
     return 0;
 }
 

@@ -168,6 +168,11 @@ static void read_info(struct weir_odbc_conn *c)
         c->dbms = WEIR_ODBC_DBMS_MSSQL;
         c->dialect.limit = WEIR_ODBC_LIMIT_TOP;
     }
+    if (c->dbms == WEIR_ODBC_DBMS_SQLITE) {
+        /* A double-quoted name that matches no column is a string literal in
+         * SQLite; a backquoted one is always an identifier. */
+        snprintf(c->dialect.quote, sizeof(c->dialect.quote), "`");
+    }
     if (c->dbms == WEIR_ODBC_DBMS_POSTGRES || c->dbms == WEIR_ODBC_DBMS_MARIADB ||
         c->dbms == WEIR_ODBC_DBMS_SQLITE) {
         c->dialect.limit = WEIR_ODBC_LIMIT_LIMIT;

@@ -12,6 +12,7 @@
  * A bound value longer than its buffer (the length indicator says so) is
  * read again whole the block+get way, never truncated.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -43,6 +44,7 @@ struct scol {
     int bound;    /* read from the bound array */
     int prec, scale;
     int warned;   /* a zero date was turned into NULL (warned once) */
+    int textual;  /* fetched as SQL_C_CHAR and parsed strictly (SQLite) */
     uint8_t *buf; /* rows * elem */
     SQLLEN *ind;  /* rows */
 };
@@ -68,6 +70,13 @@ struct weir_odbc_scan {
     char *utf8;      /* UTF-16 conversion scratch */
     size_t utf8_cap;
 };
+
+/* Values whose length varies: fetched as text or bytes. */
+static int is_var(const struct scol *k)
+{
+    return k->kind == K_TEXT || k->kind == K_BIN || k->kind == K_DEC || k->kind == K_TIME ||
+           k->textual;
+}
 
 static int grow(void **p, size_t *cap, size_t need, struct weir_error *err)
 {
@@ -136,6 +145,25 @@ static const struct fixed_map fixed_types[] = {
     {SQL_BIGINT, 0, SQL_C_SBIGINT, 8, "l"},   {SQL_REAL, 0, SQL_C_FLOAT, 4, "f"},
     {SQL_FLOAT, 0, SQL_C_DOUBLE, 8, "g"},     {SQL_DOUBLE, 0, SQL_C_DOUBLE, 8, "g"},
 };
+
+/*
+ * SQLite keeps any value in any column and sqliteodbc converts silently ('abc'
+ * in an INTEGER column reads as 0): numbers, booleans, dates and timestamps are
+ * read as text and parsed strictly, so a value that does not fit its declared
+ * type is WEIR_EDATA. Declared lengths mean nothing there: text and blobs are
+ * read whole.
+ */
+static void sqlite_plan(struct scol *k)
+{
+    if (k->kind == K_BOOL || k->kind == K_FIXED || k->kind == K_U64 || k->kind == K_DATE ||
+        k->kind == K_TS) {
+        k->textual = 1;
+        k->ctype = SQL_C_CHAR;
+        k->elem = 64;
+    } else if (k->kind == K_TEXT || k->kind == K_BIN) {
+        k->elem = 0;
+    }
+}
 
 /* Arrow type and fetch plan of one column from its metadata. */
 static int plan_column(struct weir_odbc_scan *s, const struct weir_query *q, struct scol *k,
@@ -251,6 +279,9 @@ static int plan_column(struct weir_odbc_scan *s, const struct weir_query *q, str
         break;
     default:
         break;
+    }
+    if (s->c->dbms == WEIR_ODBC_DBMS_SQLITE) {
+        sqlite_plan(k);
     }
     k->bound = k->elem > 0;
     return WEIR_OK;
@@ -443,7 +474,7 @@ static int setup_fetch(struct weir_odbc_scan *s, struct weir_error *err)
         for (size_t i = 0; i < s->ncols; i++) {
             struct scol *k = &s->cols[i];
             k->bound = 0;
-            if (k->kind == K_TEXT || k->kind == K_BIN || k->kind == K_DEC || k->kind == K_TIME) {
+            if (is_var(k)) {
                 k->elem = 0;
             }
             if (k->elem > 0 && (k->buf = calloc(1, k->elem)) == NULL) {
@@ -544,12 +575,109 @@ static int zero_date(struct weir_odbc_scan *s, struct scol *k)
     return weir_acol_append_null(&s->batch.cols[k - s->cols]);
 }
 
+/* A textual (SQLite) number, boolean, date or timestamp, parsed strictly. */
+static int append_textual(struct weir_odbc_scan *s, struct scol *k, const uint8_t *p,
+                          size_t len, struct weir_error *err)
+{
+    struct weir_acol *a = &s->batch.cols[k - s->cols];
+    char t[72];
+    union {
+        int8_t i8;
+        int16_t i16;
+        int32_t i32;
+        int64_t i64;
+        float f;
+        double g;
+        __int128 d;
+    } v;
+    if (len >= sizeof(t)) {
+        weir_error_set(err, WEIR_EDATA, "value \"%.40s...\" is not a %s", (const char *)p,
+                       k->source_type);
+        return row_error(s, k, err);
+    }
+    memcpy(t, p, len);
+    t[len] = '\0';
+    char *end = NULL;
+    int bad = len == 0;
+    errno = 0;
+    const char *f = k->format;
+    if (k->kind == K_DATE) {
+        if (weir_odbc_date_parse(t, len, &v.i32, err) != WEIR_OK) {
+            return row_error(s, k, err);
+        }
+        return weir_acol_append_fixed(a, &v.i32);
+    }
+    if (k->kind == K_TS) {
+        if (weir_odbc_timestamp_parse(t, len, &v.i64, err) != WEIR_OK) {
+            return row_error(s, k, err);
+        }
+        return weir_acol_append_fixed(a, &v.i64);
+    }
+    if (strcmp(f, "f") == 0 || strcmp(f, "g") == 0) {
+        v.g = strtod(t, &end);
+        bad = bad || *end != '\0' || errno == ERANGE;
+        if (f[0] == 'f') {
+            v.f = (float)v.g;
+        }
+    } else if (k->kind == K_U64 || strcmp(f, "C") == 0 || strcmp(f, "S") == 0 ||
+               strcmp(f, "I") == 0) {
+        unsigned long long u = strtoull(t, &end, 10);
+        uint64_t max = f[0] == 'C' ? UINT8_MAX : f[0] == 'S' ? UINT16_MAX
+                                              : f[0] == 'I' ? UINT32_MAX : UINT64_MAX;
+        bad = bad || *end != '\0' || errno == ERANGE || t[0] == '-' || u > max;
+        if (k->kind == K_U64) {
+            v.d = (__int128)u;
+        } else if (f[0] == 'C') {
+            v.i8 = (int8_t)(uint8_t)u;
+        } else if (f[0] == 'S') {
+            v.i16 = (int16_t)(uint16_t)u;
+        } else {
+            v.i32 = (int32_t)(uint32_t)u;
+        }
+    } else {
+        long long i = strtoll(t, &end, 10);
+        bad = bad || *end != '\0' || errno == ERANGE;
+        if (k->kind == K_BOOL) {
+            bad = bad || (i != 0 && i != 1);
+            if (!bad) {
+                return weir_acol_append_bool(a, i == 1);
+            }
+        } else if (f[0] == 'c') {
+            bad = bad || i < INT8_MIN || i > INT8_MAX;
+            v.i8 = (int8_t)i;
+        } else if (f[0] == 's') {
+            bad = bad || i < INT16_MIN || i > INT16_MAX;
+            v.i16 = (int16_t)i;
+        } else if (f[0] == 'i') {
+            bad = bad || i < INT32_MIN || i > INT32_MAX;
+            v.i32 = (int32_t)i;
+        } else {
+            v.i64 = i;
+        }
+    }
+    if (bad) {
+        weir_error_set(err, WEIR_EDATA, "value \"%s\" is not a %s (arrow %s)", t,
+                       k->source_type, f);
+        weir_error_hint(err, "SQLite keeps any value in any column; a type override `text` "
+                        "reads the column as stored");
+        return row_error(s, k, err);
+    }
+    return weir_acol_append_fixed(a, &v);
+}
+
 /* Appends one non-NULL value (len bytes at p, as fetched in k->ctype). */
 static int append_value(struct weir_odbc_scan *s, struct scol *k, const uint8_t *p, size_t len,
                         struct weir_error *err)
 {
     struct weir_acol *a = &s->batch.cols[k - s->cols];
     int rc = WEIR_OK;
+    if (k->textual) {
+        rc = append_textual(s, k, p, len, err);
+        if (rc != WEIR_OK && err->status == WEIR_OK) {
+            weir_error_set(err, rc, "out of memory");
+        }
+        return rc == WEIR_OK ? WEIR_OK : err->status;
+    }
     switch (k->kind) {
     case K_BOOL:
         rc = weir_acol_append_bool(a, p[0] != 0);
@@ -684,8 +812,7 @@ static int convert_row(struct weir_odbc_scan *s, SQLULEN r, struct weir_error *e
             len = k->ind[r];
             p = k->buf + r * k->elem;
             size_t term = k->ctype == SQL_C_WCHAR ? 2 : k->ctype == SQL_C_CHAR ? 1 : 0;
-            int var = k->kind == K_TEXT || k->kind == K_BIN || k->kind == K_DEC ||
-                      k->kind == K_TIME;
+            int var = is_var(k);
             if (var && len != SQL_NULL_DATA &&
                 (len == SQL_NO_TOTAL || (size_t)len > k->elem - term)) {
                 if ((rc = position(s, r, err)) != WEIR_OK) {

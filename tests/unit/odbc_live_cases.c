@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tap.h"
 #include "odbc_live.h"
 #include "odbc_live_cases.h"
 
@@ -184,6 +183,9 @@ void live_case_windows(struct live_db *db)
                strstr(buf, "-- parameters: 1='2024-01-01 10:00:00.000001', "
                            "2='2024-01-01 10:00:00.000001', 3='1'") != NULL,
            "%s windows: render_sql shows ? and the values", db->name);
+    for (char *p = buf; *p != '\0'; p++) {
+        *p = *p == '\n' ? ' ' : *p;
+    }
     printf("#   %s\n", buf);
     live_ops->disconnect(conn);
 }

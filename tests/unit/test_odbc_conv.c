@@ -115,6 +115,31 @@ static void times(void)
     TAP_EQ_INT(weir_odbc_time_parse("-01:00:00", 9, &us, &err), WEIR_EDATA, "time: negative");
     TAP_EQ_INT(weir_odbc_time_parse("00:00:00.1234567", 16, &us, &err), WEIR_EDATA,
                "time: sub-microsecond digits refused");
+    int32_t days = 0;
+    TAP_EQ_INT(weir_odbc_date_parse("2024-02-29", 10, &days, &err), WEIR_OK, "date parse: leap day");
+    TAP_EQ_INT(days, 19782, "date parse: 2024-02-29 is day 19782");
+    TAP_EQ_INT(weir_odbc_date_parse("1899-12-31", 10, &days, &err), WEIR_OK, "date parse: 1899");
+    TAP_EQ_INT(days, -25568, "date parse: 1899-12-31 is day -25568");
+    TAP_EQ_INT(weir_odbc_date_parse("2023-02-29", 10, &days, &err), WEIR_EDATA,
+               "date parse: 2023-02-29 refused");
+    TAP_EQ_INT(weir_odbc_date_parse("1900-02-29", 10, &days, &err), WEIR_EDATA,
+               "date parse: 1900 is no leap year");
+    TAP_EQ_INT(weir_odbc_date_parse("2024-13-01", 10, &days, &err), WEIR_EDATA,
+               "date parse: month 13 refused");
+    TAP_EQ_INT(weir_odbc_date_parse("x", 1, &days, &err), WEIR_EDATA, "date parse: text refused");
+    TAP_EQ_INT(weir_odbc_date_parse("2024-01-01 00:00:00", 19, &days, &err), WEIR_EDATA,
+               "date parse: a timestamp is not a date");
+    int64_t ts = 0;
+    TAP_EQ_INT(weir_odbc_timestamp_parse("1969-12-31 23:59:59.999999", 26, &ts, &err), WEIR_OK,
+               "timestamp parse");
+    TAP_EQ_INT(ts, -1, "timestamp parse: one microsecond before the epoch");
+    TAP_EQ_INT(weir_odbc_timestamp_parse("2000-03-01T00:00:01", 19, &ts, &err), WEIR_OK,
+               "timestamp parse: T separator");
+    TAP_EQ_INT(ts, 951868801000000LL, "timestamp parse: 2000-03-01T00:00:01");
+    TAP_EQ_INT(weir_odbc_timestamp_parse("2000-03-01 24:00:00", 19, &ts, &err), WEIR_EDATA,
+               "timestamp parse: hour 24 refused");
+    TAP_EQ_INT(weir_odbc_timestamp_parse("2000-03-01", 10, &ts, &err), WEIR_EDATA,
+               "timestamp parse: a date alone refused");
     char buf[64];
     weir_odbc_timestamp_format(2024, 2, 29, 23, 59, 58, 123456000, buf, sizeof(buf));
     TAP_EQ_STR(buf, "2024-02-29 23:59:58.123456", "timestamp format with fraction");

@@ -8,6 +8,7 @@
  * scripts/odbc-setup.
  */
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,29 @@ const char *__lsan_default_suppressions(void)
     return "leak:libodbc.so\nleak:libodbcinst.so\nleak:psqlodbcw.so\nleak:libmaodbc.so\n"
            "leak:libmariadb.so\nleak:libsqlite3odbc\nleak:libsqlite3.so\nleak:libpq.so\n"
            "leak:libcrypto.so\nleak:libssl.so\nleak:libgnutls.so\nleak:libltdl.so\n";
+}
+
+void live_ok_at(int ok, const char *file, int line, const char *expr, const char *fmt, ...)
+{
+    char name[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    TAP_OK(ok, "%s", name);
+    if (!ok) {
+        printf("#   at %s:%d: %s\n", file, line, expr);
+    }
+}
+
+void live_skip(const char *reason, const char *fmt, ...)
+{
+    char name[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    TAP_SKIP(reason, "%s", name);
 }
 
 static char tmpdir[256];

@@ -16,6 +16,7 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
   POST /__admin/faults         {"operation": "GetSecretValue" | "*", "kind":
                                 "500" | "503" | "throttle" | "slow" | "drop", "count": N,
                                 "delay": seconds (slow)}
+  GET  /__admin/secrets        names and ARNs
   GET  /__admin/requests       the log of API requests (operation, status, code, signature)
   DELETE /__admin/requests     clears the log
   GET  /__admin/glue/databases, /__admin/glue/<db>, /__admin/glue/<db>/<table>,
@@ -197,6 +198,9 @@ class Handler(BaseHTTPRequestHandler):
             if parts == ["secrets"] and self.command == "POST":
                 services.secret_put(st, doc)
                 return self.send(200, {"ok": True})
+            if parts == ["secrets"] and self.command == "GET":
+                return self.send(200, [{"Name": x["Name"], "ARN": x["ARN"]}
+                                       for x in st.secrets.values()])
             if parts == ["credentials"] and self.command == "POST":
                 st.add_credentials(doc)
                 return self.send(200, {"ok": True})
@@ -304,6 +308,7 @@ class Handler(BaseHTTPRequestHandler):
                 signed_as = self.verify_signature(service, body, query_proto)
                 entry["signature"] = "ok"
                 entry["access_key_id"] = signed_as["akid"]
+                entry["region"] = signed_as["region"]
             model = self.server.models.get(service)
             op_model = model.operation_model(operation) if operation in model.operation_names \
                 else None

@@ -509,7 +509,7 @@ static int delta_run(const int64_t *v, int i, int n)
 }
 
 #define MIN_REPEAT 3     /* equal values that make their own run */
-#define MIN_DELTA_RUN 8  /* constant-delta values that end a literal group */
+#define MIN_DELTA_RUN 8  /* constant-delta values that make their own run */
 
 static int encode_auto(struct orc_rle2 *e, const int64_t *v, int n, struct weir_error *err)
 {
@@ -531,7 +531,7 @@ static int encode_auto(struct orc_rle2 *e, const int64_t *v, int n, struct weir_
             continue;
         }
         int d = delta_run(v, i, n);
-        if (d >= MIN_REPEAT) {
+        if (d >= MIN_DELTA_RUN) {
             struct delta_plan dp = {v[i + 1] - v[i], 0, 0};
             rc = emit_delta(e, v + i, d, &dp, err);
             i += d;

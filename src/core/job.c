@@ -483,6 +483,8 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     r->c.q.low = r->has_low && !r->full ? r->c.low : NULL;
     r->c.q.low_inclusive = r->c.q.low != NULL && r->c.q.low_inclusive;
     r->c.q.high = r->has_high ? r->c.high : NULL;
+    /* a full snapshot holds the rows without a watermark too */
+    r->c.q.include_nulls = r->full && job->n_wm > 0;
     if (!r->resumed && (rc = write_intent(r, err)) != WEIR_OK) {
         goto cleanup;
     }

@@ -119,6 +119,7 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
     }
     c.q.low = has_low && !full ? c.low : NULL;
     c.q.high = has_high ? c.high : NULL;
+    c.q.include_nulls = full && job->n_wm > 0;
     sql = malloc(65536);
     if (sql == NULL) {
         rc = weir_error_set(err, WEIR_ENOMEM, "out of memory");

@@ -330,6 +330,9 @@ struct weir_query {
      * column) is also held at or below the database's now() minus this many
      * microseconds (the spec's `watermark.lag`). */
     int64_t lag_us;
+    /* 1: rows where a watermark column IS NULL are read as well, besides the
+     * window: (window) OR wm1 IS NULL OR wm2 IS NULL ... (full reloads). */
+    int32_t include_nulls;
 };
 
 /*

@@ -1,0 +1,228 @@
+/* Core units: status table, time, references and secrets, state store,
+ * partition escaping, plugin loading and option checks. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/outset.h"
+#include "core/plugin.h"
+#include "core/secret.h"
+#include "core/state.h"
+#include "tap.h"
+#include "util/status.h"
+#include "util/wtime.h"
+
+static const char *fake_env(const char *name)
+{
+    if (strcmp(name, "DB_PASSWORD") == 0) {
+        return "s3cr=t}";
+    }
+    if (strcmp(name, "EMPTY") == 0) {
+        return "";
+    }
+    return NULL;
+}
+
+static int fake_fetch(void *ctx, const char *ref, const char *stage, char **value, size_t *len,
+                      struct weir_error *err)
+{
+    if (strcmp(ref, "shop/reader#password") == 0) {
+        *value = strdup("from-sm");
+        *len = 7;
+        return WEIR_OK;
+    }
+    return weir_error_set(err, WEIR_ENOINPUT, "secret %s not found", ref);
+}
+
+static void test_status(void)
+{
+    TAP_EQ_INT(weir_status_exit_code(WEIR_OK), 0, "ok exits 0");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_EUSAGE), 64, "usage exits 64");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_EDATA), 65, "bad data exits 65");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_ENOINPUT), 66, "missing input exits 66");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_EUNAVAILABLE), 69, "unavailable exits 69");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_EIO), 74, "io exits 74");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_ETEMPFAIL), 75, "tempfail exits 75");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_ELOCKED), 75, "locked exits 75");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_EAUTH), 77, "auth exits 77");
+    TAP_EQ_INT(weir_status_exit_code(WEIR_ECONFIG), 78, "config exits 78");
+    for (int s = 0; s < WEIR_STATUS_COUNT_; s++) {
+        TAP_OK(strcmp(weir_status_name(s), "unknown") != 0, "status %d has a name", s);
+    }
+}
+
+static void test_time(void)
+{
+    char buf[64];
+    weir_time_format_us(0, buf, sizeof(buf));
+    TAP_EQ_STR(buf, "1970-01-01T00:00:00.000000Z", "epoch");
+    weir_time_format_us(-1, buf, sizeof(buf));
+    TAP_EQ_STR(buf, "1969-12-31T23:59:59.999999Z", "one microsecond before the epoch");
+    weir_time_format_us(951782400000000LL + 123456, buf, sizeof(buf));
+    TAP_EQ_STR(buf, "2000-02-29T00:00:00.123456Z", "leap day");
+    weir_time_date(4102444800000000LL, buf, sizeof(buf));
+    TAP_EQ_STR(buf, "2100-01-01", "after 2100");
+    int y, m, d;
+    weir_time_civil(-719162, &y, &m, &d);
+    TAP_OK(y == 1 && m == 1 && d == 1, "0001-01-01 from days");
+}
+
+static struct weir_sval sv(const char *s)
+{
+    struct weir_sval v = {(char *)s, {3, 13}};
+    return v;
+}
+
+static void test_resolve(void)
+{
+    struct weir_resolver r = {.getenv = fake_env, .fetch = fake_fetch, .spec_path = "x.yaml"};
+    struct weir_secret out = {0};
+    struct weir_error err;
+    struct weir_sval v = sv("pw=${env:DB_PASSWORD};");
+    TAP_EQ_INT(weir_resolve(&r, &v, "source.password", &out, &err), WEIR_OK, "env reference");
+    TAP_EQ_STR(out.value, "pw=s3cr=t};", "env value spliced");
+    v = sv("${env:NOPE}");
+    TAP_EQ_INT(weir_resolve(&r, &v, "source.password", &out, &err), WEIR_ECONFIG, "unset env");
+    TAP_EQ_STR(err.message, "x.yaml:3:13: source.password: environment variable NOPE is not set",
+               "unset env message names file, line, column and field");
+    TAP_OK(out.value == NULL, "nothing left behind on error");
+    char path[] = "/tmp/weir-secret-XXXXXX";
+    int fd = mkstemp(path);
+    TAP_OK(fd >= 0 && write(fd, "hunter2\n", 8) == 8, "secret file written");
+    close(fd);
+    char ref[128];
+    snprintf(ref, sizeof(ref), "${file:%s}", path);
+    v = sv(ref);
+    TAP_EQ_INT(weir_resolve(&r, &v, "source.password", &out, &err), WEIR_OK, "file reference");
+    TAP_EQ_STR(out.value, "hunter2", "trailing newline removed");
+    unlink(path);
+    TAP_EQ_INT(weir_resolve(&r, &v, "source.password", &out, &err), WEIR_ECONFIG, "missing file");
+    TAP_OK(strstr(err.message, "cannot read file") != NULL, "missing file message");
+    v = sv("${secret:shop/reader#password}");
+    TAP_EQ_INT(weir_resolve(&r, &v, "source.password", &out, &err), WEIR_OK, "secret reference");
+    TAP_EQ_STR(out.value, "from-sm", "secret value");
+    v = sv("${secret:nope}");
+    TAP_EQ_INT(weir_resolve(&r, &v, "source.password", &out, &err), WEIR_ENOINPUT,
+               "missing secret keeps its status");
+    v = sv("${vault:x}");
+    TAP_EQ_INT(weir_resolve(&r, &v, "source.password", &out, &err), WEIR_ECONFIG,
+               "unknown scheme");
+    v = sv("abc ${env:DB_PASSWORD");
+    TAP_EQ_INT(weir_resolve(&r, &v, "f", &out, &err), WEIR_ECONFIG, "unterminated reference");
+    v = sv("${env:EMPTY}");
+    TAP_EQ_INT(weir_resolve(&r, &v, "f", &out, &err), WEIR_OK, "empty value");
+    TAP_OK(out.value != NULL && out.len == 0, "empty value is set, not absent");
+    v = sv(NULL);
+    TAP_EQ_INT(weir_resolve(&r, &v, "f", &out, &err), WEIR_OK, "absent value");
+    TAP_OK(out.value == NULL, "absent stays absent");
+    weir_secret_reset(&out);
+}
+
+static void test_state(void)
+{
+    char dir[] = "/tmp/weir-state-XXXXXX";
+    TAP_OK(mkdtemp(dir) != NULL, "temp dir");
+    struct weir_state_store *a = NULL, *b = NULL;
+    struct weir_error err;
+    TAP_EQ_INT(weir_state_open(dir, &a, &err), WEIR_OK, "open store a");
+    char loc[300];
+    snprintf(loc, sizeof(loc), "file://%s/", dir);
+    TAP_EQ_INT(weir_state_open(loc, &b, &err), WEIR_OK, "open store b by file:// url");
+    json_t *doc = NULL;
+    TAP_EQ_INT(a->ops->read(a, "orders", &doc, &err), WEIR_OK, "read missing state");
+    TAP_OK(doc == NULL, "no state yet");
+    doc = weir_state_new_doc("orders");
+    json_object_set_new(doc, "watermark", json_pack("{s:[s],s:[s]}", "columns", "id", "values",
+                                                    "42"));
+    for (int i = 0; i < 105; i++) {
+        weir_state_add_history(doc, json_pack("{s:i}", "n", i));
+    }
+    TAP_EQ_INT(json_array_size(json_object_get(doc, "history")), 100, "history keeps 100");
+    TAP_EQ_INT(json_integer_value(json_object_get(json_array_get(json_object_get(doc, "history"),
+                                                                 0),
+                                                  "n")),
+               5, "history drops the oldest");
+    TAP_EQ_INT(a->ops->write(a, "orders", doc, &err), WEIR_OK, "write state");
+    json_decref(doc);
+    doc = NULL;
+    TAP_EQ_INT(b->ops->read(b, "orders", &doc, &err), WEIR_OK, "read back");
+    TAP_EQ_STR(json_string_value(json_array_get(
+                   json_object_get(json_object_get(doc, "watermark"), "values"), 0)),
+               "42", "watermark survives");
+    json_decref(doc);
+    TAP_EQ_INT(a->ops->lock(a, "orders", "run-1", &err), WEIR_OK, "first lock");
+    TAP_EQ_INT(b->ops->lock(b, "orders", "run-2", &err), WEIR_ELOCKED, "second lock refused");
+    TAP_OK(strstr(err.detail, "run run-1") != NULL, "message names the holder");
+    TAP_EQ_INT(b->ops->lock(b, "customers", "run-2", &err), WEIR_OK, "other job not blocked");
+    a->ops->unlock(a, "orders");
+    TAP_EQ_INT(b->ops->lock(b, "orders", "run-3", &err), WEIR_OK, "lock after unlock");
+    char path[400];
+    snprintf(path, sizeof(path), "%s/broken.json", dir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"version\": 1, ", f);
+    fclose(f);
+    TAP_EQ_INT(a->ops->read(a, "broken", &doc, &err), WEIR_EDATA, "corrupt state refused");
+    TAP_OK(strstr(err.detail, "broken.json:1:") != NULL, "corrupt state names file and line");
+    a->ops->free(a);
+    b->ops->free(b);
+    TAP_EQ_INT(weir_state_open("ftp://x", &a, &err), WEIR_ECONFIG, "unknown scheme refused");
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    TAP_OK(system(cmd) == 0, "cleanup");
+}
+
+static void test_escape(void)
+{
+    char out[128];
+    weir_partition_escape("a/b=c%d", 7, out, sizeof(out));
+    TAP_EQ_STR(out, "a%2Fb%3Dc%25d", "hive escaping of / = %");
+    weir_partition_escape("São Paulo", strlen("São Paulo"), out, sizeof(out));
+    TAP_EQ_STR(out, "São Paulo", "UTF-8 and spaces kept");
+    weir_partition_escape("x\ny", 3, out, sizeof(out));
+    TAP_EQ_STR(out, "x%0Ay", "control characters escaped");
+}
+
+static void test_plugins(void)
+{
+    struct weir_loaded_plugin p;
+    struct weir_error err;
+    TAP_EQ_INT(weir_plugin_load(WEIR_PLUGIN_WRITER, "nosuch", &p, &err), WEIR_ECONFIG,
+               "missing plugin");
+    TAP_OK(strstr(err.detail, "weir_writer_nosuch.so not found") != NULL,
+           "missing plugin names the file");
+    TAP_EQ_INT(weir_plugin_load(WEIR_PLUGIN_WRITER, "../x", &p, &err), WEIR_ECONFIG,
+               "path in a plugin name refused");
+    TAP_EQ_INT(weir_plugin_load(WEIR_PLUGIN_WRITER, "oldabi", &p, &err), WEIR_EABI,
+               "plugin that refuses the ABI");
+    TAP_OK(strstr(err.message, "ABI version 99") != NULL, "its own message is kept");
+    TAP_EQ_INT(weir_plugin_load(WEIR_PLUGIN_SOURCE, "fakecsv", &p, &err), WEIR_ECONFIG,
+               "a writer is not found as a source");
+    TAP_EQ_INT(weir_plugin_load(WEIR_PLUGIN_WRITER, "fakecsv", &p, &err), WEIR_OK,
+               "fake writer loads");
+    TAP_EQ_STR(p.desc.file_extension, "csv", "descriptor filled");
+    TAP_EQ_INT(weir_plugin_check_option(&p, "compression", "zstd", &err), WEIR_OK, "enum ok");
+    TAP_EQ_INT(weir_plugin_check_option(&p, "compression", "brotli", &err), WEIR_ECONFIG,
+               "enum value refused");
+    TAP_EQ_STR(err.message, "compression: \"brotli\" is not one of none|snappy|gzip|zstd",
+               "enum message");
+    TAP_EQ_INT(weir_plugin_check_option(&p, "row_group_size", "12 parsecs", &err), WEIR_ECONFIG,
+               "size refused");
+    TAP_EQ_INT(weir_plugin_check_option(&p, "colour", "red", &err), WEIR_ECONFIG,
+               "unknown option refused");
+    TAP_OK(strstr(err.hint, "compression") != NULL, "hint lists known options");
+    TAP_EQ_INT(weir_plugin_check_option(&p, "meta.anything", "x", &err), WEIR_OK,
+               "meta.* passes");
+    weir_plugin_unload(&p);
+}
+
+int main(void)
+{
+    test_status();
+    test_time();
+    test_resolve();
+    test_state();
+    test_escape();
+    test_plugins();
+    return tap_done();
+}

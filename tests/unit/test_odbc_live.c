@@ -20,8 +20,8 @@
 
 /* The ODBC drivers and the driver manager keep a few allocations for the
  * process' life; they are not ours. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
+WEIR_EXPORT const char *__lsan_default_suppressions(void);
+WEIR_EXPORT const char *__lsan_default_suppressions(void)
 {
     return "leak:libodbc.so\nleak:libodbcinst.so\nleak:psqlodbcw.so\nleak:libmaodbc.so\n"
            "leak:libmariadb.so\nleak:libsqlite3odbc\nleak:libsqlite3.so\nleak:libpq.so\n"

@@ -630,7 +630,7 @@ int main(int argc, char **argv)
             {"compression", codec},
             {"row_group_size", "256KiB"},
             {"page_size", "8KiB"},
-            {"dictionary_page_limit", "16KiB"},
+            {"dictionary_page_limit", "8KiB"},
             {"timestamp_unit", i < 5 ? "us" : "ms"},
             {"created_by", "weir parquet_gen"},
             {"meta.weir.run_id", "run-0001"},

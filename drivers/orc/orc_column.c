@@ -391,7 +391,14 @@ static int put_value(struct orc_col *c, const struct ArrowArray *a, int64_t j,
         int64_t nanos = (us - secs * 1000000) * 1000;
         /* Readers (Java and C++ alike) take one second off a negative
          * seconds value whose nanos exceed 999999, so such seconds are
-         * written rounded toward zero. */
+         * written rounded toward zero. In the last second before 1970 that
+         * gives 0, which readers do not adjust: no encoding reads back. */
+        if (secs == -1 && nanos > 999999) {
+            weir_error_set(err, WEIR_EDATA, "orc: column \"%s\": timestamp %lld us (in the last "
+                           "second before 1970, with a fraction of 1 ms or more) cannot be "
+                           "stored in ORC so that readers read it back", c->name, (long long)us);
+            return weir_error_hint(err, "write this table as parquet, or truncate the value");
+        }
         if (secs < 0 && nanos > 999999) {
             secs += 1;
         }

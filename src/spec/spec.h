@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "weir/weir.h"
 
@@ -141,5 +142,16 @@ const struct weir_spec_job *weir_spec_find_job(const struct weir_spec *spec, con
 int64_t weir_spec_parse_duration(const char *text);
 /* Parses "1048576", "64KiB", "128MiB", "1GiB", "10MB" into bytes; 0 when invalid. */
 uint64_t weir_spec_parse_size(const char *text);
+
+/*
+ * The format described from the validator's own option tables, for
+ * `weir spec schema` and the committed specs/weir-spec.schema.json and
+ * specs/README.md (a unit test keeps them equal). Write to `out` (borrowed);
+ * WEIR_OK, or WEIR_EIO when writing failed.
+ */
+/* JSON Schema, draft 2020-12 (for editors such as yaml-language-server). */
+int weir_spec_schema_json(FILE *out);
+/* The Markdown key reference: one table per section. */
+int weir_spec_reference_md(FILE *out);
 
 #endif /* WEIR_SPEC_SPEC_H */

@@ -212,7 +212,11 @@ int weir_pg_high_watermark(void *conn, const struct weir_query *q, struct weir_b
     for (size_t i = 0; i < q->n_wm; i++) {
         weir_pgsb_add(&sql, i ? ", " : "");
         weir_pgsb_ident(&sql, c->pg, q->wm_columns[i]);
-        weir_pgsb_add(&sql, "::text");
+        /* an alias of its own: ORDER BY "id" would otherwise sort the text
+         * output column ("999" > "1000"), not the column's own type */
+        char alias[32];
+        snprintf(alias, sizeof(alias), "::text AS weir_wm_%zu", i);
+        weir_pgsb_add(&sql, alias);
     }
     weir_pg_sql_from(&sql, c->pg, q);
     if ((rc = weir_pg_sql_where(&sql, c->pg, q, &sh, extra, n_extra, err)) != WEIR_OK) {

@@ -105,10 +105,12 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
     char text[1200];
     if (job->n_wm > 0) {
         weir_bounds_text(c.low, job->n_wm, text, sizeof(text));
-        fprintf(out, "  low:      (%s) %s (%s)%s\n", cols,
-                has_low ? (c.q.low_inclusive ? ">=" : ">") : "unbounded", has_low ? text : "",
-                has_low ? (json_is_object(wm) ? "  [committed watermark]" : "  [watermark.start]")
-                        : "");
+        if (has_low) {
+            fprintf(out, "  low:      (%s) %s (%s)  [%s]\n", cols, c.q.low_inclusive ? ">=" : ">",
+                    text, json_is_object(wm) && !full ? "committed watermark" : "watermark.start");
+        } else {
+            fprintf(out, "  low:      none (%s)\n", full ? "full snapshot" : "first run");
+        }
         weir_bounds_text(c.high, job->n_wm, text, sizeof(text));
         fprintf(out, "  high:     (%s) <= (%s)  [%s]\n", cols, has_high ? text : "none",
                 c.high_note[0] ? c.high_note : "max");
@@ -135,14 +137,16 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
     }
     fprintf(out, "  rows:     %" PRId64 " in the window now\n", rows);
     char part[300];
-    fprintf(out, "  files:    %s%s/%spart-<run id>-0-NNNNN.%s (a new file every %" PRIu64
+    const char *loc = spec->target.location.s;
+    const char *sep = loc[0] && loc[strlen(loc) - 1] == '/' ? "" : "/";
+    fprintf(out, "  files:    %s%s%s/%spart-<run id>-0-NNNNN.%s (a new file every %" PRIu64
                  " bytes)\n",
-            spec->target.location.s, job->name.s, partition_text(job, part, sizeof(part)),
+            loc, sep, job->name.s, partition_text(job, part, sizeof(part)),
             c.writer.desc.file_extension ? c.writer.desc.file_extension : "dat",
             spec->target.file_size);
     if (full) {
-        fprintf(out, "  replaces: every file now under %s%s/ once the new snapshot commits\n",
-                spec->target.location.s, job->name.s);
+        fprintf(out, "  replaces: every file now under %s%s%s/ once the new snapshot commits\n",
+                loc, sep, job->name.s);
     }
 done:
     fprintf(out, "  state:    %s/%s.json\n", store->location, job->name.s);

@@ -126,6 +126,11 @@ is "$RC:$OUT" "0:plain-secret-value" "a timed-out attempt (1 s timeout, 3 s resp
 [ "$took" -lt 3 ] && pass "the client gave up on the slow attempt before it answered (${took}s)" ||
     not_ok "the client gave up on the slow attempt before it answered" "took ${took}s"
 
+# The slow attempt is logged when the fake finishes it: wait for it before the next case.
+for _ in $(seq 1 40); do
+    admin GET requests | grep -q '"fault": "slow"' && break
+    sleep 0.25
+done
 admin DELETE requests >/dev/null
 admin POST faults '{"operation":"GetSecretValue","kind":"503","count":1}' >/dev/null
 run "${keys[@]}" -- --max-attempts 1 secret weir/test/plain

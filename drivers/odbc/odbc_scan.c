@@ -27,6 +27,8 @@ enum kind { K_BOOL = 1, K_FIXED, K_U64, K_DEC, K_TEXT, K_BIN, K_DATE, K_TIME, K_
 #define BIND_MAX_CHARS 4000
 /* Bytes of one bound text/binary value at most; longer values are re-read. */
 #define BIND_MAX_BYTES 8192
+/* Bytes bound of a long column's values (the rest is read on demand). */
+#define LONG_PREFIX_BYTES 1024
 /* A single value read through SQLGetData is at most this long. */
 #define VALUE_MAX_BYTES (1u << 30)
 #define GETDATA_CHUNK 65536
@@ -45,6 +47,7 @@ struct scol {
     int prec, scale;
     int warned;   /* a zero date was turned into NULL (warned once) */
     int textual;  /* fetched as SQL_C_CHAR and parsed strictly (SQLite) */
+    int long_col; /* declared long or unknown: only a prefix is bound */
     uint8_t *buf; /* rows * elem */
     SQLLEN *ind;  /* rows */
 };
@@ -62,6 +65,7 @@ struct weir_odbc_scan {
     SQLUSMALLINT *status;
     int mode_row;    /* one row per fetch, all through SQLGetData */
     int setpos_ok;   /* SQLSetPos + SQLGetData work inside a rowset */
+    SQLULEN overflows; /* values of the current rowset re-read whole */
     int positioned;  /* SQLSetPos done for the row being converted */
     int done;
     int64_t row_no;  /* rows converted so far */
@@ -162,6 +166,7 @@ static void sqlite_plan(struct scol *k)
         k->elem = 64;
     } else if (k->kind == K_TEXT || k->kind == K_BIN) {
         k->elem = 0;
+        k->long_col = 0;
     }
 }
 
@@ -239,12 +244,15 @@ static int plan_column(struct weir_odbc_scan *s, const struct weir_query *q, str
     case K_TEXT:
     case K_BIN:
         k->ctype = k->kind == K_TEXT ? SQL_C_WCHAR : SQL_C_BINARY;
-        /* A UTF-16 character takes up to two units; a declared size beyond
-         * BIND_MAX_CHARS (LONGTEXT, text, VARCHAR(MAX)) or none is not bound. */
+        /* A UTF-16 character takes up to two units. A declared size beyond
+         * BIND_MAX_CHARS (LONGTEXT, text, VARCHAR(MAX)) or none is long:
+         * a short prefix is bound and longer values are re-read whole
+         * (setup_fetch: or the column is not bound at all). */
         k->elem = k->kind == K_TEXT ? (2 * (size_t)k->size + 1) * 2 : (size_t)k->size;
         if (k->size == 0 || k->size > BIND_MAX_CHARS || t == SQL_LONGVARCHAR ||
             t == SQL_WLONGVARCHAR || t == SQL_LONGVARBINARY) {
-            k->elem = 0;
+            k->elem = LONG_PREFIX_BYTES;
+            k->long_col = 1;
         } else if (k->elem > BIND_MAX_BYTES) {
             k->elem = BIND_MAX_BYTES;
         }
@@ -411,13 +419,20 @@ int weir_odbc_describe(void *conn, const struct weir_query *q, struct ArrowSchem
     return rc;
 }
 
+static int row_mode_buffers(struct weir_odbc_scan *s, struct weir_error *err);
+
 /* Rowset size from the memory budget: fetch buffers plus the built batch. */
 static int setup_fetch(struct weir_odbc_scan *s, struct weir_error *err)
 {
     struct weir_odbc_conn *c = s->c;
     size_t row_bytes = 16, unbound = 0, first_unbound = s->ncols, last_bound = 0;
+    s->setpos_ok = weir_odbc_setpos_ok(c);
     for (size_t i = 0; i < s->ncols; i++) {
         struct scol *k = &s->cols[i];
+        if (k->long_col && !s->setpos_ok) {
+            k->elem = 0; /* no re-read inside a rowset: read it whole, row by row */
+            k->bound = 0;
+        }
         row_bytes += k->bound ? 2 * k->elem + sizeof(SQLLEN) : 64;
         if (!k->bound) {
             unbound++;
@@ -427,7 +442,6 @@ static int setup_fetch(struct weir_odbc_scan *s, struct weir_error *err)
         }
     }
     int any_column = (c->getdata_ext & SQL_GD_ANY_COLUMN) || first_unbound > last_bound;
-    s->setpos_ok = weir_odbc_setpos_ok(c);
     s->mode_row = unbound > 0 && !(s->setpos_ok && any_column);
     uint64_t rows = c->batch_bytes / row_bytes;
     rows = rows < 1 ? 1 : rows;
@@ -468,21 +482,60 @@ static int setup_fetch(struct weir_odbc_scan *s, struct weir_error *err)
                                   "cannot bind a result column", err);
         }
     }
-    if (s->mode_row) {
-        /* One row's buffer for the fixed-size values read with SQLGetData;
-         * text, binary, decimal and time texts are read whole. */
-        for (size_t i = 0; i < s->ncols; i++) {
-            struct scol *k = &s->cols[i];
-            k->bound = 0;
-            if (is_var(k)) {
-                k->elem = 0;
-            }
-            if (k->elem > 0 && (k->buf = calloc(1, k->elem)) == NULL) {
-                return weir_error_set(err, WEIR_ENOMEM, "out of memory");
-            }
+    return s->mode_row ? row_mode_buffers(s, err) : WEIR_OK;
+}
+
+/*
+ * Row mode: one row per SQLFetch, nothing bound; fixed-size values read with
+ * SQLGetData into a one-row buffer, text, binary, decimal and time read whole.
+ */
+static int row_mode_buffers(struct weir_odbc_scan *s, struct weir_error *err)
+{
+    for (size_t i = 0; i < s->ncols; i++) {
+        struct scol *k = &s->cols[i];
+        free(k->buf);
+        free(k->ind);
+        k->buf = NULL;
+        k->ind = NULL;
+        k->bound = 0;
+        if (is_var(k)) {
+            k->elem = 0;
+        }
+        if (k->elem > 0 && (k->buf = calloc(1, k->elem)) == NULL) {
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory");
         }
     }
     return WEIR_OK;
+}
+
+/*
+ * When most values of a rowset were too long for their bound prefix, reading
+ * them again through SQLSetPos costs more than reading row by row (psqlODBC
+ * walks its rowset for every SQLSetPos): switch to row mode for the rest.
+ */
+static int maybe_row_mode(struct weir_odbc_scan *s, struct weir_error *err)
+{
+    if (s->mode_row || s->rows <= 1 || s->overflows * 4 <= s->fetched || s->fetched < 16) {
+        s->overflows = 0;
+        return WEIR_OK;
+    }
+    SQLFreeStmt(s->st, SQL_UNBIND);
+    if (!SQL_SUCCEEDED(SQLSetStmtAttr(s->st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0))) {
+        return weir_odbc_diag(SQL_HANDLE_STMT, s->st, "SQLSetStmtAttr(ROW_ARRAY_SIZE)",
+                              "cannot switch to row-at-a-time reading", err);
+    }
+    const struct weir_host *h = s->c->host;
+    if (h != NULL && h->log != NULL) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%llu of %llu values of a rowset were re-read whole: reading "
+                 "row by row from row %lld", (unsigned long long)s->overflows,
+                 (unsigned long long)s->fetched, (long long)s->row_no + 1);
+        h->log(h->ctx, WEIR_LOG_DEBUG, "odbc_row_mode", msg);
+    }
+    s->mode_row = 1;
+    s->rows = 1;
+    s->overflows = 0;
+    return row_mode_buffers(s, err);
 }
 
 int weir_odbc_scan_open(void *conn, const struct weir_query *q, struct ArrowSchema *schema,
@@ -822,6 +875,7 @@ static int convert_row(struct weir_odbc_scan *s, SQLULEN r, struct weir_error *e
                     return rc;
                 }
                 p = s->var;
+                s->overflows++;
             }
         } else if (k->elem > 0) { /* row mode: fixed-size value */
             if ((rc = position(s, r, err)) != WEIR_OK) {
@@ -910,7 +964,10 @@ int weir_odbc_scan_next(void *scan, struct ArrowArray *batch, struct weir_error 
             if (s->done) {
                 break;
             }
-            int rc = fetch(s, err);
+            int rc = maybe_row_mode(s, err);
+            if (rc == WEIR_OK) {
+                rc = fetch(s, err);
+            }
             if (rc != WEIR_OK) {
                 return rc;
             }

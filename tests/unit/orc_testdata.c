@@ -64,6 +64,11 @@ static void put(struct tdbuf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
+void td_puts(struct tdbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
 static void putf(struct tdbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(struct tdbuf *b, const char *fmt, ...)
 {

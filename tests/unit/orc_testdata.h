@@ -21,6 +21,7 @@ struct tdbuf {
 
 void td_clear(struct tdbuf *b);
 void td_free(struct tdbuf *b);
+void td_puts(struct tdbuf *b, const char *s);
 
 extern const int td_ncols;
 const char *td_name(int col);

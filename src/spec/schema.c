@@ -172,7 +172,8 @@ int weir_spec_schema_json(FILE *out)
     json_t *top = table_schema(&spec_table_top);
     json_t *defs = json_object();
     int rc;
-    json_object_set_new(root, "$schema", json_string("https://json-schema.org/draft/2020-12/schema"));
+    json_object_set_new(root, "$schema",
+                        json_string("https://json-schema.org/draft/2020-12/schema"));
     json_object_set_new(root, "$id", json_string("weir-spec.schema.json"));
     json_object_set_new(root, "title", json_string("weir job spec, version 1"));
     json_object_update(root, top);

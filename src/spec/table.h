@@ -40,6 +40,7 @@ enum spec_type {
 #define SPEC_NO_AUX ((size_t)-1)
 
 struct spec_table;
+struct vctx;
 
 struct spec_option {
     const char *name;
@@ -52,9 +53,9 @@ struct spec_option {
     size_t aux;         /* count (LIST, MAP, JOBS) or weir_pos (SECTION); SPEC_NO_AUX */
     long min, max;      /* SPEC_T_INT */
     const struct spec_table *sub;
+    /* Runs right after the value is stored (so problems come in file order). */
+    int (*check)(struct vctx *c, void *base);
 };
-
-struct vctx;
 
 struct spec_table {
     const char *path;  /* "source", "jobs[]", "jobs[].watermark", "" for the top level */
@@ -80,6 +81,9 @@ struct vctx {
     struct weir_error *err;
     char path[192];
     size_t path_len;
+    /* While a job is validated: the jobs before it (for unique names). */
+    const struct weir_spec_job *jobs_before;
+    size_t n_jobs_before;
 };
 
 /* Appends ".key" (or "key" at the top) / "[i]" to the path; returns the old length. */

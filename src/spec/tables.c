@@ -27,6 +27,20 @@ static int check_catalog(struct vctx *c, void *base, const struct spec_node *map
     return WEIR_OK;
 }
 
+static int check_job_name(struct vctx *c, void *base)
+{
+    const struct weir_sval *name = &((struct weir_spec_job *)base)->name;
+    for (size_t k = 0; k < c->n_jobs_before; k++) {
+        const struct weir_sval *first = &c->jobs_before[k].name;
+        if (first->s != NULL && strcmp(first->s, name->s) == 0) {
+            spec_fail(c, name->pos, "duplicate job name \"%s\"", name->s);
+            return weir_error_hint(c->err, "job names are unique in a spec; the first is at "
+                                           "line %d", first->pos.line);
+        }
+    }
+    return WEIR_OK;
+}
+
 static int check_job(struct vctx *c, void *base, const struct spec_node *map, struct weir_pos pos)
 {
     struct weir_spec_job *job = base;
@@ -65,15 +79,6 @@ static int check_top(struct vctx *c, void *base, const struct spec_node *map, st
     spec_path_key(c, "jobs");
     for (size_t i = 0; i < spec->n_jobs; i++) {
         const struct weir_spec_job *job = &spec->jobs[i];
-        for (size_t k = 0; k < i; k++) {
-            if (strcmp(spec->jobs[k].name.s, job->name.s) == 0) {
-                spec_path_index(c, i);
-                spec_path_key(c, "name");
-                spec_fail(c, job->name.pos, "duplicate job name \"%s\"", job->name.s);
-                return weir_error_hint(c->err, "job names are unique in a spec; the first is at "
-                                               "line %d", spec->jobs[k].name.pos.line);
-            }
-        }
         for (size_t k = 0; k < job->n_pii; k++) {
             if (strcmp(job->pii[k].value, "hash") == 0 && spec->pii_key.s == NULL) {
                 spec_path_index(c, i);
@@ -228,7 +233,7 @@ static const struct spec_table slices_table = {
 static const struct spec_option job_opts[] = {
     {.name = "name", .type = SPEC_T_IDENT, .flags = SPEC_F_REQUIRED,
      .help = "unique in the spec, [a-z][a-z0-9_]*; names the lake folder and the table",
-     .off = J(name), .aux = SPEC_NO_AUX},
+     .off = J(name), .aux = SPEC_NO_AUX, .check = check_job_name},
     {.name = "table", .type = SPEC_T_STRING,
      .help = "schema.table or table to read (exactly one of table and query)", .off = J(table),
      .aux = SPEC_NO_AUX},

@@ -332,7 +332,11 @@ static int conv_jobs(struct vctx *c, const struct spec_option *o, const struct s
             rc = type_error(c, item, "a job (a mapping with name, table, ...)");
         }
         if (rc == WEIR_OK) {
+            c->jobs_before = *arr;
+            c->n_jobs_before = i;
             rc = spec_validate_map(c, o->sub, item, item->pos, &(*arr)[i]);
+            c->jobs_before = NULL;
+            c->n_jobs_before = 0;
         }
         if (rc != WEIR_OK) {
             return rc;
@@ -594,6 +598,9 @@ int spec_validate_map(struct vctx *c, const struct spec_table *t, const struct s
         }
         seen[idx] = key->pos;
         rc = convert(c, t, &t->opts[idx], val, key->pos, base);
+        if (rc == WEIR_OK && t->opts[idx].check != NULL) {
+            rc = t->opts[idx].check(c, base);
+        }
         if (rc != WEIR_OK) {
             return rc;
         }

@@ -6,7 +6,7 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc/include -Isrc \
  *     tests/fuzz/fuzz_spec.c src/spec/{spec,node,tables,validate,diag,units}.c -lyaml \
  *     -o fuzz_spec
- *   mkdir -p corpus && cp specs/examples/*.yaml tests/fixtures/spec/*.yaml corpus/
+ *   mkdir -p corpus && cp specs/examples/[a-z]*.yaml tests/fixtures/spec/[a-z]*.yaml corpus
  *   ./fuzz_spec -max_len=4096 -timeout=5 corpus
  *
  * Every input must either parse (and free cleanly) or fail with a message in

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -282,6 +283,17 @@ static void test_defaults(void)
     weir_spec_free(s);
 
     /* accepted variants */
+    s = parse_ok("\xef\xbb\xbf" HEAD JOB, "a UTF-8 byte order mark");
+    weir_spec_free(s);
+    s = parse_ok("version: 1\r\nsource: {driver: postgres, connection: x}\r\n"
+                 "target: {location: l}\r\nstate: {location: s}\r\n"
+                 "jobs:\r\n- name: a\r\n  table: t\r\n  mode: full\r\n",
+                 "CRLF line ends, unindented list");
+    if (s != NULL) {
+        TAP_EQ_STR(s->jobs[0].table.s, "t", "CRLF: value without CR");
+        TAP_EQ_INT(s->jobs[0].table.pos.line, 7, "CRLF: line counted once per CRLF");
+    }
+    weir_spec_free(s);
     s = parse_ok("---\n" HEAD JOB "...\n", "explicit document markers");
     weir_spec_free(s);
     s = parse_ok("# comment\n" HEAD "jobs: [{name: a, query: \"SELECT 1\", mode: full}]\n",
@@ -309,7 +321,8 @@ static void test_defaults(void)
     }
     weir_spec_free(s);
     s = parse_ok("version: 1\nsource:\n  driver: postgres\n  connection: \"host=db\"\n"
-                 "  password: \"p${env:A_1}q${file:/run/pw}${secret:a/b#f}$x}${secret:arn:aws:x}\"\n"
+                 "  password: \"p${env:A_1}q${file:/run/pw}${secret:a/b#f}$x}"
+                 "${secret:arn:aws:x}\"\n"
                  "target: {location: lake}\nstate: {location: st}\n" JOB,
                  "references inside a string");
     if (s != NULL) {
@@ -340,7 +353,8 @@ static const struct err_case err_cases[] = {
     {"just text\n", WEIR_ECONFIG,
      "t.yaml:1:1: yaml: the top level must be a mapping (version:, source:, ...), found a scalar",
      NULL},
-    {HEAD JOB "---\n" HEAD JOB, WEIR_ECONFIG, "t.yaml:13:1: yaml: more than one document in the file",
+    {HEAD JOB "---\n" HEAD JOB, WEIR_ECONFIG,
+     "t.yaml:13:1: yaml: more than one document in the file",
      "a spec is one YAML document: remove the `---` separator or split the file"},
     {"version: 1\nsource:\n  driver: [postgres\n", WEIR_ECONFIG,
      "t.yaml:4:1: yaml: did not find expected ',' or ']' (while parsing a flow sequence at line 3, "
@@ -481,7 +495,8 @@ static const struct err_case err_cases[] = {
     {HEAD JOB "    mode: full\n", WEIR_ECONFIG,
      "t.yaml:12:5: jobs[0].watermark: not used when mode is full",
      "remove the watermark, or set mode: incremental"},
-    {HEAD JOB "    mode: delta\n", WEIR_ECONFIG, "t.yaml:13:11: jobs[0].mode: invalid value \"delta\"",
+    {HEAD JOB "    mode: delta\n", WEIR_ECONFIG,
+     "t.yaml:13:11: jobs[0].mode: invalid value \"delta\"",
      "allowed: incremental, full"},
     {HEAD "jobs:\n  - name: a\n    table: t\n    watermark:\n", WEIR_ECONFIG,
      "t.yaml:12:15: jobs[0].watermark: expected a mapping, found an empty value", NULL},
@@ -534,6 +549,21 @@ static const struct err_case err_cases[] = {
      "did you mean \"table\"?"},
     {HEAD JOB "    watermark: {columns: [id]}\n", WEIR_ECONFIG,
      "t.yaml:13:5: jobs[0].watermark: duplicate key", "the first is at line 12, column 5"},
+    {HEAD JOB "    lag: 5m\n", WEIR_ECONFIG, "t.yaml:13:5: jobs[0].lag: unknown key",
+     "\"lag\" belongs in watermark"},
+    {HEAD JOB "  - name: orders\n    tabel: x\n", WEIR_ECONFIG,
+     "t.yaml:13:11: jobs[1].name: duplicate job name \"orders\"", NULL},
+    {"version: 1\nsource: {driver: odbc, connection: x}\ntarget:\n  location: l\n"
+     "  options: {compression: zstd}\n",
+     WEIR_ECONFIG, "t.yaml:5:13: target.options.compression: is a key of target itself",
+     "write compression: directly under target, not in options"},
+    {"version: 1\nsource:\n  driver: postgres\n  connection: \"${secret:a b}\"\n", WEIR_ECONFIG,
+     "t.yaml:4:16: source.connection: malformed reference \"${secret:a b}\"", NULL},
+    {"version: 1\nsource:\n  driver: postgres\n  connection: \"\\t${x:y}\"\n", WEIR_ECONFIG,
+     "t.yaml:4:15: source.connection: unknown reference scheme \"x\" in \"${x:y}\"", NULL},
+    {"version: 1\nsource:\n  driver: postgres\n  connection: |\n    host=a\n    ${env:}\n",
+     WEIR_ECONFIG, "t.yaml:4:15: source.connection: empty reference \"${env:}\"", NULL},
+    {"version: 1\r\nversion: 1\r\n", WEIR_ECONFIG, "t.yaml:2:1: version: duplicate key", NULL},
     /* anchors, aliases, tags */
     {HEAD "jobs:\n  - name: a\n    table: &t orders\n    query: *t\n", WEIR_ECONFIG,
      "t.yaml:11:12: jobs[0].table: anchors (&t) are not supported",
@@ -585,6 +615,24 @@ static void test_load_errors(void)
                "/nonexistent/weir/spec.yaml: cannot open the spec: No such file or directory",
                "missing file message");
     TAP_OK(s == NULL, "no spec on failure");
+
+    /* too big: refused before parsing */
+    char big_path[] = "/tmp/weir_test_spec_XXXXXX";
+    int fd = mkstemp(big_path);
+    FILE *big = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (big != NULL) {
+        for (int i = 0; i < 70000; i++) {
+            fputs("# padding line\n", big);
+        }
+        fclose(big);
+        rc = weir_spec_load(big_path, &s, &err);
+        TAP_EQ_INT(rc, WEIR_ECONFIG, "spec over 1 MiB refused");
+        TAP_OK(strstr(err.message, ": the spec is larger than 1048576 bytes") != NULL,
+               "size limit message");
+        unlink(big_path);
+    } else {
+        TAP_OK(0, "temporary file for the size limit");
+    }
 
     /* a deep nest is refused before the recursion gets deep */
     size_t depth = 200, o = 0;

@@ -128,6 +128,7 @@ static inline void td_value(struct tdoc *d, const uint8_t *p, size_t len, size_t
         break;
     }
     case 12:
+        td_add(d, path, type, 0, NULL, 0); /* the struct itself, so empty ones are visible */
         td_struct(d, p, len, at, path);
         break;
     default:

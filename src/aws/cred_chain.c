@@ -56,7 +56,11 @@ static int fetch(struct chain_provider *c, struct weir_error *err)
         if (rc != WEIR_ENOINPUT) {
             return rc;
         }
-        int w = snprintf(tried + tl, sizeof(tried) - tl, "%s%s", tl ? ", " : "", p->name);
+    }
+    /* Every provider said "not configured": name them in chain order. */
+    for (size_t i = 0; i < c->n; i++) {
+        int w = snprintf(tried + tl, sizeof(tried) - tl, "%s%s", tl ? ", " : "",
+                         c->providers[i]->name);
         if (w > 0 && (size_t)w < sizeof(tried) - tl) {
             tl += (size_t)w;
         }

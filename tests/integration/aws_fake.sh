@@ -192,4 +192,58 @@ run -- whoami
 like "$RC:$ERR" "^6:.*no AWS credentials found" "no source at all: auth error naming what was tried"
 like "$ERR" "env, profile, web-identity, ecs, imds" "the chain order is env, profile, web identity, ECS, IMDS"
 
+# --- the fake's own checks (what later Glue/KMS code will rely on) ---------
+# Raw requests signed with botocore but with bodies botocore's client would
+# refuse: the fake must answer as AWS does.
+fake_check=$(/usr/bin/python3 - "$fake" "$AKID" "$SECRET" <<'EOP' 2>&1
+import json, sys, urllib.request, urllib.error
+import botocore.auth, botocore.awsrequest, botocore.credentials, botocore.session
+url, akid, secret = sys.argv[1:]
+def raw(target, body):
+    svc = {"secretsmanager": "secretsmanager", "AWSGlue": "glue"}[target.split(".")[0]]
+    r = botocore.awsrequest.AWSRequest(method="POST", url=url + "/", data=body.encode(),
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(akid, secret), svc,
+                            "us-east-1").add_auth(r)
+    p = r.prepare()
+    q = urllib.request.Request(p.url, data=p.body, headers=dict(p.headers), method="POST")
+    try:
+        return json.loads(urllib.request.urlopen(q).read() or b"{}").get("__type", "OK")
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read()).get("__type")
+print("type", raw("secretsmanager.GetSecretValue", '{"SecretId": 5}'))
+print("required", raw("secretsmanager.GetSecretValue", '{}'))
+print("minlen", raw("secretsmanager.GetSecretValue", '{"SecretId": "weir/test/plain", "VersionStage": ""}'))
+print("unknown", raw("secretsmanager.GetSecretValue", '{"SecretId": "x", "Bogus": 1}'))
+print("notjson", raw("secretsmanager.GetSecretValue", 'not json'))
+s = botocore.session.get_session()
+g = s.create_client("glue", endpoint_url=url, region_name="us-east-1",
+                    aws_access_key_id=akid, aws_secret_access_key=secret)
+g.create_database(DatabaseInput={"Name": "it_aws_fake"})
+g.create_table(DatabaseName="it_aws_fake", TableInput={"Name": "t", "PartitionKeys":
+    [{"Name": "dt", "Type": "string"}], "StorageDescriptor": {"Columns": [{"Name": "id",
+    "Type": "bigint"}], "Location": "s3://weir-test/t/"}})
+e = g.batch_create_partition(DatabaseName="it_aws_fake", TableName="t", PartitionInputList=[
+    {"Values": ["2024-01-01"], "Parameters": {"rows": "3"}}, {"Values": ["2024-01-02"]},
+    {"Values": ["2024-01-01"]}])
+print("batch_errors", [x["ErrorDetail"]["ErrorCode"] for x in e.get("Errors", [])])
+try:
+    g.get_table(DatabaseName="it_aws_fake", Name="missing")
+except g.exceptions.EntityNotFoundException:
+    print("missing_table", "EntityNotFoundException")
+parts = json.loads(urllib.request.urlopen(url + "/__admin/glue/it_aws_fake/t/partitions").read())
+print("admin_partitions", ",".join(p["Values"][0] + ":" + p.get("Parameters", {}).get("rows", "-")
+                                   for p in parts))
+EOP
+)
+field() { printf '%s\n' "$fake_check" | sed -n "s/^$1 //p"; }
+is "$(field type)" SerializationException "fake: a wrongly typed member is a SerializationException"
+is "$(field required)" ValidationException "fake: a missing required member is a ValidationException"
+is "$(field minlen)" ValidationException "fake: a too short string is a ValidationException"
+is "$(field unknown)" ValidationException "fake: an unknown member is refused"
+is "$(field notjson)" SerializationException "fake: a body that is not JSON is a SerializationException"
+is "$(field batch_errors)" "['AlreadyExistsException']" "fake: Glue BatchCreatePartition reports duplicates"
+is "$(field missing_table)" EntityNotFoundException "fake: Glue GetTable of a missing table"
+is "$(field admin_partitions)" "2024-01-01:3,2024-01-02:-" "fake: Glue partitions visible through /__admin"
+
 done_testing

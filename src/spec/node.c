@@ -71,6 +71,10 @@ static int parser_fail(struct builder *b)
         }
     }
     fail_at(b, WEIR_ECONFIG, pos, what);
+    if (p->error == YAML_SCANNER_ERROR && p->problem_mark.index < b->len &&
+        b->text[p->problem_mark.index] == '\t') {
+        return weir_error_hint(b->err, "indent with spaces: YAML does not allow tabs there");
+    }
     return weir_error_hint(b->err, "fix the YAML syntax at that position");
 }
 

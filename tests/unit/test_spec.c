@@ -363,7 +363,7 @@ static const struct err_case err_cases[] = {
      "t.yaml:2:9: yaml: mapping values are not allowed in this context", NULL},
     {"version: 1\nsource:\n\tdriver: x\n", WEIR_ECONFIG,
      "t.yaml:3:1: yaml: found character that cannot start any token (while scanning for the next "
-     "token at line 3, column 1)", NULL},
+     "token at line 3, column 1)", "indent with spaces: YAML does not allow tabs there"},
     {"version: 1\nkey: \"abc\xff\"\n", WEIR_ECONFIG,
      "t.yaml:2:10: yaml: invalid leading UTF-8 octet (byte 0xff)", NULL},
     {"version: 1\nkey: \"unterminated\n", WEIR_ECONFIG,

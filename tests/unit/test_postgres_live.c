@@ -972,7 +972,7 @@ static void test_guards(void)
     char want_at[64] = "";
     char lq_sql[256];
     snprintf(lq_sql, sizeof(lq_sql), "SELECT at::text FROM %s.lagt WHERE id = 1", schema);
-    PQexec(admin, "SET TimeZone = 'UTC'");
+    sql("SET TimeZone = 'UTC'");
     t = PQexec(admin, lq_sql);
     if (PQntuples(t) == 1) {
         snprintf(want_at, sizeof(want_at), "%s", PQgetvalue(t, 0, 0));

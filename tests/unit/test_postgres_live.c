@@ -997,6 +997,7 @@ static void test_guards(void)
         conn = open_conn(role, "ro-pw", NULL, NULL, &err);
         if (conn != NULL) {
             ops->begin(conn, &err);
+            weir_error_clear(&err);
             rc = ops->high_watermark(conn, &q, out, note, sizeof(note), &err);
             snprintf(want, sizeof(want), "pg_stat_activity not visible to role %s", role);
             TAP_OK(rc == WEIR_OK && strstr(note, want) && strstr(note, "lag is the only guard") &&

@@ -212,7 +212,9 @@ static void make_value(size_t c, int64_t r, struct val *v)
             w = p == 20 ? 1 : -1;
         } else {
             unsigned __int128 big = ((unsigned __int128)mix(x) << 64) | x;
-            w = (__int128)(big % (unsigned __int128)(max - min + 1)) + min;
+            /* unsigned arithmetic: 2 * (10^38 - 1) + 1 overflows __int128 */
+            unsigned __int128 span = (unsigned __int128)max - (unsigned __int128)min + 1;
+            w = (__int128)((unsigned __int128)min + big % span);
         }
         memcpy(v->fixed, &w, 16);
     } else if (strcmp(n, "str") == 0) {

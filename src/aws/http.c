@@ -117,8 +117,14 @@ static int curl_transport(void *ctx, const struct weir_aws_http_request *req,
 
     curl_easy_reset(h); /* keeps the connection cache */
     for (size_t i = 0; i < req->n_headers; i++) {
-        char line[8192];
-        snprintf(line, sizeof(line), "%s: %s", req->headers[i].name, req->headers[i].value);
+        char line[16384];
+        int w = snprintf(line, sizeof(line), "%s: %s", req->headers[i].name,
+                         req->headers[i].value);
+        if (w < 0 || (size_t)w >= sizeof(line)) {
+            rc = weir_error_set(err, WEIR_EINTERNAL, "request header %s too long",
+                                req->headers[i].name);
+            goto done;
+        }
         have_ct |= strcasecmp(req->headers[i].name, "content-type") == 0;
         struct curl_slist *n = curl_slist_append(hl, line);
         if (n == NULL) {

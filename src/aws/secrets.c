@@ -227,3 +227,12 @@ int weir_aws_secret_get(const char *ref, const char *version_stage, char **value
     weir_aws_session_free(s);
     return rc;
 }
+
+int weir_aws_secret_fetch(void *session, const char *ref, const char *version_stage, char **value,
+                          size_t *len, struct weir_error *err)
+{
+    if (session == NULL) {
+        return weir_aws_secret_get(ref, version_stage, value, len, err);
+    }
+    return weir_aws_secrets_get(session, ref, version_stage, value, len, err);
+}

@@ -25,4 +25,10 @@ int weir_aws_secrets_get(struct weir_aws_session *s, const char *ref, const char
 int weir_aws_secret_get(const char *ref, const char *version_stage, char **value, size_t *len,
                         struct weir_error *err);
 
+/* The same in the shape of the core's weir_secret_fetch_fn (core/secret.h):
+ * `session` is a struct weir_aws_session, or NULL for the process
+ * environment. */
+int weir_aws_secret_fetch(void *session, const char *ref, const char *version_stage, char **value,
+                          size_t *len, struct weir_error *err);
+
 #endif

@@ -2,7 +2,11 @@
 # sourced by scripts/services, which sets $here, $base and $S3PORT_T.
 #   data     $base/s3/data, bucket "weir-test" created at start
 #   files    $base/s3/server.pid, $base/s3/server.log
-# s3rver checks SigV4 signatures against its one key pair: S3RVER / S3RVER.
+# s3rver knows one key pair, S3RVER / S3RVER, but for SigV4 it checks only the
+# access key id, not the signature (s3rver 3.7.1, lib/middleware/authentication.js:
+# "Signature version 4 calculation is unimplemented"). To have S3 signatures
+# checked, send S3 requests to the AWS fake (aws.sh), which verifies them with
+# botocore's S3 signer and forwards them here.
 # Use path-style URLs (http://127.0.0.1:PORT/weir-test/key).
 
 s3_up() { curl -s -o /dev/null "http://127.0.0.1:$S3PORT_T/"; }

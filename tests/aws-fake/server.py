@@ -24,14 +24,21 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
   POST /__admin/reset          back to the seed
   GET  /__admin/health
 
-Usage: server.py --port 54580 [--seed seed.json] [--log FILE]
+S3: requests signed for s3 (or any non-POST /) get their SigV4 signature and
+payload hash checked with botocore's S3 signer, then go to s3rver
+(--s3-upstream HOST:PORT), which itself checks only the access key id.
+Point AWS_ENDPOINT_URL_S3 at the fake to have S3 signatures checked.
+
+Usage: server.py --port 54580 [--seed seed.json] [--log FILE] [--s3-upstream HOST:PORT]
 """
 
 import argparse
 import base64
 import copy
 import datetime
+import hashlib
 import hmac
+import http.client
 import json
 import logging
 import os
@@ -170,6 +177,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self.route()
 
+    def do_HEAD(self):
+        self.route()
+
     def route(self):
         path = urllib.parse.urlsplit(self.path).path
         body = self.read_body()
@@ -180,6 +190,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.imds(path)
             if path.startswith("/ecs/") or path.startswith("/v2/credentials"):
                 return self.ecs()
+            if "/s3/aws4_request" in (self.headers.get("Authorization") or "") or \
+                    self.command not in ("POST",) or path != "/":
+                return self.s3(body)
             return self.api(body)
         except BrokenPipeError:
             pass
@@ -343,12 +356,69 @@ class Handler(BaseHTTPRequestHandler):
                              "application/x-amz-json-1.1",
                              {"x-amzn-RequestId": rid, "x-amzn-ErrorType": e.code})
 
+    # ---- S3: signature checked here, the request served by s3rver ----------------------------
+    def s3(self, body):
+        """s3rver (3.7) checks only the access key of a SigV4 request, not the signature:
+        the fake checks it with botocore's S3 signer, then forwards to s3rver."""
+        entry = {"time": time.time(), "method": self.command, "path": self.path, "service": "s3",
+                 "operation": "s3:" + self.command}
+        upstream = self.server.s3_upstream
+        try:
+            if upstream is None:
+                raise ApiError("NotImplemented", "no --s3-upstream configured", 501)
+            if self.headers.get("Authorization"):
+                who = self.verify_signature("s3", body, False, s3=True)
+                entry["signature"] = "ok"
+                entry["access_key_id"] = who["akid"]
+            declared = self.headers.get("x-amz-content-sha256")
+            if declared and not declared.startswith("UNSIGNED-PAYLOAD") and \
+                    not declared.startswith("STREAMING-") and \
+                    declared != hashlib.sha256(body).hexdigest():
+                raise ApiError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' "
+                               "header does not match what was computed.")
+        except ApiError as e:
+            e.code = {"InvalidSignatureException": "SignatureDoesNotMatch",
+                      "UnrecognizedClientException": "InvalidAccessKeyId",
+                      "ExpiredTokenException": "ExpiredToken",
+                      "IncompleteSignatureException": "AuthorizationHeaderMalformed",
+                      "MissingAuthenticationTokenException": "AccessDenied"}.get(e.code, e.code)
+            self.record(entry, e.status, e.code)
+            xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s'
+                   '</Message><RequestId>%s</RequestId></Error>'
+                   % (e.code, services.escape(e.message), uuid.uuid4().hex[:16].upper()))
+            return self.send(e.status if e.status != 400 or e.code == "XAmzContentSHA256Mismatch"
+                             else 403, xml, "application/xml")
+        conn = http.client.HTTPConnection(upstream[0], upstream[1], timeout=60)
+        try:
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() not in ("host", "connection", "content-length")}
+            headers["Content-Length"] = str(len(body))
+            conn.request(self.command, self.path, body=body, headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            self.record(entry, r.status, None)
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("connection", "transfer-encoding", "content-length",
+                                     "keep-alive", "date", "server"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data) if self.command != "HEAD" else
+                                                   r.getheader("Content-Length") or 0))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except OSError as e:
+            self.record(entry, 502, "upstream")
+            return self.send(502, "s3rver unreachable: %s" % e, "text/plain")
+        finally:
+            conn.close()
+
     def record(self, entry, status, code):
         entry["status"], entry["code"] = status, code
         with self.state.lock:
             self.state.requests.append(entry)
 
-    def verify_signature(self, service, body, query_proto):
+    def verify_signature(self, service, body, query_proto, s3=False):
         """Recomputes the signature with botocore from the signed headers as received."""
         auth = self.headers.get("Authorization")
         if not auth or not auth.startswith("AWS4-HMAC-SHA256 "):
@@ -409,7 +479,7 @@ class Handler(BaseHTTPRequestHandler):
             method=self.command, url="http://%s%s" % (self.headers["Host"], self.path),
             headers=headers, data=body)
         req.context["timestamp"] = amz_date
-        signer = botocore.auth.SigV4Auth(
+        signer = (botocore.auth.S3SigV4Auth if s3 else botocore.auth.SigV4Auth)(
             botocore.credentials.Credentials(akid, known["secret"], known["token"]),
             service, region)
         canonical = signer.canonical_request(req)
@@ -428,6 +498,8 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--seed", help="JSON file: credentials, secrets, imds_role, ecs_token")
     ap.add_argument("--log", help="request log file (default: stderr)")
+    ap.add_argument("--s3-upstream", help="host:port of s3rver: S3 requests are checked here "
+                    "(SigV4 with botocore's S3 signer) and forwarded there")
     args = ap.parse_args()
     logging.basicConfig(filename=args.log, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s")
@@ -439,6 +511,10 @@ def main():
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.state = State(seed)
+    server.s3_upstream = None
+    if args.s3_upstream:
+        h, _, p = args.s3_upstream.rpartition(":")
+        server.s3_upstream = (h, int(p))
     server.models = {s: session.get_service_model(s) for s in ("secretsmanager", "glue", "kms",
                                                                 "sts")}
     log.info("listening on %s:%d", args.host, args.port)

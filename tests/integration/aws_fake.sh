@@ -246,4 +246,33 @@ is "$(field batch_errors)" "['AlreadyExistsException']" "fake: Glue BatchCreateP
 is "$(field missing_table)" EntityNotFoundException "fake: Glue GetTable of a missing table"
 is "$(field admin_partitions)" "2024-01-01:3,2024-01-02:-" "fake: Glue partitions visible through /__admin"
 
+# --- S3 through the fake: signature checked by botocore's S3 signer, then s3rver
+if curl -s -o /dev/null "http://127.0.0.1:${WEIR_TEST_S3PORT:-54569}/"; then
+    s3_check=$(/usr/bin/python3 - "$fake" <<'EOP' 2>&1
+import sys
+import botocore.session
+from botocore.config import Config
+s = botocore.session.get_session()
+def client(secret):
+    return s.create_client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                           aws_access_key_id="S3RVER", aws_secret_access_key=secret,
+                           config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
+c = client("S3RVER")
+c.put_object(Bucket="weir-test", Key="it_aws_fake/a b+c.txt", Body=b"hello")
+print("get", c.get_object(Bucket="weir-test", Key="it_aws_fake/a b+c.txt")["Body"].read().decode())
+try:
+    client("wrong").put_object(Bucket="weir-test", Key="it_aws_fake/x", Body=b"x")
+    print("wrong accepted")
+except Exception as e:
+    print("wrong", e.response["Error"]["Code"])
+c.delete_object(Bucket="weir-test", Key="it_aws_fake/a b+c.txt")
+EOP
+)
+    is "$(printf '%s\n' "$s3_check" | sed -n 's/^get //p')" hello "fake → s3rver: a signed PUT and GET go through"
+    is "$(printf '%s\n' "$s3_check" | sed -n 's/^wrong //p')" SignatureDoesNotMatch \
+        "fake → s3rver: a wrong S3 secret key is refused (SignatureDoesNotMatch)"
+else
+    skip "fake → s3rver: S3 signature checks" "s3rver not running (scripts/services start s3)"
+fi
+
 done_testing

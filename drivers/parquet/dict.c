@@ -25,7 +25,6 @@ void weir_pq_dict_free(struct weir_pq_dict *d)
 {
     weir_pq_buf_reset(&d->plain);
     free(d->offs);
-    free(d->hashes);
     free(d->slots);
     int width = d->width;
     weir_pq_dict_init(d, width);
@@ -55,37 +54,47 @@ static uint32_t hash_bytes(const uint8_t *p, size_t len)
     return (uint32_t)h;
 }
 
-static const uint8_t *entry(const struct weir_pq_dict *d, uint32_t i, size_t *len)
-{
-    const uint8_t *p = d->plain.data + d->offs[i];
-    if (d->width > 0) {
-        *len = (size_t)d->width;
-        return p;
-    }
-    uint32_t l;
-    memcpy(&l, p, 4);
-    *len = l;
-    return p + 4;
-}
-
 static bool grow_slots(struct weir_pq_dict *d)
 {
     uint32_t n = d->n_slots != 0 ? d->n_slots * 2 : 1024;
-    uint32_t *s = calloc(n, sizeof(*s));
+    uint64_t *s = calloc(n, sizeof(*s));
     if (s == NULL) {
         return false;
     }
-    for (uint32_t i = 0; i < d->n; i++) {
-        uint32_t at = d->hashes[i] & (n - 1);
-        while (s[at] != 0) {
-            at = (at + 1) & (n - 1);
+    for (uint32_t k = 0; k < d->n_slots; k++) {
+        uint64_t e = d->slots[k];
+        if (e != 0) {
+            uint32_t at = (uint32_t)(e >> 32) & (n - 1);
+            while (s[at] != 0) {
+                at = (at + 1) & (n - 1);
+            }
+            s[at] = e;
         }
-        s[at] = i + 1;
     }
     free(d->slots);
     d->slots = s;
     d->n_slots = n;
     return true;
+}
+
+static bool same(const struct weir_pq_dict *d, uint32_t i, const void *v, size_t len)
+{
+    /* Constant sizes let the compiler inline the common widths. */
+    const uint8_t *p = d->width > 0 ? d->plain.data + (size_t)i * (size_t)d->width
+                                    : d->plain.data + d->offs[i];
+    switch (d->width) {
+    case 4:
+        return memcmp(p, v, 4) == 0;
+    case 8:
+        return memcmp(p, v, 8) == 0;
+    case 0: {
+        uint32_t l;
+        memcpy(&l, p, 4);
+        return l == len && (len == 0 || memcmp(p + 4, v, len) == 0);
+    }
+    default:
+        return memcmp(p, v, len) == 0;
+    }
 }
 
 int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t limit,
@@ -97,15 +106,12 @@ int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t l
     uint32_t h = hash_bytes(v, len);
     uint32_t mask = d->n_slots - 1;
     uint32_t at = h & mask;
-    while (d->slots[at] != 0) {
-        uint32_t i = d->slots[at] - 1;
-        if (d->hashes[i] == h) {
-            size_t el;
-            const uint8_t *e = entry(d, i, &el);
-            if (el == len && (len == 0 || memcmp(e, v, len) == 0)) {
-                *idx = i;
-                return WEIR_PQ_DICT_FOUND;
-            }
+    uint64_t e;
+    while ((e = d->slots[at]) != 0) {
+        uint32_t i = (uint32_t)e - 1;
+        if ((uint32_t)(e >> 32) == h && same(d, i, v, len)) {
+            *idx = i;
+            return WEIR_PQ_DICT_FOUND;
         }
         at = (at + 1) & mask;
     }
@@ -113,18 +119,13 @@ int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t l
     if (d->plain.len + add > limit || len > UINT32_MAX - 4 || d->n == UINT32_MAX - 1) {
         return WEIR_PQ_DICT_FULL;
     }
-    if (d->n == d->offs_cap) {
+    if (d->width == 0 && d->n == d->offs_cap) {
         uint32_t cap = d->offs_cap != 0 ? d->offs_cap * 2 : 256;
         uint32_t *o = realloc(d->offs, (size_t)cap * sizeof(*o));
         if (o == NULL) {
             return WEIR_PQ_DICT_NOMEM;
         }
         d->offs = o;
-        uint32_t *hs = realloc(d->hashes, (size_t)cap * sizeof(*hs));
-        if (hs == NULL) {
-            return WEIR_PQ_DICT_NOMEM;
-        }
-        d->hashes = hs;
         d->offs_cap = cap;
     }
     size_t start = d->plain.len;
@@ -135,9 +136,10 @@ int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t l
     if (d->plain.failed) {
         return WEIR_PQ_DICT_NOMEM;
     }
-    d->offs[d->n] = (uint32_t)start;
-    d->hashes[d->n] = h;
-    d->slots[at] = d->n + 1;
+    if (d->width == 0) {
+        d->offs[d->n] = (uint32_t)start; /* fixed widths compute it: i * width */
+    }
+    d->slots[at] = (uint64_t)h << 32 | (uint64_t)(d->n + 1);
     *idx = d->n++;
     /* Keep the load factor at or below one half. */
     if ((uint64_t)d->n * 2 > d->n_slots && !grow_slots(d)) {

@@ -17,10 +17,11 @@ struct weir_pq_dict {
     int width;                /* bytes per value; 0 for BYTE_ARRAY */
     struct weir_pq_buf plain; /* the dictionary page body */
     uint32_t n;               /* entries */
-    uint32_t *offs;           /* entry i starts at plain.data + offs[i] */
-    uint32_t *hashes;         /* hash of entry i */
+    uint32_t *offs;           /* BYTE_ARRAY entry i starts at plain.data + offs[i] */
     uint32_t offs_cap;
-    uint32_t *slots; /* entry index + 1; 0 is empty */
+    /* hash << 32 | (entry index + 1); 0 is empty. Keeping the hash in the slot
+     * saves a cache miss per probe on large dictionaries. */
+    uint64_t *slots;
     uint32_t n_slots; /* a power of two */
 };
 

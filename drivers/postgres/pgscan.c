@@ -17,6 +17,7 @@ struct pgscan {
     struct weir_pgshape shape;
     struct weir_pgcol *cols;
     int64_t *warned;      /* clamped count already reported, per column */
+    size_t *need;         /* per column: validity, values, offsets bytes of the last full batch */
     struct weir_pgcopy parser;
     struct weir_abatch batch;
     char *msg;            /* the current CopyData message (PQfreemem) */
@@ -101,6 +102,7 @@ void weir_pg_scan_close(void *scan)
     weir_pgshape_free(&s->shape);
     free(s->cols);
     free(s->warned);
+    free(s->need);
     free(s);
 }
 
@@ -109,7 +111,8 @@ static int setup_batch(struct pgscan *s, struct weir_error *err)
     size_t n = s->shape.n_cols;
     s->cols = calloc(n ? n : 1, sizeof(*s->cols));
     s->warned = calloc(n ? n : 1, sizeof(*s->warned));
-    if (s->cols == NULL || s->warned == NULL) {
+    s->need = calloc(3 * (n ? n : 1), sizeof(*s->need));
+    if (s->cols == NULL || s->warned == NULL || s->need == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory opening a scan");
     }
     if (weir_abatch_init(&s->batch, (int64_t)n, err) != WEIR_OK) {
@@ -253,6 +256,34 @@ static int fill(struct pgscan *s, struct weir_error *err)
     }
 }
 
+/* Gives every column buffer the capacity the last full batch needed, from
+ * calloc: the builder then neither reallocs (copying) nor zeroes (memset)
+ * while the batch fills, and untouched pages of a short last batch cost
+ * nothing. Buffers the builder would grow anyway stay as they are on failure. */
+static void presize(struct pgscan *s, const size_t *need)
+{
+    for (int64_t i = 0; i < s->batch.n_cols; i++) {
+        struct weir_acol *c = &s->batch.cols[i];
+        struct weir_abuf *bufs[3] = {&c->validity, &c->values, &c->offsets};
+        for (int k = 0; k < 3; k++) {
+            size_t n = need[3 * i + k];
+            if (bufs[k]->data != NULL || n == 0) {
+                continue;
+            }
+            n += n / 8 + 64; /* slack for wider values in the next batch */
+            if (n > s->c->batch_bytes + 64) {
+                n = s->c->batch_bytes + 64;
+            }
+            uint8_t *p = calloc(1, n);
+            if (p != NULL) {
+                bufs[k]->data = p;
+                bufs[k]->cap = n;
+                bufs[k]->len = 0;
+            }
+        }
+    }
+}
+
 int weir_pg_scan_next(void *scan, struct ArrowArray *batch, struct weir_error *err)
 {
     struct pgscan *s = scan;
@@ -275,5 +306,17 @@ int weir_pg_scan_next(void *scan, struct ArrowArray *batch, struct weir_error *e
         return WEIR_OK; /* the end: batch->release stays NULL */
     }
     s->batches++;
-    return weir_abatch_finish(&s->batch, batch, err);
+    int full = weir_pgcopy_full(&s->parser, &s->batch);
+    for (int64_t i = 0; full && i < s->batch.n_cols; i++) {
+        s->need[3 * i] = s->batch.cols[i].validity.len;
+        s->need[3 * i + 1] = s->batch.cols[i].values.len;
+        s->need[3 * i + 2] = s->batch.cols[i].offsets.len;
+    }
+    if (weir_abatch_finish(&s->batch, batch, err) != WEIR_OK) {
+        return err->status;
+    }
+    if (full) {
+        presize(s, s->need);
+    }
+    return WEIR_OK;
 }

@@ -3,6 +3,7 @@
  * bound values through PQescapeLiteral (COPY takes no parameters), and the
  * LIMIT 0 describe that fixes the column types.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,17 @@ int weir_pg_sql_where(struct weir_pgsb *s, PGconn *pg, const struct weir_query *
             return weir_error_hint(err, "reset the job's state or give every watermark column "
                                         "a value");
         }
+        /* include_nulls (a full snapshot): ((window) OR a IS NULL OR b IS NULL);
+         * a member added to weir_query later, read only when the host's
+         * struct has it. */
+        int nulls = q->size >= offsetof(struct weir_query, include_nulls) + sizeof(int32_t) &&
+                    q->include_nulls;
+        int wrap = nulls && q->n_wm > 0 && (lo > 0 || hi > 0);
+        if (wrap) {
+            weir_pgsb_add(s, and);
+            weir_pgsb_add(s, "((");
+            and = "";
+        }
         if (lo > 0 && q->n_wm > 0) {
             weir_pgsb_add(s, and);
             if (q->low_inclusive) {
@@ -265,6 +277,16 @@ int weir_pg_sql_where(struct weir_pgsb *s, PGconn *pg, const struct weir_query *
             add_wm_list(s, pg, q);
             weir_pgsb_add(s, " <= ");
             add_bounds(s, pg, q, q->high, sh);
+            and = " AND ";
+        }
+        if (wrap) {
+            weir_pgsb_add(s, ")");
+            for (size_t i = 0; i < q->n_wm; i++) {
+                weir_pgsb_add(s, " OR ");
+                weir_pgsb_ident(s, pg, q->wm_columns[i]);
+                weir_pgsb_add(s, " IS NULL");
+            }
+            weir_pgsb_add(s, ")");
             and = " AND ";
         }
     }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,6 +519,18 @@ static void test_windows(void *conn)
     scan_all(conn, &q, &r, NULL, &err);
     TAP_EQ_STR(ids(&r, buf, sizeof(buf)), "2,3,4,5", "window (T1,1)..(T2,5]");
     rows_free(&r);
+
+    /* include_nulls (full snapshot): the window plus the NULL watermarks */
+    q.include_nulls = 1;
+    scan_all(conn, &q, &r, NULL, &err);
+    TAP_EQ_STR(ids(&r, buf, sizeof(buf)), "2,3,4,5,7", "include_nulls: window (T1,1)..(T2,5] or NULL");
+    TAP_OK(ops->count(conn, &q, &n, &err) == WEIR_OK && n == 5, "include_nulls count 5");
+    rows_free(&r);
+    q.size = offsetof(struct weir_query, include_nulls);
+    TAP_OK(ops->count(conn, &q, &n, &err) == WEIR_OK && n == 4,
+           "a host struct without include_nulls: the member is not read");
+    q.size = sizeof(q);
+    q.include_nulls = 0;
 
     /* watermark.start: inclusive on the first column only */
     strcpy(low[0].text, "2024-01-02 00:00:00+00");

@@ -104,7 +104,8 @@ void weir_pq_column_free(struct weir_pq_column *c);
  * Appends batch rows [start, start + count) of `arr`, a child of the struct
  * array `parent` (the batch; NULL for a bare column). The parent's offset and
  * then the child's own offset are applied; rows the parent marks null are
- * null here too. `parent`, when given, must have a buffers table. WEIR_EDATA for a value the Parquet
+ * null here too. `parent`, when given, must have a buffers table.
+ * WEIR_EDATA for a value the Parquet
  * type cannot hold (a decimal wider than its precision allows).
  */
 int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr,

@@ -200,7 +200,10 @@ static void make_value(size_t c, int64_t r, struct val *v)
         double w = k < 7 ? e[k] : (double)(int64_t)x / 1e6;
         memcpy(v->fixed, &w, 8);
     } else if (strncmp(n, "dec", 3) == 0 || strcmp(n, "u64") == 0) {
-        int p = strcmp(n, "dec9") == 0 ? 9 : strcmp(n, "dec18") == 0 ? 18 : strcmp(n, "dec38") == 0 ? 38 : 20;
+        int p = strcmp(n, "dec9") == 0    ? 9
+                : strcmp(n, "dec18") == 0 ? 18
+                : strcmp(n, "dec38") == 0 ? 38
+                                          : 20;
         __int128 max = p == 20 ? (__int128)UINT64_MAX : pow10_128(p) - 1;
         __int128 min = p == 20 ? 0 : -max;
         __int128 w;

@@ -252,7 +252,8 @@ static void fallback(struct weir_pq_codec_ctx *codec)
                                    &err);
     }
     TAP_EQ_INT(rc, WEIR_OK, "300 rows appended in slices");
-    TAP_OK(c.fell_back && !c.dict_on && c.dict.n == 8, "dictionary stopped at 8 entries (64 bytes)");
+    TAP_OK(c.fell_back && !c.dict_on && c.dict.n == 8,
+           "dictionary stopped at 8 entries (64 bytes)");
     TAP_EQ_INT(weir_pq_column_flush(&c, &out, &pos, &co, &err), WEIR_OK, "flush");
     static int64_t got[400];
     static bool got_null[400];

@@ -57,8 +57,8 @@ static void orders(void)
     TAP_OK(weir_pq_stats_cmp(WEIR_PQ_SK_DECIMAL, max, 2, pos1, 2) > 0, "decimal 32767 > 1");
     TAP_OK(weir_pq_stats_cmp(WEIR_PQ_SK_BYTES, neg1, 2, pos1, 2) > 0,
            "the same bytes as binary compare unsigned");
-    TAP_OK(weir_pq_stats_cmp(WEIR_PQ_SK_BYTES, (const uint8_t *)"ab", 2, (const uint8_t *)"abc", 3) <
-               0,
+    const uint8_t *ab = (const uint8_t *)"ab", *abc = (const uint8_t *)"abc";
+    TAP_OK(weir_pq_stats_cmp(WEIR_PQ_SK_BYTES, ab, 2, abc, 3) < 0,
            "a prefix sorts first");
     TAP_OK(weir_pq_stats_cmp(WEIR_PQ_SK_UTF8, (const uint8_t *)"\xc3\xa9", 2,
                              (const uint8_t *)"z", 1) > 0,

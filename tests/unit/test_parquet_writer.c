@@ -193,7 +193,8 @@ static void whole_file(void)
     }
     TAP_OK(rc == WEIR_OK && m.len > 0, "10000 rows written, row groups flushed as they fill");
     struct ArrowArray wrong = {.length = 1, .n_children = 2, .release = arr.release};
-    TAP_EQ_INT(ops->write(w, &wrong, &err), WEIR_EINTERNAL, "a batch of the wrong shape is refused");
+    TAP_EQ_INT(ops->write(w, &wrong, &err), WEIR_EINTERNAL,
+               "a batch of the wrong shape is refused");
     TAP_EQ_INT(ops->finish(w, &err), WEIR_OK, "finish after a refused batch");
     TAP_EQ_INT(ops->buffered(w), 0, "nothing buffered after finish");
     TAP_OK(ops->write(w, &wrong, &err) != WEIR_OK, "no writes after finish");
@@ -212,8 +213,10 @@ static void whole_file(void)
            "%lld row groups holding 10000 rows", (long long)n_rgs);
     TAP_OK(gzip, "every chunk says GZIP");
     const struct tent *cb = td_get(&d, "6"), *k0 = td_get(&d, "5[0].1"), *v0 = td_get(&d, "5[0].2");
-    TAP_OK(cb != NULL && cb->blen == 4 && memcmp(cb->b, "weir", 4) == 0, "created_by defaults to weir");
-    TAP_OK(td_int(&d, "5", 0) == 1 && k0 && k0->blen == 11 && memcmp(k0->b, "weir.run_id", 11) == 0 &&
+    TAP_OK(cb != NULL && cb->blen == 4 && memcmp(cb->b, "weir", 4) == 0,
+           "created_by defaults to weir");
+    TAP_OK(td_int(&d, "5", 0) == 1 && k0 && k0->blen == 11 &&
+               memcmp(k0->b, "weir.run_id", 11) == 0 &&
                v0 && v0->blen == 4 && memcmp(v0->b, "r-42", 4) == 0,
            "meta.weir.run_id becomes key weir.run_id; a bare meta. is ignored");
     TAP_OK(td_int(&d, "2[3].10.8.1", -1) == 1 && td_int(&d, "2[3].6", -1) == 10,

@@ -239,8 +239,18 @@ static int conditions(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d
     if (lo && q->n_wm == 0) {
         return weir_error_set(err, WEIR_ECONFIG, "a watermark bound without watermark columns");
     }
+    /* include_nulls (a full snapshot): ((window) OR a IS NULL OR b IS NULL);
+     * inside the parentheses the window's parts join with AND */
+    int wrap = q->include_nulls && kind != WEIR_ODBC_STMT_HWM && q->n_wm > 0 && (lo || hi);
+    int inner = 0;
+    int *conds = wrap ? &inner : &n;
+    if (wrap) {
+        if ((rc = where_and(s, &n, err)) != WEIR_OK || (rc = puts_(s, "((", err)) != WEIR_OK) {
+            return rc;
+        }
+    }
     if (lo) {
-        if ((rc = where_and(s, &n, err)) != WEIR_OK) {
+        if ((rc = wrap && inner == 0 ? (inner++, WEIR_OK) : where_and(s, conds, err)) != WEIR_OK) {
             return rc;
         }
         if (q->low_inclusive) {
@@ -254,8 +264,23 @@ static int conditions(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d
         }
     }
     if (hi) {
-        if ((rc = where_and(s, &n, err)) != WEIR_OK ||
+        if ((rc = wrap && inner == 0 ? (inner++, WEIR_OK) : where_and(s, conds, err)) != WEIR_OK ||
             (rc = tuple(s, d, q, q->high, 0, " < ", " <= ", err)) != WEIR_OK) {
+            return rc;
+        }
+    }
+    if (wrap) {
+        if ((rc = puts_(s, ")", err)) != WEIR_OK) {
+            return rc;
+        }
+        for (size_t i = 0; i < q->n_wm; i++) {
+            if ((rc = puts_(s, " OR ", err)) != WEIR_OK ||
+                (rc = col(s, d, q->wm_columns[i], err)) != WEIR_OK ||
+                (rc = puts_(s, " IS NULL", err)) != WEIR_OK) {
+                return rc;
+            }
+        }
+        if ((rc = puts_(s, ")", err)) != WEIR_OK) {
             return rc;
         }
     }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "core/catalog.h"
 #include "core/jobctx.h"
 #include "core/outset.h"
 #include "core/sink.h"
@@ -346,6 +347,32 @@ static int extract(struct run *r, struct weir_error *err)
     return weir_outset_finish(r->set, err);
 }
 
+static int register_catalog(struct run *r, struct weir_error *err)
+{
+    struct weir_jobctx *c = &r->c;
+    char low[600], high[600], location[1200];
+    weir_bounds_text(c->low, c->job->n_wm, low, sizeof(low));
+    weir_bounds_text(c->high, c->job->n_wm, high, sizeof(high));
+    const char *loc = c->spec->target.location.s;
+    snprintf(location, sizeof(location), "%s%s%s/", loc,
+             loc[0] && loc[strlen(loc) - 1] == '/' ? "" : "/", c->job->name.s);
+    struct weir_catalog_run run = {
+        .spec = c->spec,
+        .job = c->job,
+        .schema = &r->schema,
+        .format = c->spec->target.format.s,
+        .table_location = location,
+        .partitions = weir_outset_partitions(r->set),
+        .run_id = r->run_id,
+        .rows = (int64_t)weir_outset_rows(r->set),
+        .bytes = weir_outset_bytes(r->set),
+        .low = r->has_low && !r->full ? low : "",
+        .high = r->has_high ? high : "",
+        .full = r->full,
+    };
+    return weir_catalog_register(&run, err);
+}
+
 static int commit(struct run *r, struct weir_error *err)
 {
     struct weir_jobctx *c = &r->c;
@@ -503,7 +530,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
         weir_error_hint(err, "nothing was committed; the next run extracts the window again");
         goto cleanup;
     }
-    if ((rc = commit(r, err)) != WEIR_OK) {
+    if ((rc = register_catalog(r, err)) != WEIR_OK || (rc = commit(r, err)) != WEIR_OK) {
         goto cleanup;
     }
     report(r);

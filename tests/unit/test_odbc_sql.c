@@ -71,6 +71,21 @@ int main(void)
           "AND \"id\" <= ?))",
           p4, 6, "count over the same window");
 
+    struct weir_query full = {.size = sizeof(full), .table = "t", .wm_columns = wm2, .n_wm = 2,
+                              .high = hi2, .include_nulls = 1};
+    const char *pf[] = {"2024-02-01 00:00:00", "2024-02-01 00:00:00", "99"};
+    check(&dq, &full, WEIR_ODBC_STMT_SELECT,
+          "SELECT * FROM \"t\" WHERE (((\"updated_at\" < ? OR (\"updated_at\" = ? AND \"id\" <= "
+          "?))) OR \"updated_at\" IS NULL OR \"id\" IS NULL)",
+          pf, 3, "full snapshot: window or NULL watermarks");
+    full.low = lo2;
+    full.filter = "x = 1";
+    check(&dq, &full, WEIR_ODBC_STMT_COUNT,
+          "SELECT COUNT(*) FROM \"t\" WHERE (x = 1) AND (((\"updated_at\" > ? OR (\"updated_at\" "
+          "= ? AND \"id\" > ?)) AND (\"updated_at\" < ? OR (\"updated_at\" = ? AND \"id\" <= ?))) "
+          "OR \"updated_at\" IS NULL OR \"id\" IS NULL)",
+          p4, 6, "include_nulls with both bounds and a filter");
+
     struct weir_query t3 = {.size = sizeof(t3), .table = "t", .wm_columns = wm3, .n_wm = 3,
                             .low = lo3};
     const char *p3[] = {"1", "1", "2", "2", "3"};

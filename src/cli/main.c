@@ -37,6 +37,7 @@ static const char usage_text[] =
     "  state show SPEC --job NAME              print the job's state document\n"
     "  state reset SPEC --job NAME             forget the watermark: the next run starts over\n"
     "  state set SPEC --job NAME --value V...  set the watermark (one --value per column)\n"
+    "  spec schema                             print the JSON Schema of the spec format\n"
     "\n"
     "options:\n"
     "  --log-format json|text   JSON lines (default) or text, on stderr\n"
@@ -308,6 +309,12 @@ int main(int argc, char **argv)
     }
     cli.command = positional[0];
     int pi = 1;
+    if (strcmp(cli.command, "spec") == 0) {
+        if (n_pos != 2 || strcmp(positional[1], "schema") != 0) {
+            return usage_error("spec takes one argument: schema%s", "");
+        }
+        return weir_spec_schema_json(stdout) == WEIR_OK ? 0 : 74;
+    }
     if (strcmp(cli.command, "state") == 0) {
         if (n_pos < 2 || (strcmp(positional[1], "show") != 0 && strcmp(positional[1], "reset") != 0 &&
                           strcmp(positional[1], "set") != 0)) {

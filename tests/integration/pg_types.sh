@@ -14,24 +14,29 @@ T=it_pg_types
 readme=$WEIR_SRCDIR/drivers/postgres/README.md
 
 # --- what the driver documents ------------------------------------------
-# Infinite dates/timestamps are clamped to the ends of the Parquet range;
+# Infinite dates/timestamps are clamped to the ends of the Parquet range (the
+# table "Infinite dates and timestamps: clamped" of drivers/postgres/README.md);
 # types without a binary decoder (interval, arrays) fall back to their text.
 ts_max='9999-12-31 23:59:59.999999' ts_min='0001-01-01 00:00:00'
 date_max='9999-12-31' date_min='0001-01-01'
 interval_style=iso_8601
+clamp_row() { # infinity|-infinity: "date|timestamp" from the README's table
+    sed -n "s/^| \`$1\` | *\([^|]*[^ |]\) *| *\([^|]*[^ |]\) *|.*/\1|\2/p" "$readme" | head -n 1
+}
 if [ -f "$readme" ]; then
-    if grep -q '9999-12-31 23:59:59\.999999\|9999-12-31T23:59:59\.999999' "$readme" &&
-       grep -q '0001-01-01' "$readme"; then
-        pass "drivers/postgres/README.md documents the clamp of infinite timestamps"
+    hi=$(clamp_row infinity) lo=$(clamp_row -infinity)
+    if [ -n "$hi" ] && [ -n "$lo" ]; then
+        date_max=${hi%%|*} ts_max=${hi#*|} date_min=${lo%%|*} ts_min=${lo#*|}
+        pass "drivers/postgres/README.md documents the clamp: infinity -> $date_max / $ts_max, -infinity -> $date_min / $ts_min"
     else
-        not_ok "drivers/postgres/README.md documents the clamp of infinite timestamps" \
-            "expected 9999-12-31 23:59:59.999999 and 0001-01-01 in $readme"
+        not_ok "drivers/postgres/README.md documents the clamp of infinite dates and timestamps" \
+            "no table rows | \`infinity\` | DATE | TIMESTAMP | in $readme; asserting the brief's values"
     fi
     if grep -qi 'intervalstyle.*postgres\b' "$readme" && ! grep -qi 'iso_8601\|iso 8601' "$readme"; then
         interval_style=postgres
     fi
 else
-    diag "drivers/postgres/README.md does not exist yet: asserting the clamp of the task brief" \
+    diag "drivers/postgres/README.md does not exist: asserting the clamp of the task brief" \
         "(infinity -> $ts_max, -infinity -> $ts_min) and ISO 8601 intervals (the driver's session setup)"
 fi
 
@@ -109,8 +114,15 @@ ins 'Asia/Kathmandu' "(13, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
            NULL, NULL, '1960-06-01 12:00:00', '1960-06-01 12:00:00.123456', NULL, NULL, NULL, NULL, NULL, NULL)"
 ins 'Etc/GMT+12' "(14, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
            NULL, NULL, '2020-12-31 23:59:59.999999', '2020-12-31 23:59:59.999999', NULL, NULL, NULL, NULL, NULL, NULL)"
+# The ends of what the lake types hold: date32 and int64 microseconds, BC included.
+ins UTC "(15, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           '5874897-12-31', NULL, '294247-01-09 23:59:59.999999', '4714-11-24 00:00:00+00 BC',
+           NULL, NULL, NULL, NULL, NULL, NULL)"
+ins UTC "(16, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           '4714-11-24 BC', NULL, '0044-03-15 12:00:00 BC', '294247-01-09 23:59:59.999999+00',
+           NULL, NULL, NULL, NULL, NULL, NULL)"
 rows=$(pg "SELECT count(*) FROM $T")
-is "$rows" 14 "the type matrix table holds 14 rows"
+is "$rows" 16 "the type matrix table holds 16 rows"
 is "$(pg "SELECT c_tstz = '2019-12-31 11:00:00+00' FROM $T WHERE id = 11")" t \
     "a timestamptz written in Pacific/Auckland is the UTC instant"
 is "$(pg "SELECT octet_length(c_text) FROM $T WHERE id = 5")" 1048580 "the long text is 1 MiB + an emoji"
@@ -212,6 +224,8 @@ EOS
         continue
     fi
     ok "full/$codec: stderr is JSON lines" check_stderr_jsonl "$WEIR_ERR"
+    ok "full/$codec: the clamp of infinite values is logged (source_infinity_clamped)" \
+        log_has "$WEIR_ERR" event source_infinity_clamped
     check_layout "$lake" types_full "full/$codec"
     first=$(lake_files "$lake" | head -n 1)
     [ -n "$first" ] || continue
@@ -250,7 +264,7 @@ if weir_expect 0 "incremental: first run exits 0" run "$spec" --job types_inc --
         lake_files "$lake" | LC_ALL=C comm -13 "$WEIR_TEST_TMP/inc-run1.list" - >"$WEIR_TEST_TMP/inc-run2.list"
         if [ -s "$WEIR_TEST_TMP/inc-run2.list" ]; then
             COMPARE_NAME="incremental: the second run holds exactly the new rows" \
-                compare_db_lake "SELECT * FROM ($expect) e WHERE id > 14" "@$WEIR_TEST_TMP/inc-run2.list" \
+                compare_db_lake "SELECT * FROM ($expect) e WHERE id > 16" "@$WEIR_TEST_TMP/inc-run2.list" \
                 "${cmp_opts[@]}"
         else
             not_ok "incremental: the second run wrote files" "no new file under $lake"
@@ -274,5 +288,25 @@ if weir_expect 0 "incremental: first run exits 0" run "$spec" --job types_inc --
     fi
 fi
 
-pg "DROP TABLE IF EXISTS $T" >/dev/null
+# --- a value that does not fit the override: bad data, nothing rounded ------
+pg "CREATE TABLE ${T}_bad (id int4 PRIMARY KEY, c_num numeric);
+    INSERT INTO ${T}_bad VALUES (1, 1.5), (2, 0.1234567)" >/dev/null
+lake=$WEIR_TEST_TMP/lake-bad
+{
+    spec_header "$lake" snappy
+    cat <<EOS
+jobs:
+  - name: types_bad
+    table: public.${T}_bad
+    mode: full
+    types:
+      c_num: decimal(20,6)
+EOS
+} | write_spec "$WEIR_TEST_TMP/bad.yaml"
+weir_expect 65 "a numeric with more digits than the override's scale: exit 65 (bad data)" \
+    run "$WEIR_TEST_TMP/bad.yaml" --log-format json
+like "$(cat "$WEIR_ERR")" 'c_num' "the error names the column"
+is "$(lake_files "$lake" | wc -l)" 0 "no file is committed by the failed run"
+
+pg "DROP TABLE IF EXISTS $T; DROP TABLE IF EXISTS ${T}_bad" >/dev/null
 done_testing

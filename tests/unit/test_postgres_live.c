@@ -87,7 +87,7 @@ static void *open_conn(const char *user, const char *password, const char *extra
              extra_conninfo ? extra_conninfo : "");
     struct weir_kv kv[5] = {{"connection", ci},
                             {"user", user},
-                            {"password", password},
+                            {"password", password ? password : ""},
                             {"batch_rows", batch_rows ? batch_rows : "65536"},
                             {"batch_bytes", "64MiB"}};
     void *conn = NULL;
@@ -1028,6 +1028,21 @@ static void test_guards(void)
         } else {
             TAP_OK(0, "connect as %s: %s", role, err.message);
         }
+        /* no password at all (none in the options, the environment or a file) */
+        char *saved = getenv("PGPASSWORD") ? strdup(getenv("PGPASSWORD")) : NULL;
+        unsetenv("PGPASSWORD");
+        setenv("PGPASSFILE", "/dev/null", 1);
+        conn = open_conn(role, NULL, NULL, NULL, &err);
+        TAP_OK(conn == NULL && err.status == WEIR_EAUTH && strstr(err.message, "wants a password"),
+               "no password for a role that needs one: WEIR_EAUTH (%s)", err.message);
+        if (conn != NULL) {
+            ops->disconnect(conn);
+        }
+        if (saved != NULL) {
+            setenv("PGPASSWORD", saved, 1);
+            free(saved);
+        }
+        unsetenv("PGPASSFILE");
         sql("DROP OWNED BY %s; DROP ROLE %s", role, role);
     } else {
         TAP_OK(0, "create a role");

@@ -22,8 +22,10 @@
 #include "core/catalog.h"
 #include "core/jobctx.h"
 #include "core/outset.h"
+#include "core/pii.h"
 #include "core/sink.h"
 #include "core/state.h"
+#include "util/arrow.h"
 #include "util/log.h"
 #include "util/wtime.h"
 
@@ -33,7 +35,9 @@ struct run {
     struct weir_sink *sink;
     json_t *doc;
     struct weir_outset *set;
-    struct ArrowSchema schema;
+    struct ArrowSchema schema;      /* what the source produces */
+    struct ArrowSchema out_schema;  /* what the writer gets (pii: hash columns as text) */
+    struct weir_pii *pii;
     void *scan;
     int locked;
     int full;
@@ -309,7 +313,10 @@ static int extract(struct run *r, struct weir_error *err)
         .announce = announce,
         .announce_ctx = r,
     };
-    if ((rc = weir_outset_new(&cfg, &r->schema, &r->set, err)) != WEIR_OK) {
+    if ((rc = weir_pii_new(spec, c->job, &r->schema, &c->pii_key, &r->pii, err)) != WEIR_OK ||
+        (rc = r->pii ? weir_pii_schema(r->pii, &r->schema, &r->out_schema, err)
+                     : weir_arrow_schema_copy(&r->schema, &r->out_schema, err)) != WEIR_OK ||
+        (rc = weir_outset_new(&cfg, &r->out_schema, &r->set, err)) != WEIR_OK) {
         return rc;
     }
     double last = weir_time_mono();
@@ -324,6 +331,13 @@ static int extract(struct run *r, struct weir_error *err)
         }
         if (batch.release == NULL) {
             break;
+        }
+        if (r->pii != NULL) {
+            struct ArrowArray hashed;
+            if ((rc = weir_pii_apply(r->pii, &batch, &hashed, err)) != WEIR_OK) {
+                return rc;
+            }
+            batch = hashed; /* moved */
         }
         rc = weir_outset_write(r->set, &batch, err);
         batch.release(&batch);
@@ -359,7 +373,7 @@ static int register_catalog(struct run *r, struct weir_error *err)
     struct weir_catalog_run run = {
         .spec = c->spec,
         .job = c->job,
-        .schema = &r->schema,
+        .schema = &r->out_schema,
         .format = c->spec->target.format.s,
         .table_location = location,
         .partitions = weir_outset_partitions(r->set),
@@ -543,6 +557,10 @@ cleanup:
     if (r->schema.release != NULL) {
         r->schema.release(&r->schema);
     }
+    if (r->out_schema.release != NULL) {
+        r->out_schema.release(&r->out_schema);
+    }
+    weir_pii_free(r->pii);
     weir_jobctx_reset(&r->c);
     if (r->locked) {
         r->store->ops->unlock(r->store, job->name.s);

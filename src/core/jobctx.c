@@ -125,14 +125,6 @@ int weir_jobctx_init(struct weir_jobctx *c, const struct weir_spec *spec,
                        job->slice_column.pos.col, job->name.s);
         return weir_error_hint(err, "remove slices: the job runs as one process");
     }
-    for (size_t i = 0; i < job->n_pii; i++) {
-        if (strcmp(job->pii[i].value, "drop") != 0) {
-            weir_error_set(err, WEIR_ECONFIG, "%s:%d:%d: jobs.%s.pii.%s: only \"drop\" is "
-                           "supported by this version", spec->path, job->pii[i].pos.line,
-                           job->pii[i].pos.col, job->name.s, job->pii[i].key);
-            return weir_error_hint(err, "drop the column, or hash it in the query with SQL");
-        }
-    }
     return WEIR_OK;
 }
 
@@ -147,7 +139,8 @@ int weir_jobctx_connect(struct weir_jobctx *c, struct weir_error *err)
             WEIR_OK ||
         weir_resolve(&r, &c->spec->source.user, "source.user", &c->user, err) != WEIR_OK ||
         weir_resolve(&r, &c->spec->source.password, "source.password", &c->password, err) !=
-            WEIR_OK) {
+            WEIR_OK ||
+        weir_resolve(&r, &c->spec->pii_key, "pii_key", &c->pii_key, err) != WEIR_OK) {
         return err->status;
     }
     struct weir_kv kv[WEIR_MAX_KV + 3];
@@ -248,6 +241,7 @@ void weir_jobctx_reset(struct weir_jobctx *c)
     weir_secret_reset(&c->connection);
     weir_secret_reset(&c->user);
     weir_secret_reset(&c->password);
+    weir_secret_reset(&c->pii_key);
     for (size_t i = 0; i < c->n_owned; i++) {
         free(c->owned[i]);
     }

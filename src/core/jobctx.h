@@ -26,6 +26,7 @@ struct weir_jobctx {
     struct weir_secret connection;
     struct weir_secret user;
     struct weir_secret password;
+    struct weir_secret pii_key;
     struct weir_kv source_opts[WEIR_MAX_KV];
     size_t n_source_opts;
     struct weir_kv writer_opts[WEIR_MAX_KV];

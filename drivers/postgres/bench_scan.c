@@ -57,8 +57,8 @@ int main(int argc, char **argv)
     }
     const struct weir_source_ops *ops = d.source;
     struct weir_host host = {sizeof(host), WEIR_ABI_VERSION, NULL, hlog, hcancel, hmetric};
-    struct weir_kv kv[3] = {{"connection", ""}, {"batch_rows", argc > 2 ? argv[2] : "65536"},
-                            {"batch_bytes", "64MiB"}};
+    struct weir_kv kv[3] = {
+        {"connection", ""}, {"batch_rows", argc > 2 ? argv[2] : "65536"}, {"batch_bytes", "64MiB"}};
     void *conn = NULL;
     if (ops->connect(&host, kv, 3, &conn, &err) != WEIR_OK) {
         fprintf(stderr, "%s: %s\n", err.message, err.detail);
@@ -94,8 +94,8 @@ int main(int argc, char **argv)
         schema.release(&schema);
     }
     ops->disconnect(conn);
-    printf("rows %lld batches %lld seconds %.3f rows/s %.0f\n", (long long)rows,
-           (long long)batches, t, (double)rows / t);
+    printf("rows %lld batches %lld seconds %.3f rows/s %.0f\n", (long long)rows, (long long)batches,
+           t, (double)rows / t);
     dlclose(dl);
     return rc == WEIR_OK ? 0 : 1;
 }

@@ -28,13 +28,13 @@ struct fcol {
 
 /* types.sql, numeric.sql, ts_overflow.sql, empty.sql */
 static const struct fcol types_layout[] = {
-    {"int4send", -1},     {"boolsend", -1},       {"int2send", -1},
-    {"int4send", -1},     {"int8send", -1},       {"oidsend", -1},
-    {"float4send", -1},   {"float8send", -1},     {"numeric_send", (19 << 16 | 5) + 4},
-    {"textsend", -1},     {"byteasend", -1},      {"date_send", -1},
-    {"time_send", -1},    {"timestamp_send", -1}, {"timestamptz_send", -1},
-    {"uuid_send", -1},    {"json_send", -1},      {"jsonb_send", -1},
-    {"varcharsend", 14},  {"bpcharsend", 7},      {"textsend", -1},
+    {"int4send", -1},    {"boolsend", -1},       {"int2send", -1},
+    {"int4send", -1},    {"int8send", -1},       {"oidsend", -1},
+    {"float4send", -1},  {"float8send", -1},     {"numeric_send", (19 << 16 | 5) + 4},
+    {"textsend", -1},    {"byteasend", -1},      {"date_send", -1},
+    {"time_send", -1},   {"timestamp_send", -1}, {"timestamptz_send", -1},
+    {"uuid_send", -1},   {"json_send", -1},      {"jsonb_send", -1},
+    {"varcharsend", 14}, {"bpcharsend", 7},      {"textsend", -1},
     {"textsend", -1},
 };
 static const struct fcol numeric_layout[] = {{"numeric_send", -1}};

@@ -47,12 +47,12 @@ struct state_map {
 
 /* Most specific first. */
 static const struct state_map states[] = {
-    {"28P01", WEIR_EAUTH},      {"28000", WEIR_EAUTH},      {"42501", WEIR_EAUTH},
-    {"3D000", WEIR_ECONFIG},    {"3F000", WEIR_ECONFIG},    {"25006", WEIR_ECONFIG},
-    {"57014", WEIR_ETEMPFAIL},  {"57P01", WEIR_ETEMPFAIL},  {"57P02", WEIR_ETEMPFAIL},
-    {"57P03", WEIR_ETEMPFAIL},  {"40001", WEIR_ETEMPFAIL},  {"40P01", WEIR_ETEMPFAIL},
-    {"55P03", WEIR_ETEMPFAIL},  {"08", WEIR_ETEMPFAIL},     {"53", WEIR_ETEMPFAIL},
-    {"42", WEIR_ECONFIG},       {"22", WEIR_EDATA},
+    {"28P01", WEIR_EAUTH},     {"28000", WEIR_EAUTH},     {"42501", WEIR_EAUTH},
+    {"3D000", WEIR_ECONFIG},   {"3F000", WEIR_ECONFIG},   {"25006", WEIR_ECONFIG},
+    {"57014", WEIR_ETEMPFAIL}, {"57P01", WEIR_ETEMPFAIL}, {"57P02", WEIR_ETEMPFAIL},
+    {"57P03", WEIR_ETEMPFAIL}, {"40001", WEIR_ETEMPFAIL}, {"40P01", WEIR_ETEMPFAIL},
+    {"55P03", WEIR_ETEMPFAIL}, {"08", WEIR_ETEMPFAIL},    {"53", WEIR_ETEMPFAIL},
+    {"42", WEIR_ECONFIG},      {"22", WEIR_EDATA},
 };
 
 static int status_of(const char *sqlstate)
@@ -157,8 +157,8 @@ static int parse_size(const char *v, size_t *out, struct weir_error *err)
     static const struct {
         const char *suffix;
         unsigned shift;
-    } units[] = {{"", 0}, {"B", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"K", 10},
-                 {"M", 20}, {"G", 30}};
+    } units[] = {{"", 0},     {"B", 0},  {"KiB", 10}, {"MiB", 20},
+                 {"GiB", 30}, {"K", 10}, {"M", 20},   {"G", 30}};
     char *end = NULL;
     errno = 0;
     long long n = strtoll(v, &end, 10);
@@ -271,8 +271,7 @@ static int connect_error(PGconn *pg, int timed_out, int timeout_s, struct weir_e
     snprintf(where, sizeof(where), "%s:%s", h && h[0] ? h : "(default)",
              port && port[0] ? port : "5432");
     if (timed_out) {
-        weir_error_set(err, WEIR_ETEMPFAIL, "cannot connect to PostgreSQL at %s: timed out",
-                       where);
+        weir_error_set(err, WEIR_ETEMPFAIL, "cannot connect to PostgreSQL at %s: timed out", where);
         weir_error_detail(err, "no answer within %d s (connect_timeout)", timeout_s);
         return weir_error_hint(err, "check that the server runs and the network allows it; "
                                     "the run can be retried");

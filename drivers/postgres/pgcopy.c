@@ -54,8 +54,7 @@ bool weir_pgcopy_full(const struct weir_pgcopy *p, const struct weir_abatch *b)
     return b->length >= p->max_rows || (b->length > 0 && weir_abatch_bytes(b) >= p->max_bytes);
 }
 
-static int field_error(struct weir_pgcopy *p, size_t col, struct weir_error *err,
-                       const char *what)
+static int field_error(struct weir_pgcopy *p, size_t col, struct weir_error *err, const char *what)
 {
     weir_error_set(err, WEIR_EDATA, "row %lld, column \"%s\": %s", (long long)(p->rows + 1),
                    p->cols[col].name ? p->cols[col].name : "?", what);
@@ -88,8 +87,9 @@ static int decode_numeric(struct weir_pgcopy *p, size_t i, struct weir_acol *c, 
         snprintf(what, sizeof(what), "numeric value %s %s for decimal(%d,%d)", text,
                  weir_pgnumeric_reason(r), col->precision, col->scale);
         field_error(p, i, err, what);
-        weir_error_detail(err, "values are never rounded: decimal(%d,%d) keeps %d fractional "
-                               "digits and %d integer digits",
+        weir_error_detail(err,
+                          "values are never rounded: decimal(%d,%d) keeps %d fractional "
+                          "digits and %d integer digits",
                           col->precision, col->scale, col->scale, col->precision - col->scale);
         return weir_error_hint(err, "set the column's type in the job's types: to "
                                     "decimal(P,S) with room for the value, or to string");
@@ -115,8 +115,8 @@ static int decode_date(struct weir_pgcopy *p, size_t i, struct weir_acol *c, con
     return weir_acol_append_fixed(c, &out) == WEIR_OK ? WEIR_OK : oom(p, i, err);
 }
 
-static int decode_timestamp(struct weir_pgcopy *p, size_t i, struct weir_acol *c,
-                            const uint8_t *v, struct weir_error *err)
+static int decode_timestamp(struct weir_pgcopy *p, size_t i, struct weir_acol *c, const uint8_t *v,
+                            struct weir_error *err)
 {
     int64_t t = (int64_t)rd64(v), out;
     if (t == INT64_MAX || t == INT64_MIN) { /* infinity / -infinity (DT_NOEND/DT_NOBEGIN) */
@@ -133,9 +133,9 @@ static int decode_field(struct weir_pgcopy *p, size_t i, struct weir_acol *c, co
                         size_t n, struct weir_error *err)
 {
     static const size_t widths[] = {
-        [WEIR_PGDEC_BOOL] = 1, [WEIR_PGDEC_I16] = 2,  [WEIR_PGDEC_I32] = 4,
-        [WEIR_PGDEC_I64] = 8,  [WEIR_PGDEC_OID] = 4,  [WEIR_PGDEC_F32] = 4,
-        [WEIR_PGDEC_F64] = 8,  [WEIR_PGDEC_DATE] = 4, [WEIR_PGDEC_TIME] = 8,
+        [WEIR_PGDEC_BOOL] = 1,      [WEIR_PGDEC_I16] = 2,   [WEIR_PGDEC_I32] = 4,
+        [WEIR_PGDEC_I64] = 8,       [WEIR_PGDEC_OID] = 4,   [WEIR_PGDEC_F32] = 4,
+        [WEIR_PGDEC_F64] = 8,       [WEIR_PGDEC_DATE] = 4,  [WEIR_PGDEC_TIME] = 8,
         [WEIR_PGDEC_TIMESTAMP] = 8, [WEIR_PGDEC_UUID] = 16,
     };
     int dec = p->cols[i].dec;
@@ -338,8 +338,7 @@ static int parse(struct weir_pgcopy *p, const uint8_t *d, size_t len, struct wei
     return WEIR_OK;
 }
 
-static int carry_append(struct weir_pgcopy *p, const uint8_t *d, size_t len,
-                        struct weir_error *err)
+static int carry_append(struct weir_pgcopy *p, const uint8_t *d, size_t len, struct weir_error *err)
 {
     if (len == 0) {
         return WEIR_OK;
@@ -366,8 +365,8 @@ static int carry_append(struct weir_pgcopy *p, const uint8_t *d, size_t len,
     return WEIR_OK;
 }
 
-int weir_pgcopy_feed(struct weir_pgcopy *p, const uint8_t *data, size_t len,
-                     struct weir_abatch *b, size_t *used, struct weir_error *err)
+int weir_pgcopy_feed(struct weir_pgcopy *p, const uint8_t *data, size_t len, struct weir_abatch *b,
+                     size_t *used, struct weir_error *err)
 {
     size_t u = 0;
     *used = 0;

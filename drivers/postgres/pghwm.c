@@ -55,7 +55,7 @@ static void format_lag(int64_t us, char *buf, size_t cap)
 
 /* The caps on the first watermark column: lag and the writing-transaction guard. */
 struct caps {
-    char lag[512];   /* SQL condition, or "" */
+    char lag[512]; /* SQL condition, or "" */
     char guard[512];
     char lag_expr[96];
     char guard_expr[96];
@@ -94,9 +94,9 @@ static int build_caps(struct weir_pgconn *c, const struct weir_query *q,
 }
 
 /* Which rule decided: the smaller cap when rows above a cap exist. */
-static int explain(struct weir_pgconn *c, const struct weir_query *q,
-                   const struct weir_pgshape *sh, const char *const *nn, const struct caps *k,
-                   char *note, size_t cap, struct weir_error *err)
+static int explain(struct weir_pgconn *c, const struct weir_query *q, const struct weir_pgshape *sh,
+                   const char *const *nn, const struct caps *k, char *note, size_t cap,
+                   struct weir_error *err)
 {
     struct weir_pgsb sql = {0};
     PGresult *res = NULL;
@@ -237,8 +237,8 @@ int weir_pg_high_watermark(void *conn, const struct weir_query *q, struct weir_b
         int len = PQgetlength(res, 0, (int)i);
         if ((size_t)len >= sizeof(out[i].text)) {
             rc = weir_error_set(err, WEIR_EDATA,
-                                "%s: watermark \"%s\" has a %d-byte text form, more than 255",
-                                op, q->wm_columns[i], len);
+                                "%s: watermark \"%s\" has a %d-byte text form, more than 255", op,
+                                q->wm_columns[i], len);
             weir_error_hint(err, "use shorter watermark columns (timestamps, integers)");
             goto cleanup;
         }

@@ -169,11 +169,11 @@ void weir_pgnumeric_text(const uint8_t *p, size_t len, char *buf, size_t cap)
     }
     buf[0] = '\0';
     int rc = parse_header(p, len, &h);
-    const char *fixed = rc == WEIR_PGNUM_MALFORMED ? "(malformed numeric)"
-                        : rc == WEIR_PGNUM_NAN     ? "NaN"
+    const char *fixed = rc == WEIR_PGNUM_MALFORMED  ? "(malformed numeric)"
+                        : rc == WEIR_PGNUM_NAN      ? "NaN"
                         : rc != WEIR_PGNUM_INFINITY ? NULL
-                        : h.sign == NUMERIC_PINF   ? "Infinity"
-                                                   : "-Infinity";
+                        : h.sign == NUMERIC_PINF    ? "Infinity"
+                                                    : "-Infinity";
     if (fixed != NULL) {
         snprintf(buf, cap, "%s", fixed);
         return;

@@ -16,15 +16,15 @@ struct pgscan {
     struct weir_pgconn *c;
     struct weir_pgshape shape;
     struct weir_pgcol *cols;
-    int64_t *warned;      /* clamped count already reported, per column */
-    size_t *need;         /* per column: validity, values, offsets bytes of the last full batch */
+    int64_t *warned; /* clamped count already reported, per column */
+    size_t *need;    /* per column: validity, values, offsets bytes of the last full batch */
     struct weir_pgcopy parser;
     struct weir_abatch batch;
-    char *msg;            /* the current CopyData message (PQfreemem) */
+    char *msg; /* the current CopyData message (PQfreemem) */
     size_t msg_len;
     size_t msg_off;
-    int ended;            /* the COPY's end was read and checked */
-    int failed;           /* an error ended the scan; the COPY may still run */
+    int ended;  /* the COPY's end was read and checked */
+    int failed; /* an error ended the scan; the COPY may still run */
     int64_t batches;
 };
 
@@ -52,8 +52,10 @@ int weir_pg_render_sql(void *conn, const struct weir_query *q, char *buf, size_t
     }
     rc = weir_pg_sql_copy(&sql, c->pg, q, &sh, err);
     if (rc == WEIR_OK && sql.len + 1 > cap) {
-        rc = weir_error_set(err, WEIR_ENOMEM, "the SQL (%zu bytes) does not fit the %zu-byte "
-                                              "buffer", sql.len, cap);
+        rc = weir_error_set(err, WEIR_ENOMEM,
+                            "the SQL (%zu bytes) does not fit the %zu-byte "
+                            "buffer",
+                            sql.len, cap);
     } else if (rc == WEIR_OK) {
         memcpy(buf, sql.p, sql.len + 1);
     }
@@ -205,8 +207,8 @@ static void report_clamps(struct pgscan *s)
         if (s->cols[i].clamped > 0 && s->warned[i] == 0) {
             s->warned[i] = s->cols[i].clamped;
             weir_pg_log(s->c, WEIR_LOG_WARN, "source_infinity_clamped",
-                        "column \"%s\" of %s holds infinity or -infinity: written as %s", s->cols[i].name,
-                        s->shape.label,
+                        "column \"%s\" of %s holds infinity or -infinity: written as %s",
+                        s->cols[i].name, s->shape.label,
                         s->cols[i].dec == WEIR_PGDEC_DATE ? "9999-12-31 / 0001-01-01"
                                                           : "9999-12-31 23:59:59.999999 / "
                                                             "0001-01-01 00:00:00");

@@ -243,8 +243,9 @@ int weir_pg_sql_where(struct weir_pgsb *s, PGconn *pg, const struct weir_query *
         int lo = q->low ? bounds_present(q->low, q->low_inclusive ? 1 : q->n_wm) : 0;
         int hi = q->high ? bounds_present(q->high, q->n_wm) : 0;
         if (lo < 0 || hi < 0) {
-            weir_error_set(err, WEIR_EINTERNAL, "a watermark bound has values for only some "
-                                                "of its columns");
+            weir_error_set(err, WEIR_EINTERNAL,
+                           "a watermark bound has values for only some "
+                           "of its columns");
             return weir_error_hint(err, "reset the job's state or give every watermark column "
                                         "a value");
         }
@@ -343,8 +344,8 @@ void weir_pgshape_free(struct weir_pgshape *sh)
 }
 
 /* The type names and send functions of the LIMIT 0 result's columns. */
-static int lookup_types(struct weir_pgconn *c, const PGresult *desc, const char *op,
-                        PGresult **out, struct weir_error *err)
+static int lookup_types(struct weir_pgconn *c, const PGresult *desc, const char *op, PGresult **out,
+                        struct weir_error *err)
 {
     struct weir_pgsb oids = {0}, mods = {0};
     int nf = PQnfields(desc);

@@ -16,10 +16,10 @@
 
 /* What begin() learnt about other sessions' writing transactions. */
 struct weir_pgguard {
-    int checked;          /* 1: read in this transaction */
-    int found;            /* 1: an open writing transaction exists */
+    int checked; /* 1: read in this transaction */
+    int found;   /* 1: an open writing transaction exists */
     int pid;
-    char xact_start[64];  /* its xact_start as text (ISO, UTC) */
+    char xact_start[64]; /* its xact_start as text (ISO, UTC) */
 };
 
 struct weir_pgconn {
@@ -28,10 +28,10 @@ struct weir_pgconn {
     int64_t batch_rows;
     size_t batch_bytes;
     int in_txn;
-    int in_copy;                  /* a scan's COPY is running: nothing else may run */
-    int stats_visible;            /* role sees other sessions' pg_stat_activity rows */
+    int in_copy;       /* a scan's COPY is running: nothing else may run */
+    int stats_visible; /* role sees other sessions' pg_stat_activity rows */
     char role[128];
-    char endpoint[300];           /* "host:port" for messages */
+    char endpoint[300]; /* "host:port" for messages */
     struct weir_pgguard guard;
 };
 
@@ -71,7 +71,7 @@ int weir_pgsb_check(struct weir_pgsb *s, PGconn *pg, struct weir_error *err);
 
 /* A result column, or a watermark column. */
 struct weir_pgshape_col {
-    char *name;      /* owned */
+    char *name; /* owned */
     uint32_t oid;
     int32_t typmod;
     char *type_name; /* owned: format_type(oid, typmod), e.g. "numeric(12,2)" */

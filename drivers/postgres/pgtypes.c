@@ -98,8 +98,8 @@ int weir_pgtypes_parse_override(const char *column, const char *value, int *kind
         if (q != NULL && *q == ',') {
             q = read_int(q + 1, &sc);
         }
-        if (q != NULL && *q == ')' && *skip_space(q + 1) == '\0' && p >= 1 && p <= 38 &&
-            sc >= 0 && sc <= p) {
+        if (q != NULL && *q == ')' && *skip_space(q + 1) == '\0' && p >= 1 && p <= 38 && sc >= 0 &&
+            sc <= p) {
             *kind = WEIR_PGOVR_DECIMAL;
             *precision = p;
             *scale = sc;
@@ -140,8 +140,8 @@ static void set_text(struct weir_pgmap *m)
     snprintf(m->format, sizeof(m->format), "u");
 }
 
-int weir_pgtypes_map(const char *column, const char *typsend, int32_t typmod,
-                     const char *override, struct weir_pgmap *out, struct weir_error *err)
+int weir_pgtypes_map(const char *column, const char *typsend, int32_t typmod, const char *override,
+                     struct weir_pgmap *out, struct weir_error *err)
 {
     int kind = WEIR_PGOVR_NONE, op = 0, os = 0;
     memset(out, 0, sizeof(*out));
@@ -161,8 +161,8 @@ int weir_pgtypes_map(const char *column, const char *typsend, int32_t typmod,
     }
     if (kind == WEIR_PGOVR_DECIMAL) {
         set_decimal(out, op, os);
-        out->cast = row != NULL && row->dec == WEIR_PGDEC_NUMERIC ? WEIR_PGCAST_NONE
-                                                                  : WEIR_PGCAST_NUMERIC;
+        out->cast =
+            row != NULL && row->dec == WEIR_PGDEC_NUMERIC ? WEIR_PGCAST_NONE : WEIR_PGCAST_NUMERIC;
         return WEIR_OK;
     }
     if (row == NULL) {

@@ -25,9 +25,9 @@ enum weir_pgcast {
 };
 
 struct weir_pgmap {
-    int dec;               /* enum weir_pgdec */
-    char format[16];       /* Arrow format string */
-    int precision;         /* numeric targets */
+    int dec;         /* enum weir_pgdec */
+    char format[16]; /* Arrow format string */
+    int precision;   /* numeric targets */
     int scale;
     int cast;              /* enum weir_pgcast */
     const char *extension; /* ARROW:extension:name, or NULL; static */
@@ -47,8 +47,8 @@ int weir_pgtypes_numeric_typmod(int32_t typmod, int *precision, int *scale);
  * Decides the mapping of one column. typsend is pg_type.typsend as text
  * ("int4send"); override is the job's types: value for the column or NULL.
  */
-int weir_pgtypes_map(const char *column, const char *typsend, int32_t typmod,
-                     const char *override, struct weir_pgmap *out, struct weir_error *err);
+int weir_pgtypes_map(const char *column, const char *typsend, int32_t typmod, const char *override,
+                     struct weir_pgmap *out, struct weir_error *err);
 
 /* True for the send functions of date, timestamp and timestamptz (time
  * watermark columns that take a lag). */

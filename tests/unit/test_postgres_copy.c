@@ -83,8 +83,8 @@ static int setup(struct fixture *f, size_t n, int64_t rows, size_t bytes)
     }
     for (size_t i = 0; i < n; i++) {
         struct weir_pgmap m;
-        if (weir_pgtypes_map(types_cols[i].name, types_cols[i].send, types_cols[i].typmod, NULL,
-                             &m, &err) != WEIR_OK ||
+        if (weir_pgtypes_map(types_cols[i].name, types_cols[i].send, types_cols[i].typmod, NULL, &m,
+                             &err) != WEIR_OK ||
             strcmp(m.format, types_cols[i].format) != 0) {
             printf("# mapping of %s gave %s\n", types_cols[i].name, m.format);
             return -1;
@@ -242,8 +242,30 @@ static int column_equal(const struct ArrowArray *x, const struct ArrowArray *y, 
            memcmp(x->buffers[2], y->buffers[2], (size_t)ox[n]) == 0;
 }
 
-enum { C_ID, C_B, C_I2, C_I4, C_I8, C_O, C_F4, C_F8, C_N, C_T, C_BY, C_D, C_TM, C_TS, C_TSTZ,
-       C_U, C_J, C_JB, C_VC, C_BC, C_IV, C_ARR };
+enum {
+    C_ID,
+    C_B,
+    C_I2,
+    C_I4,
+    C_I8,
+    C_O,
+    C_F4,
+    C_F8,
+    C_N,
+    C_T,
+    C_BY,
+    C_D,
+    C_TM,
+    C_TS,
+    C_TSTZ,
+    C_U,
+    C_J,
+    C_JB,
+    C_VC,
+    C_BC,
+    C_IV,
+    C_ARR
+};
 
 static void check_types_batch(const struct ArrowArray *a)
 {
@@ -272,12 +294,16 @@ static void check_types_batch(const struct ArrowArray *a)
     TAP_OK(bits64(a, C_F8, 1) == 0x7ff8000000000000ull, "float8 NaN bits (PostgreSQL's)");
     TAP_OK(bits64(a, C_F8, 3) == 0x8000000000000000ull, "float8 -0 keeps its sign");
     TAP_OK(bits64(a, C_F8, 4) == 0x0010000000000000ull, "float8 smallest normal bits");
-    TAP_EQ_STR(dec128(fixed(a, C_N, 0, 16), d, sizeof(d)), "1234567890123456789", "numeric(19,5) 12345678901234.56789");
+    TAP_EQ_STR(dec128(fixed(a, C_N, 0, 16), d, sizeof(d)), "1234567890123456789",
+               "numeric(19,5) 12345678901234.56789");
     TAP_EQ_STR(dec128(fixed(a, C_N, 1, 16), d, sizeof(d)), "-1", "numeric(19,5) -0.00001");
     TAP_EQ_STR(dec128(fixed(a, C_N, 3, 16), d, sizeof(d)), "0", "numeric(19,5) 0");
-    TAP_EQ_STR(dec128(fixed(a, C_N, 4, 16), d, sizeof(d)), "9999999999999999999", "numeric(19,5) 99999999999999.99999");
+    TAP_EQ_STR(dec128(fixed(a, C_N, 4, 16), d, sizeof(d)), "9999999999999999999",
+               "numeric(19,5) 99999999999999.99999");
     TAP_EQ_STR(var(a, C_T, 0, buf, sizeof(buf), NULL), "plain", "text");
-    TAP_EQ_STR(var(a, C_T, 1, buf, sizeof(buf), NULL), "Gr\xc3\xbc\xc3\x9f" "e, \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x8e\x89",
+    TAP_EQ_STR(var(a, C_T, 1, buf, sizeof(buf), NULL),
+               "Gr\xc3\xbc\xc3\x9f"
+               "e, \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x8e\x89",
                "multibyte text (UTF-8 bytes)");
     TAP_EQ_STR(var(a, C_T, 3, buf, sizeof(buf), NULL), "tab\there\nnewline 'quote' \\backslash",
                "text with tab, newline, quotes, backslash");
@@ -303,7 +329,8 @@ static void check_types_batch(const struct ArrowArray *a)
     TAP_OK(i64(a, C_TS, 5) == -62135596800000000LL, "timestamp 0001-01-01");
     TAP_OK(i64(a, C_TS, 6) == -210866803200000000LL, "timestamp 4714-11-24 BC");
     TAP_OK(i64(a, C_TSTZ, 0) == 1709202896789012LL, "timestamptz +02 is the instant in UTC");
-    TAP_OK(i64(a, C_TSTZ, 1) == 5693328000000001LL, "timestamptz 2150-06-01 00:00:00.000001 (after 2100)");
+    TAP_OK(i64(a, C_TSTZ, 1) == 5693328000000001LL,
+           "timestamptz 2150-06-01 00:00:00.000001 (after 2100)");
     TAP_OK(i64(a, C_TSTZ, 3) == WEIR_PG_TS_MIN, "timestamptz -infinity clamped");
     TAP_OK(i64(a, C_TSTZ, 4) == WEIR_PG_TS_MAX, "timestamptz infinity clamped");
     TAP_OK(i64(a, C_TSTZ, 5) == 253402300799999999LL, "timestamptz 9999-12-31 23:59:59.999999");
@@ -316,13 +343,15 @@ static void check_types_batch(const struct ArrowArray *a)
                "uuid 01234567-89ab-cdef-...");
     TAP_EQ_STR(var(a, C_J, 0, buf, sizeof(buf), NULL), "{\"a\": 1}", "json kept as typed");
     TAP_EQ_STR(var(a, C_J, 3, buf, sizeof(buf), NULL), "\"\\u00e9\"", "json keeps its escapes");
-    TAP_EQ_STR(var(a, C_JB, 0, buf, sizeof(buf), NULL), "{\"b\": [1, 2]}", "jsonb without version byte");
+    TAP_EQ_STR(var(a, C_JB, 0, buf, sizeof(buf), NULL), "{\"b\": [1, 2]}",
+               "jsonb without version byte");
     TAP_EQ_STR(var(a, C_JB, 1, buf, sizeof(buf), NULL), "null", "jsonb null");
     TAP_EQ_STR(var(a, C_JB, 3, buf, sizeof(buf), NULL), "{\"a\": {}, \"k\": \"\xc3\xa9\"}",
                "jsonb normalised by the server");
     TAP_EQ_STR(var(a, C_VC, 0, buf, sizeof(buf), NULL), "abc", "varchar");
     TAP_EQ_STR(var(a, C_BC, 0, buf, sizeof(buf), NULL), "x  ", "char(3) keeps its padding");
-    TAP_EQ_STR(var(a, C_IV, 0, buf, sizeof(buf), NULL), "P1Y2M3DT4H5M6.5S", "interval as ISO 8601 text");
+    TAP_EQ_STR(var(a, C_IV, 0, buf, sizeof(buf), NULL), "P1Y2M3DT4H5M6.5S",
+               "interval as ISO 8601 text");
     TAP_EQ_STR(var(a, C_ARR, 0, buf, sizeof(buf), NULL), "{1,NULL,3}", "array as text");
     TAP_EQ_STR(var(a, C_ARR, 3, buf, sizeof(buf), NULL), "{{1,2},{3,4}}", "2-D array as text");
     int all_null = 1;
@@ -458,8 +487,7 @@ static void test_malformed(void)
 
     copy[5] = 'X';
     TAP_EQ_INT(parse_bytes(copy, len, NTYPES, &err), WEIR_EDATA, "bad signature: EDATA");
-    TAP_OK(strstr(err.message, "bad signature") != NULL, "bad signature message: %s",
-           err.message);
+    TAP_OK(strstr(err.message, "bad signature") != NULL, "bad signature message: %s", err.message);
     memcpy(copy, bin, len);
     copy[6] = '\r'; /* text-mode newline translation */
     TAP_EQ_INT(parse_bytes(copy, 8, NTYPES, &err), WEIR_EDATA, "mangled newline caught early");
@@ -478,8 +506,7 @@ static void test_malformed(void)
 
     memcpy(copy + len, "\x00", 1);
     TAP_EQ_INT(parse_bytes(copy, len + 1, NTYPES, &err), WEIR_EDATA, "byte after trailer: EDATA");
-    TAP_OK(strstr(err.message, "after its end marker") != NULL, "trailing bytes: %s",
-           err.message);
+    TAP_OK(strstr(err.message, "after its end marker") != NULL, "trailing bytes: %s", err.message);
 
     /* an int4 field where the plan expects int8 */
     {
@@ -544,7 +571,8 @@ static void test_small_fixtures(void)
     free(bin);
 
     bin = load("ts_overflow.bin", &len);
-    struct weir_pgcol cols[2] = {{"id", WEIR_PGDEC_I32, 0, 0, 0}, {"ts", WEIR_PGDEC_TIMESTAMP, 0, 0, 0}};
+    struct weir_pgcol cols[2] = {{"id", WEIR_PGDEC_I32, 0, 0, 0},
+                                 {"ts", WEIR_PGDEC_TIMESTAMP, 0, 0, 0}};
     struct weir_abatch b;
     struct weir_pgcopy p;
     weir_abatch_init(&b, 2, &err);
@@ -554,7 +582,8 @@ static void test_small_fixtures(void)
     size_t used = 0;
     int rc = bin ? weir_pgcopy_feed(&p, bin, len, &b, &used, &err) : -1;
     TAP_EQ_INT(rc, WEIR_EDATA, "timestamp after 294247: EDATA");
-    TAP_OK(strstr(err.message, "row 2, column \"ts\"") != NULL && strstr(err.message, "out of range"),
+    TAP_OK(strstr(err.message, "row 2, column \"ts\"") != NULL &&
+               strstr(err.message, "out of range"),
            "overflow names row 2 and the column: %s", err.message);
     weir_pgcopy_reset(&p);
     weir_abatch_reset(&b);

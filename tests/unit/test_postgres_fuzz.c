@@ -62,8 +62,8 @@ int main(void)
                    fixtures[f].file);
         int prefixes_ok = 1;
         for (size_t cut = 0; cut < len; cut++) {
-            prefixes_ok = prefixes_ok && weir_pgcopy_fuzz_one(bin, cut, fixtures[f].layout) ==
-                                             WEIR_EDATA;
+            prefixes_ok =
+                prefixes_ok && weir_pgcopy_fuzz_one(bin, cut, fixtures[f].layout) == WEIR_EDATA;
         }
         TAP_OK(prefixes_ok, "%s: every proper prefix is a truncated stream (EDATA)",
                fixtures[f].file);

@@ -156,8 +156,10 @@ static void test_bytes(void)
 {
     uint8_t out[16];
     int r = weir_pgnumeric_to_decimal(fixture + field_off[3], field_len[3], 1, 0, out);
-    TAP_OK(r == WEIR_PGNUM_OK && memcmp(out, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
-                                             "\xff\xff\xff\xff", 16) == 0,
+    TAP_OK(r == WEIR_PGNUM_OK && memcmp(out,
+                                        "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+                                        "\xff\xff\xff\xff",
+                                        16) == 0,
            "-1 is all 0xff bytes (two's complement, little-endian)");
     r = weir_pgnumeric_to_decimal(fixture + field_off[16], field_len[16], 5, 0, out);
     TAP_OK(r == WEIR_PGNUM_OK && out[0] == 0x10 && out[1] == 0x27 && out[2] == 0,
@@ -278,7 +280,7 @@ static void test_types(void)
                     (m.extension && maps[i].ext && strcmp(m.extension, maps[i].ext) == 0)),
                "%s", name);
     }
-    static const char *const bad[] = {"decimal(39,2)", "decimal(5,6)", "decimal", "float",
+    static const char *const bad[] = {"decimal(39,2)",   "decimal(5,6)",  "decimal",   "float",
                                       "decimal(10,2) x", "decimal(-1,0)", "decimal(0)"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int rc = weir_pgtypes_parse_override("amount", bad[i], &kind, &p, &s, &err);

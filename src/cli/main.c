@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "aws/secrets.h"
 #include "core/job.h"
 #include "core/state.h"
 #include "spec/spec.h"
@@ -112,7 +113,8 @@ static int read_event(struct cli *cli, json_t **keep, struct weir_error *err)
 
 static int for_jobs(const struct cli *cli, const struct weir_spec *spec, struct weir_error *err)
 {
-    struct weir_run_options opts = {.full_reload = cli->full_reload, .cancel = &cancel_flag};
+    struct weir_run_options opts = {.full_reload = cli->full_reload, .cancel = &cancel_flag,
+                                    .fetch = weir_aws_secret_fetch};
     int first = 0;
     int n_run = 0;
     for (size_t i = 0; i < spec->n_jobs; i++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/catalog.h"
 #include "core/jobctx.h"
 #include "core/sink.h"
 #include "core/state.h"
@@ -258,6 +259,9 @@ int weir_job_check(const struct weir_spec *spec, const struct weir_spec_job *job
     }
     line(out, 1, "state readable", doc ? "committed state found" : "no state yet (first run)");
     json_decref(doc);
+    if ((rc = weir_catalog_check(spec, out, err)) != WEIR_OK) {
+        goto cleanup;
+    }
 cleanup:
     if (store != NULL) {
         store->ops->free(store);

@@ -450,12 +450,13 @@ static void report(struct run *r)
                              secs),
                    "%s run committed: %" PRIu64 " rows in %zu files", r->full ? "full" : "incremental",
                    rows, files);
+    json_t *units = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Rows", "Count", "Bytes", "Bytes", "Files",
+                              "Count", "Seconds", "Seconds", "RowsPerSecond", "Count/Second");
     weir_log_metrics(json_pack("{s:I,s:I,s:I,s:f,s:f}", "Rows", (json_int_t)rows, "Bytes",
                                (json_int_t)bytes, "Files", (json_int_t)files, "Seconds", secs,
                                "RowsPerSecond", secs > 0 ? (double)rows / secs : 0.0),
-                     json_pack("{s:s,s:s,s:s,s:s,s:s}", "Rows", "Count", "Bytes", "Bytes",
-                               "Files", "Count", "Seconds", "Seconds", "RowsPerSecond",
-                               "Count/Second"));
+                     units);
+    json_decref(units);
 }
 
 int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,

@@ -190,6 +190,27 @@ static int fs_remove(struct weir_sink *s, const char *path, struct weir_error *e
     if (unlink(full) != 0 && errno != ENOENT) {
         return weir_error_set(err, WEIR_EIO, "cannot remove %s: %s", full, strerror(errno));
     }
+    /* a run killed while writing this file left ".<name>.tmp-<pid>" beside it */
+    char *slash = strrchr(full, '/');
+    *slash = '\0';
+    char prefix[600];
+    int n = snprintf(prefix, sizeof(prefix), ".%s.tmp-", slash + 1);
+    DIR *d = opendir(full);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, (size_t)n) == 0) {
+            char tmp[2400];
+            snprintf(tmp, sizeof(tmp), "%s/%s", full, e->d_name);
+            if (unlink(tmp) != 0 && errno != ENOENT) {
+                closedir(d);
+                return weir_error_set(err, WEIR_EIO, "cannot remove %s: %s", tmp,
+                                      strerror(errno));
+            }
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
     return WEIR_OK;
 }
 

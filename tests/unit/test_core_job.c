@@ -190,6 +190,20 @@ int main(void)
     snprintf(run_id, sizeof(run_id), "%s", json_string_value(json_object_get(pending, "run_id")));
     TAP_EQ_STR(json_string_value(json_array_get(json_object_get(pending, "high"), 0)), "13",
                "intent records the high bound");
+    /* what a SIGKILL in the middle of a file leaves: its temporary twin */
+    char stale[600] = "";
+    const char *first = json_string_value(json_array_get(json_object_get(pending, "files"), 0));
+    TAP_OK(first != NULL, "intent lists the files it started");
+    if (first != NULL) {
+        const char *base = strrchr(first, '/');
+        snprintf(stale, sizeof(stale), "%s/%.*s/.%s.tmp-99999", lake, (int)(base - first), first,
+                 base + 1);
+        FILE *sf = fopen(stale, "w");
+        TAP_OK(sf != NULL, "stale temporary file planted");
+        if (sf != NULL) {
+            fclose(sf);
+        }
+    }
     json_decref(doc);
 
     /* rows committed after the failure but inside the window are picked up by the redo;
@@ -200,6 +214,7 @@ int main(void)
     job = &spec->jobs[0];
     TAP_EQ_INT(weir_job_run(spec, job, &opts, &err), WEIR_OK, "rerun after the failure");
     TAP_OK(lake_is(1, 13, NULL), "rerun: 9..13 exactly once, 14 not yet");
+    TAP_OK(stale[0] != '\0' && access(stale, F_OK) != 0, "the rerun removed the stale temporary file");
     doc = state_doc();
     TAP_EQ_STR(wm_value(doc), "13", "watermark moved to the intent's high");
     h = json_array_get(json_object_get(doc, "history"), json_array_size(json_object_get(doc,

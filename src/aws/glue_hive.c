@@ -295,11 +295,12 @@ int weir_glue_drift(const json_t *table_cols, const json_t *file_cols, json_t **
         const char *old = json_string_value(json_object_get(tc, "Type"));
         int d = weir_glue_type_change(old != NULL ? old : "", type);
         if (d < 0) {
-            json_decref(out);
+            /* old points into out: the message first */
             weir_error_set(err, WEIR_ECONFIG,
                            "column %s changed type from %s (in the Glue table) to %s (in the "
                            "new files), which existing readers cannot read together",
                            name, old != NULL ? old : "(none)", type);
+            json_decref(out);
             return weir_error_hint(err, "cast the column back in the job's query or types:, "
                                         "or drop the table and reload in full");
         }

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Glue registration end to end: PostgreSQL → weir run (local lake) → the AWS
+# fake's Glue (signatures and inputs checked there against botocore's model).
+# Database creation, table columns/types/partition keys/SerDe/location, the
+# partitions with the run's figures, a rerun (new partition + update), schema
+# drift (UpdateTable), an incompatible type change (exit 78), weir check, and
+# a ${secret:...} password resolved through the fake's Secrets Manager.
+. "$(dirname "$0")/lib.sh"
+require_pg
+require_weir
+
+fake=http://127.0.0.1:${WEIR_TEST_AWSPORT:-54580}
+if ! curl -sf -o /dev/null "$fake/__admin/health"; then
+    skip_all "the AWS fake is not running (scripts/services start aws)"
+fi
+export AWS_ACCESS_KEY_ID=AKIAWEIRTEST00000001
+export AWS_SECRET_ACCESS_KEY='weirTestSecretKey/0123456789abcdefghij'
+export AWS_REGION=us-east-1 AWS_ENDPOINT_URL=$fake
+export HOME=$WEIR_TEST_TMP/home AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ENDPOINT_URL_GLUE
+mkdir -p "$HOME"
+admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
+# json EXPR: evaluates a Python expression on stdin's JSON (bound to d)
+json() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+# a database of its own, so reruns and other tests sharing the fake do not meet
+DB=weir_db_$$_$RANDOM
+T=it_glue
+lake=$WEIR_TEST_TMP/lake
+spec=$WEIR_TEST_TMP/glue.yaml
+pg >/dev/null <<EOS
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $T;
+CREATE TABLE $T (id bigint PRIMARY KEY, day date NOT NULL, amount numeric(12,2), qty int,
+                 name text, flag boolean, at timestamptz);
+INSERT INTO $T SELECT g, DATE '2026-01-01' + (g % 3), g * 1.5, g, 'n' || g, g % 2 = 0,
+    TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * interval '1 minute'
+FROM generate_series(1, 30) g;
+EOS
+write_glue_spec() { # PASSWORD
+    { spec_header "$lake" zstd | sed "s|password: .*|password: $1|"; cat <<EOS
+catalog:
+  type: glue
+  database: $DB
+  table_prefix: src_
+  create_database: true
+jobs:
+  - name: orders
+    table: public.$T
+    watermark:
+      columns: [id]
+    partition_by: {column: day, granularity: day}
+EOS
+    } | write_spec "$spec"
+}
+write_glue_spec '${env:PGPASSWORD}'
+
+weir_expect 0 "weir check with a glue catalog" check "$spec"
+like "$(cat "$WEIR_OUT")" "ok +aws caller: arn:aws:" "check prints the caller ARN"
+like "$(cat "$WEIR_OUT")" "glue database $DB" "check names the database"
+
+weir_expect 0 "first run registers in Glue" run "$spec"
+db=$(admin GET "glue/$DB")
+is "$(printf '%s' "$db" | json 'd.get("Name", d.get("Database", {}).get("Name"))' 2>/dev/null)" "$DB" \
+    "database created"
+tab=$(admin GET "glue/$DB/src_orders")
+[ -n "$tab" ] || diag "no table: $(admin GET glue/$DB)"
+t() { printf '%s' "$tab" | json "$1" 2>&1; }
+# the admin view may wrap the table; find the object that has StorageDescriptor
+tab=$(printf '%s' "$tab" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("Table", "table"):
+    if isinstance(d, dict) and k in d: d = d[k]
+print(json.dumps(d))')
+is "$(t '",".join(c["Name"] + ":" + c["Type"] for c in d["StorageDescriptor"]["Columns"])')" \
+    "id:bigint,day:date,amount:decimal(12,2),qty:int,name:string,flag:boolean,at:timestamp" \
+    "table columns and Hive types"
+is "$(t '",".join(c["Name"] + ":" + c["Type"] for c in d["PartitionKeys"])')" "day_day:date" \
+    "partition key (renamed: the files keep the column)"
+is "$(t 'd["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"]')" \
+    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" "Parquet SerDe"
+is "$(t 'd["StorageDescriptor"]["InputFormat"]')" \
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat" "input format"
+is "$(t 'd["StorageDescriptor"]["Location"]')" "file://$lake/orders/" "table location"
+is "$(t 'd["TableType"] + " " + d["Parameters"]["classification"] + " " + d["Parameters"]["compressionType"] + " " + d["Parameters"]["EXTERNAL"] + " " + d["Parameters"]["weir.job"]')" \
+    "EXTERNAL_TABLE parquet zstd TRUE orders" "table type and parameters"
+like "$(t '[c.get("Comment", "") for c in d["StorageDescriptor"]["Columns"]]')" "numeric" \
+    "column comments carry the source type"
+
+parts() { admin GET "glue/$DB/src_orders/partitions" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, dict): d = d.get("Partitions", d.get("partitions", []))
+for p in sorted(d, key=lambda p: p["Values"]):
+    pa = p["StorageDescriptor"].get("Parameters", p.get("Parameters", {}))
+    print(",".join(p["Values"]), p["StorageDescriptor"]["Location"], pa.get("weir.rows"),
+          pa.get("weir.watermark_low"), pa.get("weir.watermark_high"), sep="|")'; }
+p1=$(parts)
+is "$(printf '%s\n' "$p1" | cut -d'|' -f1,2 | tr '\n' ' ')" \
+    "2026-01-01|file://$lake/orders/day=2026-01-01/ 2026-01-02|file://$lake/orders/day=2026-01-02/ 2026-01-03|file://$lake/orders/day=2026-01-03/ " \
+    "three partitions with their locations"
+is "$(printf '%s\n' "$p1" | head -n1 | cut -d'|' -f3-)" "30||30" "partition figures: rows, watermark range"
+
+# rerun: a new day and rows in an existing one
+pg "INSERT INTO $T SELECT g, DATE '2026-01-01' + (g % 4), g, g, 'm' || g, true, now() FROM generate_series(31, 40) g" >/dev/null
+weir_expect 0 "incremental run" run "$spec"
+p2=$(parts)
+is "$(printf '%s\n' "$p2" | wc -l | tr -d ' ')" "4" "the new partition is registered"
+is "$(printf '%s\n' "$p2" | grep '^2026-01-04' | cut -d'|' -f3-)" "10|30|40" \
+    "new partition carries the second run's figures"
+is "$(printf '%s\n' "$p2" | grep '^2026-01-01' | cut -d'|' -f3-)" "10|30|40" \
+    "an existing partition was updated (AlreadyExists → UpdatePartition)"
+
+# drift: a new column is appended to the table
+pg "ALTER TABLE $T ADD COLUMN extra smallint; INSERT INTO $T VALUES (41, DATE '2026-01-02', 1, 1, 'x', true, now(), 7)" >/dev/null
+weir_expect 0 "run after ADD COLUMN" run "$spec"
+tab=$(admin GET "glue/$DB/src_orders" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("Table", "table"):
+    if isinstance(d, dict) and k in d: d = d[k]
+print(json.dumps(d))')
+is "$(t '",".join(c["Name"] + ":" + c["Type"] for c in d["StorageDescriptor"]["Columns"])')" \
+    "id:bigint,day:date,amount:decimal(12,2),qty:int,name:string,flag:boolean,at:timestamp,extra:smallint" \
+    "UpdateTable appended the new column"
+
+# an incompatible change stops the job before the watermark moves
+pg "ALTER TABLE $T ALTER COLUMN qty TYPE text; INSERT INTO $T VALUES (42, DATE '2026-01-02', 1, 'q', 'x', true, now(), 7)" >/dev/null
+weir_expect 78 "incompatible type change exits 78" run "$spec"
+like "$(cat "$WEIR_ERR")" "qty.*int.*string" "the error names the column, old and new type"
+pg "DELETE FROM $T WHERE id = 42; ALTER TABLE $T ALTER COLUMN qty TYPE int USING qty::int" >/dev/null
+
+# ${secret:...}: the password comes from the fake's Secrets Manager
+sname=weir/it/glue-$$-$RANDOM
+admin POST secrets "{\"Name\": \"$sname\", \"SecretString\": \"{\\\"password\\\": \\\"$PGPASSWORD\\\"}\"}" >/dev/null
+write_glue_spec "\"\${secret:$sname#password}\""
+weir_expect 0 "run with a \${secret:} password" run "$spec"
+write_glue_spec "\"\${secret:$sname#nope}\""
+weir_expect 78 "a missing secret field is a config error" run "$spec"
+
+done_testing

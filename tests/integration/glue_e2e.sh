@@ -131,6 +131,59 @@ weir_expect 78 "incompatible type change exits 78" run "$spec"
 like "$(cat "$WEIR_ERR")" "qty.*int.*string" "the error names the column, old and new type"
 pg "DELETE FROM $T WHERE id = 42; ALTER TABLE $T ALTER COLUMN qty TYPE int USING qty::int" >/dev/null
 
+# a throttled BatchCreatePartition is retried (standard mode) and the rerun is idempotent
+weir_expect 0 "the interrupted window is extracted again" run "$spec"
+admin DELETE requests >/dev/null
+admin POST faults '{"operation":"BatchCreatePartition","kind":"throttle","count":1}' >/dev/null
+pg "INSERT INTO $T VALUES (43, DATE '2026-01-05', 1, 1, 'y', true, now(), 8)" >/dev/null
+weir_expect 0 "run through a throttled BatchCreatePartition" run "$spec"
+is "$(parts | cut -d'|' -f1 | tr '\n' ' ')" "2026-01-01 2026-01-02 2026-01-03 2026-01-04 2026-01-05 " \
+    "five partitions after the retried call"
+is "$(admin GET requests | /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin) if e.get("operation") == "BatchCreatePartition"))')" "2" \
+    "BatchCreatePartition was throttled once and retried"
+admin DELETE faults >/dev/null
+
+# a missing database without create_database: check and run fail with 78 naming it
+nodb=$WEIR_TEST_TMP/nodb.yaml
+sed -e "s/database: $DB/database: ${DB}_missing/" -e "/create_database/d" "$spec" >"$nodb"
+weir_expect 78 "check fails for a missing database" check "$nodb"
+like "$(cat "$WEIR_OUT")" "FAIL +glue database ${DB}_missing" "check prints a FAIL line naming it"
+pg "INSERT INTO $T VALUES (44, DATE '2026-01-05', 1, 1, 'z', true, now(), 9)" >/dev/null
+weir_expect 78 "run fails for a missing database" run "$nodb"
+like "$(cat "$WEIR_ERR")" "Glue database ${DB}_missing does not exist" "the run's error names it"
+
+# ORC, no partitions, a uuid column: OrcSerde, uuid as string, no partition keys
+pg >/dev/null <<EOS
+DROP TABLE IF EXISTS ${T}_orc;
+CREATE TABLE ${T}_orc (id int, u uuid, r real, t time);
+INSERT INTO ${T}_orc VALUES (1, '6f1c4e8a-9d2b-4c3e-8f70-123456789abc', 1.5, '12:00');
+EOS
+orc=$WEIR_TEST_TMP/orc.yaml
+{ spec_header "$WEIR_TEST_TMP/lake_orc" zstd orc; cat <<EOS
+catalog:
+  type: glue
+  database: $DB
+jobs:
+  - name: plain
+    table: public.${T}_orc
+    mode: full
+    partition_by: none
+EOS
+} | write_spec "$orc"
+weir_expect 0 "ORC run registers" run "$orc"
+tab=$(admin GET "glue/$DB/plain" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("Table", "table"):
+    if isinstance(d, dict) and k in d: d = d[k]
+print(json.dumps(d))')
+is "$(t '",".join(c["Name"] + ":" + c["Type"] for c in d["StorageDescriptor"]["Columns"])')" \
+    "id:int,u:string,r:float,t:bigint" "ORC columns (uuid string, time bigint)"
+is "$(t 'd["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"] + " " + d["Parameters"]["classification"] + " " + str(len(d.get("PartitionKeys", [])))')" \
+    "org.apache.hadoop.hive.ql.io.orc.OrcSerde orc 0" "ORC SerDe, classification, no partition keys"
+
 # ${secret:...}: the password comes from the fake's Secrets Manager
 sname=weir/it/glue-$$-$RANDOM
 admin POST secrets "{\"Name\": \"$sname\", \"SecretString\": \"{\\\"password\\\": \\\"$PGPASSWORD\\\"}\"}" >/dev/null

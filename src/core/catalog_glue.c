@@ -233,8 +233,13 @@ int weir_catalog_glue_check(const struct weir_spec *spec, FILE *out, struct weir
     char arn[512];
     const char *name = spec->catalog.database.s != NULL ? spec->catalog.database.s : "";
     int rc = weir_aws_session_new(NULL, &s, err);
-    if (rc == WEIR_OK && (rc = weir_aws_session_whoami(s, arn, sizeof(arn), err)) == WEIR_OK) {
-        fprintf(out, "%-5s %s: %s\n", "ok", "aws caller", arn);
+    if (rc == WEIR_OK) {
+        rc = weir_aws_session_whoami(s, arn, sizeof(arn), err);
+    }
+    fprintf(out, "%-5s aws caller: %s\n", rc == WEIR_OK ? "ok" : "FAIL",
+            rc == WEIR_OK ? arn : err->message);
+    if (rc != WEIR_OK) {
+        goto done;
     }
     if (rc == WEIR_OK) {
         rc = weir_glue_get_database(s, name, &db, err);

@@ -86,7 +86,8 @@ static void columns(void)
     struct weir_error err;
     json_t *cols = weir_glue_columns(&root, "parquet", &err);
     check_json(cols, "[{\"Name\":\"id\",\"Type\":\"bigint\"},"
-                     "{\"Name\":\"amount\",\"Type\":\"decimal(12,2)\",\"Comment\":\"numeric(12,2)\"},"
+                     "{\"Name\":\"amount\",\"Type\":\"decimal(12,2)\","
+                     "\"Comment\":\"numeric(12,2)\"},"
                      "{\"Name\":\"uid\",\"Type\":\"binary\"}]",
                "columns of a schema, comment from weir:source_type");
     json_decref(cols);
@@ -197,7 +198,8 @@ static void table_input(void)
                "\"StorageDescriptor\":{\"Columns\":[{\"Name\":\"id\",\"Type\":\"bigint\"}],"
                "\"Location\":\"s3://b/lake/orders/\","
                "\"InputFormat\":\"org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat\","
-               "\"OutputFormat\":\"org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat\","
+               "\"OutputFormat\":"
+               "\"org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat\","
                "\"SerdeInfo\":{\"SerializationLibrary\":"
                "\"org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe\","
                "\"Parameters\":{\"serialization.format\":\"1\"}},\"Compressed\":true},"

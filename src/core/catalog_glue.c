@@ -9,6 +9,13 @@
  * such a key is registered as <column>_<granularity> (created_at_day): the
  * partitions are registered with explicit locations, so the key name need
  * not match the folder's.
+ *
+ * Partition parameters: weir.run_id, weir.rows, weir.watermark_low and
+ * weir.watermark_high of the run that last wrote into the partition.
+ * weir.rows is the run's row count (all its partitions): the catalog step
+ * does not get per-partition counts. The partition's StorageDescriptor
+ * copies the table's columns, formats and SerDe (Glue does not inherit
+ * them). Drift (glue.h, weir_glue_drift) updates the table only.
  */
 #include "core/catalog.h"
 

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws/s3.h"
+
 struct file_sink {
     struct weir_sink base;
     char dir[1024];
@@ -329,8 +331,7 @@ void weir_sink_output_init(struct weir_sink_output *o, struct weir_sink *sink,
 int weir_sink_open(const char *location, struct weir_sink **sink, struct weir_error *err)
 {
     if (strncmp(location, "s3://", 5) == 0) {
-        weir_error_set(err, WEIR_ECONFIG, "s3:// targets are not available in this build");
-        return weir_error_hint(err, "use a local folder or file:// location");
+        return weir_sink_s3_open(location, NULL, sink, err);
     }
     if (strncmp(location, "file://", 7) == 0) {
         location += 7;

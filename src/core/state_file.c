@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "aws/s3.h"
 #include "core/sink.h"
 #include "util/wtime.h"
 
@@ -198,8 +199,7 @@ static const struct weir_state_store_ops file_store_ops = {
 int weir_state_open(const char *location, struct weir_state_store **out, struct weir_error *err)
 {
     if (strncmp(location, "s3://", 5) == 0) {
-        weir_error_set(err, WEIR_ECONFIG, "s3:// state locations are not available in this build");
-        return weir_error_hint(err, "use a local folder or file:// location for state");
+        return weir_state_s3_open(location, out, err);
     }
     if (strncmp(location, "file://", 7) == 0) {
         location += 7;

@@ -1,0 +1,475 @@
+/* S3 object calls; see s3.h. */
+#include "aws/s3.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "aws/parse.h"
+#include "aws/request.h"
+
+int weir_s3_parse_location(const char *location, char *bucket, size_t bcap, char *prefix,
+                           size_t pcap, struct weir_error *err)
+{
+    if (strncmp(location, "s3://", 5) != 0) {
+        return weir_error_set(err, WEIR_ECONFIG, "%s is not an s3:// location", location);
+    }
+    const char *b = location + 5;
+    size_t blen = strcspn(b, "/");
+    if (blen == 0 || blen >= bcap) {
+        return weir_error_set(err, WEIR_ECONFIG, "%s: no bucket name", location);
+    }
+    memcpy(bucket, b, blen);
+    bucket[blen] = '\0';
+    const char *p = b + blen;
+    while (*p == '/') {
+        p++;
+    }
+    size_t plen = strlen(p);
+    int slash = plen > 0 && p[plen - 1] != '/';
+    if (plen + (size_t)slash + 1 > pcap) {
+        return weir_error_set(err, WEIR_ECONFIG, "%s: prefix too long", location);
+    }
+    memcpy(prefix, p, plen);
+    if (slash) {
+        prefix[plen++] = '/';
+    }
+    prefix[plen] = '\0';
+    return WEIR_OK;
+}
+
+int weir_s3_open(const char *bucket, struct weir_s3 **out, struct weir_error *err)
+{
+    *out = NULL;
+    struct weir_s3 *s3 = calloc(1, sizeof(*s3));
+    if (s3 == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    const char *region = NULL;
+    int rc = WEIR_OK;
+    if (strlen(bucket) >= sizeof(s3->bucket)) {
+        rc = weir_error_set(err, WEIR_ECONFIG, "S3 bucket name too long");
+        goto done;
+    }
+    memcpy(s3->bucket, bucket, strlen(bucket) + 1);
+    if ((rc = weir_aws_session_new(NULL, &s3->session, err)) != WEIR_OK ||
+        (rc = weir_aws_session_region(s3->session, &region, err)) != WEIR_OK) {
+        goto done;
+    }
+    snprintf(s3->region, sizeof(s3->region), "%s", region);
+    const struct weir_aws_config *cfg = &s3->session->config;
+    if (cfg->service_endpoint[WEIR_AWS_S3] != NULL || cfg->endpoint_url != NULL) {
+        /* Custom endpoints (MinIO, s3rver, the fake) do not resolve bucket host names. */
+        s3->path_style = 1;
+        rc = weir_aws_endpoint(cfg, WEIR_AWS_S3, region, s3->endpoint, sizeof(s3->endpoint), err);
+    } else {
+        snprintf(s3->endpoint, sizeof(s3->endpoint), "https://%s.s3.%s.amazonaws.com%s", bucket,
+                 region, strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+    }
+done:
+    if (rc != WEIR_OK) {
+        weir_s3_free(s3);
+        return rc;
+    }
+    *out = s3;
+    return WEIR_OK;
+}
+
+void weir_s3_free(struct weir_s3 *s3)
+{
+    if (s3 == NULL) {
+        return;
+    }
+    weir_aws_session_free(s3->session);
+    free(s3);
+}
+
+int weir_s3_key_path(const struct weir_s3 *s3, const char *key, struct weir_abuf *b)
+{
+    weir_abuf_putc(b, '/');
+    if (s3->path_style) {
+        weir_sigv4_uri_encode(b, s3->bucket, strlen(s3->bucket), 0);
+        weir_abuf_putc(b, '/');
+    }
+    return weir_sigv4_uri_encode(b, key, strlen(key), 1);
+}
+
+void weir_s3_content_md5(const void *data, size_t len, char out[25])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+    EVP_EncodeBlock((unsigned char *)out, md, (int)n);
+}
+
+size_t weir_s3_part_size(size_t base, int part)
+{
+    if (base < 1) {
+        base = 1;
+    }
+    size_t sz = base;
+    for (int k = (part - 1) / 1000; k > 0 && sz < WEIR_S3_MAX_PART; k--) {
+        sz *= 2;
+    }
+    return sz > WEIR_S3_MAX_PART ? WEIR_S3_MAX_PART : sz;
+}
+
+static void xml_escape(struct weir_abuf *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '&': weir_abuf_puts(b, "&amp;"); break;
+        case '<': weir_abuf_puts(b, "&lt;"); break;
+        case '>': weir_abuf_puts(b, "&gt;"); break;
+        case '"': weir_abuf_puts(b, "&quot;"); break;
+        case '\'': weir_abuf_puts(b, "&apos;"); break;
+        default: weir_abuf_putc(b, *s); break;
+        }
+    }
+}
+
+int weir_s3_complete_xml(struct weir_abuf *b, char *const *etags, int n)
+{
+    weir_abuf_puts(b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    for (int i = 0; i < n; i++) {
+        weir_abuf_printf(b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
+        xml_escape(b, etags[i]);
+        weir_abuf_puts(b, "</ETag></Part>");
+    }
+    weir_abuf_puts(b, "</CompleteMultipartUpload>");
+    return b->failed ? -1 : 0;
+}
+
+int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx, char *next,
+                       size_t cap, struct weir_error *err)
+{
+    size_t pos = 0, end = 0;
+    char *contents;
+    next[0] = '\0';
+    while ((contents = weir_aws_xml_text(xml, len, pos, "Contents", &end)) != NULL) {
+        pos = end;
+        char *key = weir_aws_xml_text(contents, strlen(contents), 0, "Key", NULL);
+        free(contents);
+        if (key == NULL) {
+            return weir_error_set(err, WEIR_EUNAVAILABLE, "S3 ListObjectsV2: <Contents> without <Key>");
+        }
+        int rc = fn(ctx, key, err);
+        free(key);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+    }
+    char truncated[16] = "";
+    weir_aws_xml_copy(xml, len, "IsTruncated", truncated, sizeof(truncated));
+    if (strcmp(truncated, "true") == 0) {
+        char *tok = weir_aws_xml_text(xml, len, 0, "NextContinuationToken", NULL);
+        if (tok == NULL || tok[0] == '\0' || strlen(tok) >= cap) {
+            free(tok);
+            return weir_error_set(err, WEIR_EUNAVAILABLE,
+                                  "S3 ListObjectsV2: truncated page without a usable "
+                                  "NextContinuationToken");
+        }
+        memcpy(next, tok, strlen(tok) + 1);
+        free(tok);
+    }
+    return WEIR_OK;
+}
+
+/* One signed call on `key` (NULL: the bucket itself). */
+static int s3_call(struct weir_s3 *s3, struct weir_aws_http *http,
+                   const struct weir_aws_creds *creds, const char *what, const char *method,
+                   const char *key, const char *query, const struct weir_aws_header *hs, size_t nh,
+                   const void *body, size_t len, struct weir_aws_http_response *resp,
+                   struct weir_error *err)
+{
+    struct weir_abuf path;
+    struct weir_aws_creds own;
+    memset(&own, 0, sizeof(own));
+    weir_abuf_init(&path, 16 * 1024);
+    int rc = WEIR_OK;
+    if (key != NULL) {
+        weir_s3_key_path(s3, key, &path);
+    } else {
+        weir_abuf_putc(&path, '/');
+        if (s3->path_style) {
+            weir_abuf_puts(&path, s3->bucket);
+        }
+    }
+    if ((rc = weir_abuf_check(&path, "S3 key", err)) != WEIR_OK) {
+        goto done;
+    }
+    if (creds == NULL) {
+        if ((rc = weir_aws_session_creds(s3->session, &own, err)) != WEIR_OK) {
+            goto done;
+        }
+        creds = &own;
+    }
+    struct weir_aws_target t = {weir_aws_service_get(WEIR_AWS_S3), s3->endpoint, s3->region};
+    struct weir_aws_op op = {method, path.data, query, hs, nh, body, len, NULL};
+    rc = weir_aws_send(http != NULL ? http : s3->session->http, &t, creds, what, &op, resp, err);
+    if (rc != WEIR_OK && (resp->status == 412 || resp->status == 409)) {
+        /* A lost conditional write: somebody else wrote the object first. */
+        err->status = WEIR_ELOCKED;
+        rc = WEIR_ELOCKED;
+    }
+done:
+    weir_aws_creds_reset(&own);
+    weir_abuf_reset(&path, 0);
+    return rc;
+}
+
+static size_t put_headers(const struct weir_s3_put_opts *o, struct weir_aws_header *hs, size_t n)
+{
+    if (o == NULL) {
+        return n;
+    }
+    if (o->kms_key_id != NULL) {
+        hs[n++] = (struct weir_aws_header){"x-amz-server-side-encryption", "aws:kms"};
+        hs[n++] = (struct weir_aws_header){"x-amz-server-side-encryption-aws-kms-key-id",
+                                           o->kms_key_id};
+    }
+    if (o->if_match != NULL) {
+        hs[n++] = (struct weir_aws_header){"If-Match", o->if_match};
+    }
+    if (o->if_none_match != NULL) {
+        hs[n++] = (struct weir_aws_header){"If-None-Match", o->if_none_match};
+    }
+    if (o->content_type != NULL) {
+        hs[n++] = (struct weir_aws_header){"Content-Type", o->content_type};
+    }
+    return n;
+}
+
+static void copy_etag(const struct weir_aws_http_response *resp, char *etag, size_t cap)
+{
+    if (etag != NULL && cap > 0) {
+        etag[0] = '\0';
+        weir_aws_http_header(resp, "ETag", etag, cap);
+    }
+}
+
+int weir_s3_put_object(struct weir_s3 *s3, const char *key, const void *data, size_t len,
+                       const struct weir_s3_put_opts *o, char *etag, size_t etag_cap,
+                       struct weir_error *err)
+{
+    char md5[25], what[64];
+    struct weir_aws_header hs[8];
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    weir_s3_content_md5(data, len, md5);
+    hs[0] = (struct weir_aws_header){"Content-MD5", md5};
+    size_t n = put_headers(o, hs, 1);
+    snprintf(what, sizeof(what), "S3 PutObject");
+    int rc = s3_call(s3, NULL, NULL, what, "PUT", key, NULL, hs, n, data, len, &resp, err);
+    if (rc == WEIR_OK) {
+        copy_etag(&resp, etag, etag_cap);
+    } else {
+        weir_error_detail(err, "s3://%s/%s", s3->bucket, key);
+    }
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_abuf *out, char *etag,
+                       size_t etag_cap, struct weir_error *err)
+{
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    int rc = s3_call(s3, NULL, NULL, "S3 GetObject", "GET", key, NULL, NULL, 0, NULL, 0, &resp,
+                     err);
+    if (rc == WEIR_OK) {
+        copy_etag(&resp, etag, etag_cap);
+        if (resp.body.len > 0) {
+            weir_abuf_append(out, resp.body.data, resp.body.len);
+        }
+        rc = weir_abuf_check(out, "S3 object", err);
+    }
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_delete_object(struct weir_s3 *s3, const char *key, const char *if_match,
+                          struct weir_error *err)
+{
+    struct weir_aws_http_response resp;
+    struct weir_aws_header hs[1] = {{"If-Match", if_match}};
+    weir_aws_http_response_init(&resp);
+    int rc = s3_call(s3, NULL, NULL, "S3 DeleteObject", "DELETE", key, NULL, hs,
+                     if_match != NULL ? 1 : 0, NULL, 0, &resp, err);
+    if (rc == WEIR_ENOINPUT) {
+        rc = WEIR_OK;
+    }
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_head_bucket(struct weir_s3 *s3, struct weir_error *err)
+{
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    int rc = s3_call(s3, NULL, NULL, "S3 HeadBucket", "HEAD", NULL, NULL, NULL, 0, NULL, 0, &resp,
+                     err);
+    if (rc != WEIR_OK) {
+        weir_error_detail(err, "bucket %s", s3->bucket);
+    }
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_create_multipart(struct weir_s3 *s3, const char *key,
+                             const struct weir_s3_put_opts *o, char *upload_id, size_t cap,
+                             struct weir_error *err)
+{
+    struct weir_aws_header hs[8];
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    size_t n = put_headers(o, hs, 0);
+    int rc = s3_call(s3, NULL, NULL, "S3 CreateMultipartUpload", "POST", key, "uploads=", hs, n,
+                     NULL, 0, &resp, err);
+    if (rc == WEIR_OK &&
+        (resp.body.data == NULL ||
+         !weir_aws_xml_copy(resp.body.data, resp.body.len, "UploadId", upload_id, cap) ||
+         upload_id[0] == '\0')) {
+        rc = weir_error_set(err, WEIR_EUNAVAILABLE,
+                            "S3 CreateMultipartUpload answered without an UploadId");
+    }
+    if (rc != WEIR_OK) {
+        weir_error_detail(err, "s3://%s/%s", s3->bucket, key);
+    }
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+/* "partNumber=N&uploadId=ID" (sorted: the signer wants the canonical order anyway). */
+static int upload_query(struct weir_abuf *q, int part, const char *upload_id)
+{
+    if (part > 0) {
+        weir_abuf_printf(q, "partNumber=%d&", part);
+    }
+    weir_abuf_puts(q, "uploadId=");
+    return weir_sigv4_uri_encode(q, upload_id, strlen(upload_id), 0);
+}
+
+int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
+                        const struct weir_aws_creds *creds, const char *key,
+                        const char *upload_id, int part, const void *data, size_t len,
+                        char *etag, size_t etag_cap, struct weir_error *err)
+{
+    char md5[25];
+    struct weir_abuf q;
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    weir_abuf_init(&q, 4096);
+    upload_query(&q, part, upload_id);
+    int rc = weir_abuf_check(&q, "S3 query", err);
+    if (rc == WEIR_OK) {
+        weir_s3_content_md5(data, len, md5);
+        struct weir_aws_header hs[1] = {{"Content-MD5", md5}};
+        rc = s3_call(s3, http, creds, "S3 UploadPart", "PUT", key, q.data, hs, 1, data, len,
+                     &resp, err);
+    }
+    if (rc == WEIR_OK) {
+        copy_etag(&resp, etag, etag_cap);
+        if (etag != NULL && etag[0] == '\0') {
+            rc = weir_error_set(err, WEIR_EUNAVAILABLE, "S3 UploadPart answered without an ETag");
+        }
+    }
+    if (rc != WEIR_OK) {
+        weir_error_detail(err, "s3://%s/%s part %d", s3->bucket, key, part);
+    }
+    weir_abuf_reset(&q, 0);
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
+                               char *const *etags, int n, struct weir_error *err)
+{
+    struct weir_abuf q, body;
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    weir_abuf_init(&q, 4096);
+    weir_abuf_init(&body, 4 << 20);
+    upload_query(&q, 0, upload_id);
+    weir_s3_complete_xml(&body, etags, n);
+    int rc = weir_abuf_check(&q, "S3 query", err);
+    if (rc == WEIR_OK) {
+        rc = weir_abuf_check(&body, "CompleteMultipartUpload body", err);
+    }
+    if (rc == WEIR_OK) {
+        struct weir_aws_header hs[1] = {{"Content-Type", "application/xml"}};
+        rc = s3_call(s3, NULL, NULL, "S3 CompleteMultipartUpload", "POST", key, q.data, hs, 1,
+                     body.data, body.len, &resp, err);
+    }
+    /* S3 may answer 200 with an <Error> body when the completion failed late. */
+    if (rc == WEIR_OK && resp.body.data != NULL &&
+        strstr(resp.body.data, "<Error>") != NULL) {
+        char code[128] = "", msg[384] = "";
+        weir_aws_xml_copy(resp.body.data, resp.body.len, "Code", code, sizeof(code));
+        weir_aws_xml_copy(resp.body.data, resp.body.len, "Message", msg, sizeof(msg));
+        rc = weir_error_set(err, weir_aws_http_map_status(500, code),
+                            "S3 CompleteMultipartUpload failed: %s %s", code, msg);
+    }
+    if (rc != WEIR_OK) {
+        weir_error_detail(err, "s3://%s/%s, %d parts", s3->bucket, key, n);
+    }
+    weir_abuf_reset(&q, 0);
+    weir_abuf_reset(&body, 0);
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_abort_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
+                            struct weir_error *err)
+{
+    struct weir_abuf q;
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    weir_abuf_init(&q, 4096);
+    upload_query(&q, 0, upload_id);
+    int rc = weir_abuf_check(&q, "S3 query", err);
+    if (rc == WEIR_OK) {
+        rc = s3_call(s3, NULL, NULL, "S3 AbortMultipartUpload", "DELETE", key, q.data, NULL, 0,
+                     NULL, 0, &resp, err);
+    }
+    weir_abuf_reset(&q, 0);
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void *ctx,
+                 struct weir_error *err)
+{
+    char token[2048] = "";
+    int rc = WEIR_OK;
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    do {
+        struct weir_abuf q;
+        weir_abuf_init(&q, 16 * 1024);
+        if (token[0] != '\0') {
+            weir_abuf_puts(&q, "continuation-token=");
+            weir_sigv4_uri_encode(&q, token, strlen(token), 0);
+            weir_abuf_putc(&q, '&');
+        }
+        weir_abuf_puts(&q, "list-type=2&prefix=");
+        weir_sigv4_uri_encode(&q, prefix, strlen(prefix), 0);
+        rc = weir_abuf_check(&q, "S3 query", err);
+        if (rc == WEIR_OK) {
+            rc = s3_call(s3, NULL, NULL, "S3 ListObjectsV2", "GET", NULL, q.data, NULL, 0, NULL, 0,
+                         &resp, err);
+        }
+        weir_abuf_reset(&q, 0);
+        if (rc == WEIR_OK) {
+            rc = weir_s3_parse_list(resp.body.data != NULL ? resp.body.data : "", resp.body.len,
+                                    fn, ctx, token, sizeof(token), err);
+        }
+        weir_aws_http_response_reset(&resp);
+    } while (rc == WEIR_OK && token[0] != '\0');
+    if (rc != WEIR_OK) {
+        weir_error_detail(err, "listing s3://%s/%s", s3->bucket, prefix);
+    }
+    return rc;
+}

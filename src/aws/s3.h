@@ -1,0 +1,123 @@
+/*
+ * Amazon S3 object calls over the AWS session (SigV4 with S3 rules, retries
+ * of weir_aws_http_call): Put/Get/Delete object, multipart upload,
+ * ListObjectsV2, HeadBucket, conditional writes (If-Match / If-None-Match).
+ *
+ * Addressing: path style (endpoint/bucket/key) when an endpoint is
+ * configured (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), virtual-host style
+ * (https://bucket.s3.<region>.amazonaws.com/key) otherwise. Keys are
+ * URI-encoded once with '/' kept ('=' becomes %3D); the S3 signer does not
+ * encode them again.
+ *
+ * A client is used by one thread at a time; calls that take a `http`
+ * argument may use another HTTP client (one per uploader thread) with
+ * credentials fetched beforehand.
+ */
+#ifndef WEIR_AWS_S3_H
+#define WEIR_AWS_S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/buf.h"
+#include "aws/session.h"
+#include "weir/weir.h"
+
+#define WEIR_S3_MIN_PART ((size_t)5 << 20)
+#define WEIR_S3_MAX_PART ((size_t)5 << 30)
+#define WEIR_S3_MAX_PARTS 10000
+
+struct weir_s3 {
+    struct weir_aws_session *session; /* owned */
+    char bucket[256];
+    char endpoint[1024]; /* URL the paths hang from, no trailing slash */
+    int path_style;      /* paths are /bucket/key */
+    char region[64];
+};
+
+/* Splits "s3://bucket/prefix" into bucket and prefix ("" or ending in '/').
+ * WEIR_ECONFIG when it is not an s3:// location with a bucket. */
+int weir_s3_parse_location(const char *location, char *bucket, size_t bcap, char *prefix,
+                           size_t pcap, struct weir_error *err);
+
+/* New client for `bucket` with the default session (environment). */
+int weir_s3_open(const char *bucket, struct weir_s3 **out, struct weir_error *err);
+void weir_s3_free(struct weir_s3 *s3);
+
+/* Appends the wire path of `key` ("/bucket/key" or "/key"), encoded. */
+int weir_s3_key_path(const struct weir_s3 *s3, const char *key, struct weir_abuf *b);
+
+/* Options of PutObject / CreateMultipartUpload; every field may be NULL. */
+struct weir_s3_put_opts {
+    const char *kms_key_id;    /* SSE-KMS with this key */
+    const char *if_match;      /* only if the object's ETag is this */
+    const char *if_none_match; /* "*": only if the object does not exist */
+    const char *content_type;
+};
+
+/*
+ * PutObject (Content-MD5 sent). A failed precondition (412, or 409 for a
+ * concurrent conditional write) is WEIR_ELOCKED. etag (may be NULL) gets
+ * the new object's ETag, quotes included.
+ */
+int weir_s3_put_object(struct weir_s3 *s3, const char *key, const void *data, size_t len,
+                       const struct weir_s3_put_opts *o, char *etag, size_t etag_cap,
+                       struct weir_error *err);
+/* GetObject into out (bounded by the client's max_response); WEIR_ENOINPUT
+ * when missing. etag may be NULL. */
+int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_abuf *out, char *etag,
+                       size_t etag_cap, struct weir_error *err);
+/* DeleteObject; a missing object is not an error. If-Match when if_match. */
+int weir_s3_delete_object(struct weir_s3 *s3, const char *key, const char *if_match,
+                          struct weir_error *err);
+int weir_s3_head_bucket(struct weir_s3 *s3, struct weir_error *err);
+
+int weir_s3_create_multipart(struct weir_s3 *s3, const char *key,
+                             const struct weir_s3_put_opts *o, char *upload_id, size_t cap,
+                             struct weir_error *err);
+/* UploadPart with Content-MD5 through `http` (NULL: the session's) with
+ * `creds` (NULL: fetched from the session, same thread only). */
+int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
+                        const struct weir_aws_creds *creds, const char *key,
+                        const char *upload_id, int part, const void *data, size_t len,
+                        char *etag, size_t etag_cap, struct weir_error *err);
+/* etags[i] is the ETag of part i+1. */
+int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
+                               char *const *etags, int n, struct weir_error *err);
+int weir_s3_abort_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
+                            struct weir_error *err);
+
+/* Called with each key under a prefix. */
+typedef int (*weir_s3_key_fn)(void *ctx, const char *key, struct weir_error *err);
+/* ListObjectsV2 with continuation tokens. */
+int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void *ctx,
+                 struct weir_error *err);
+
+/* Pure helpers, exposed for tests. */
+/* The CompleteMultipartUpload body for n parts (ETags XML-escaped). */
+int weir_s3_complete_xml(struct weir_abuf *b, char *const *etags, int n);
+/* One ListObjectsV2 page: calls fn for each <Key> in <Contents>; next (cap
+ * bytes) gets NextContinuationToken ("" when the listing is complete). */
+int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx, char *next,
+                       size_t cap, struct weir_error *err);
+/* Size of part number `part` (from 1) for a base size: doubled every 1000
+ * parts so 10,000 parts hold at least base × 1,023,000 bytes; capped at 5 GiB. */
+size_t weir_s3_part_size(size_t base, int part);
+/* base64(MD5(data)) into out[25]. */
+void weir_s3_content_md5(const void *data, size_t len, char out[25]);
+
+/*
+ * The S3 sink and state store (src/core/sink_s3.c, src/core/state_s3.c),
+ * declared here until src/core/sink.h and state.h carry them.
+ * location: s3://bucket/prefix/; kms_key_id may be NULL. *sink / *store new.
+ */
+struct weir_sink;
+struct weir_state_store;
+int weir_sink_s3_open(const char *location, const char *kms_key_id, struct weir_sink **sink,
+                      struct weir_error *err);
+/* Part size of the sink's multipart uploads (tests; at least 5 MiB for AWS). */
+void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size);
+int weir_state_s3_open(const char *location, struct weir_state_store **store,
+                       struct weir_error *err);
+
+#endif

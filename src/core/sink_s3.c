@@ -1,0 +1,356 @@
+/*
+ * The S3 sink. A file is buffered up to one part; a file that ends within
+ * the first part is one PutObject, a larger one a multipart upload whose
+ * parts go up as they fill, up to UPLOADERS at once (each uploader its own
+ * HTTP client, so its own connection). Memory is bounded by
+ * (UPLOADERS + 1) × part size. The object appears only at
+ * CompleteMultipartUpload, sent once every part succeeded; any failure
+ * aborts the upload, so nothing half-written is ever visible.
+ */
+#include "core/sink.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/s3.h"
+
+#define UPLOADERS 4
+#define DEFAULT_PART ((size_t)8 << 20)
+
+struct s3_sink {
+    struct weir_sink base;
+    struct weir_s3 *s3;
+    char prefix[1024];
+    char kms[512];
+    size_t part_size;
+};
+
+struct slot {
+    struct weir_sink_file *f;
+    pthread_t thread;
+    int busy;
+    struct weir_aws_http *http; /* this uploader's own connection */
+    struct weir_aws_creds creds;
+    unsigned char *buf;
+    size_t len;
+    int part;
+    int rc;
+    struct weir_error err;
+};
+
+struct weir_sink_file {
+    struct s3_sink *sink;
+    char key[2048];
+    char upload_id[1024];
+    unsigned char *buf; /* the part being filled */
+    size_t len, cap;
+    int parts;          /* parts dispatched */
+    char **etags;       /* etags[i]: part i+1 */
+    int etags_cap;
+    struct slot slots[UPLOADERS];
+    int next_slot;
+    int failed;
+    struct weir_error first_err;
+};
+
+static void *uploader(void *arg)
+{
+    struct slot *sl = arg;
+    struct weir_sink_file *f = sl->f;
+    char etag[256] = "";
+    sl->rc = weir_s3_upload_part(f->sink->s3, sl->http, &sl->creds, f->key, f->upload_id,
+                                 sl->part, sl->buf, sl->len, etag, sizeof(etag), &sl->err);
+    if (sl->rc == WEIR_OK) {
+        /* Each slot writes only its own part's entry; the array is not resized meanwhile. */
+        f->etags[sl->part - 1] = strdup(etag);
+        if (f->etags[sl->part - 1] == NULL) {
+            sl->rc = weir_error_set(&sl->err, WEIR_ENOMEM, "out of memory");
+        }
+    }
+    return NULL;
+}
+
+/* Waits for a slot's part; records the first failure. */
+static void join_slot(struct weir_sink_file *f, struct slot *sl)
+{
+    if (!sl->busy) {
+        return;
+    }
+    pthread_join(sl->thread, NULL);
+    sl->busy = 0;
+    weir_aws_creds_reset(&sl->creds);
+    if (sl->rc != WEIR_OK && !f->failed) {
+        f->failed = 1;
+        f->first_err = sl->err;
+    }
+}
+
+static void join_all(struct weir_sink_file *f)
+{
+    for (int i = 0; i < UPLOADERS; i++) {
+        join_slot(f, &f->slots[i]);
+    }
+}
+
+/* Hands the filled buffer to an uploader (starting the upload on the first part). */
+static int dispatch(struct weir_sink_file *f, struct weir_error *err)
+{
+    struct s3_sink *s = f->sink;
+    int rc;
+    if (f->upload_id[0] == '\0') {
+        struct weir_s3_put_opts o = {s->kms[0] ? s->kms : NULL, NULL, NULL, NULL};
+        rc = weir_s3_create_multipart(s->s3, f->key, &o, f->upload_id, sizeof(f->upload_id), err);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+    }
+    if (f->parts >= WEIR_S3_MAX_PARTS) {
+        return weir_error_set(err, WEIR_EDATA, "s3://%s/%s: more than %d parts", s->s3->bucket,
+                              f->key, WEIR_S3_MAX_PARTS);
+    }
+    /* Grow the ETag array before any thread that may write into it is started. */
+    if (f->parts >= f->etags_cap) {
+        join_all(f);
+        int ncap = f->etags_cap ? f->etags_cap * 2 : 64;
+        char **n = realloc(f->etags, (size_t)ncap * sizeof(*n));
+        if (n == NULL) {
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+        }
+        memset(n + f->etags_cap, 0, (size_t)(ncap - f->etags_cap) * sizeof(*n));
+        f->etags = n;
+        f->etags_cap = ncap;
+    }
+    struct slot *sl = &f->slots[f->next_slot];
+    f->next_slot = (f->next_slot + 1) % UPLOADERS;
+    join_slot(f, sl);
+    if (f->failed) {
+        *err = f->first_err;
+        return err->status;
+    }
+    if (sl->http == NULL && (rc = weir_aws_http_new(NULL, &sl->http, err)) != WEIR_OK) {
+        return rc;
+    }
+    /* The credential chain is single-threaded: fetch here, hand a copy to the thread. */
+    if ((rc = weir_aws_session_creds(s->s3->session, &sl->creds, err)) != WEIR_OK) {
+        return rc;
+    }
+    unsigned char *spare = sl->buf;
+    sl->f = f;
+    sl->buf = f->buf;
+    sl->len = f->len;
+    sl->part = ++f->parts;
+    sl->rc = WEIR_OK;
+    memset(&sl->err, 0, sizeof(sl->err));
+    f->buf = spare;
+    f->len = 0;
+    f->cap = weir_s3_part_size(s->part_size, f->parts + 1);
+    if (f->buf != NULL) {
+        unsigned char *nb = realloc(f->buf, f->cap);
+        if (nb == NULL) {
+            free(f->buf);
+        }
+        f->buf = nb;
+    } else {
+        f->buf = malloc(f->cap);
+    }
+    if (pthread_create(&sl->thread, NULL, uploader, sl) != 0) {
+        weir_aws_creds_reset(&sl->creds);
+        f->parts--;
+        return weir_error_set(err, WEIR_EINTERNAL, "cannot start an S3 upload thread");
+    }
+    sl->busy = 1;
+    if (f->buf == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory for an S3 part buffer");
+    }
+    return WEIR_OK;
+}
+
+static void file_free(struct weir_sink_file *f)
+{
+    join_all(f);
+    for (int i = 0; i < UPLOADERS; i++) {
+        free(f->slots[i].buf);
+        weir_aws_http_free(f->slots[i].http);
+    }
+    for (int i = 0; i < f->etags_cap; i++) {
+        free(f->etags[i]);
+    }
+    free(f->etags);
+    free(f->buf);
+    free(f);
+}
+
+static int s3_open_file(struct weir_sink *base, const char *path, struct weir_sink_file **out,
+                        struct weir_error *err)
+{
+    struct s3_sink *s = (struct s3_sink *)base;
+    *out = NULL;
+    if (path[0] == '/' || strstr(path, "..") != NULL) {
+        return weir_error_set(err, WEIR_EINTERNAL, "bad sink path %s", path);
+    }
+    struct weir_sink_file *f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    f->sink = s;
+    int n = snprintf(f->key, sizeof(f->key), "%s%s", s->prefix, path);
+    f->cap = s->part_size;
+    f->buf = malloc(f->cap);
+    if (n < 0 || (size_t)n >= sizeof(f->key) || f->buf == NULL) {
+        file_free(f);
+        return weir_error_set(err, WEIR_ENOMEM, "S3 key too long or out of memory");
+    }
+    *out = f;
+    return WEIR_OK;
+}
+
+static int s3_write(struct weir_sink_file *f, const void *data, size_t len,
+                    struct weir_error *err)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        size_t room = f->cap - f->len;
+        size_t n = len < room ? len : room;
+        memcpy(f->buf + f->len, p, n);
+        f->len += n;
+        p += n;
+        len -= n;
+        if (f->len == f->cap) {
+            int rc = dispatch(f, err);
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+        }
+    }
+    return WEIR_OK;
+}
+
+static void s3_abort(struct weir_sink_file *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    join_all(f);
+    if (f->upload_id[0] != '\0') {
+        struct weir_error e;
+        memset(&e, 0, sizeof(e));
+        /* Best effort: a failed abort leaves parts S3 lifecycle rules clean up; the
+         * object itself never became visible. */
+        (void)weir_s3_abort_multipart(f->sink->s3, f->key, f->upload_id, &e);
+    }
+    file_free(f);
+}
+
+static int s3_commit(struct weir_sink_file *f, struct weir_error *err)
+{
+    struct s3_sink *s = f->sink;
+    int rc = WEIR_OK;
+    if (f->upload_id[0] == '\0') {
+        struct weir_s3_put_opts o = {s->kms[0] ? s->kms : NULL, NULL, NULL, NULL};
+        rc = weir_s3_put_object(s->s3, f->key, f->buf, f->len, &o, NULL, 0, err);
+        file_free(f);
+        return rc;
+    }
+    if (f->len > 0) {
+        rc = dispatch(f, err);
+    }
+    join_all(f);
+    if (rc == WEIR_OK && f->failed) {
+        *err = f->first_err;
+        rc = err->status;
+    }
+    if (rc == WEIR_OK) {
+        rc = weir_s3_complete_multipart(s->s3, f->key, f->upload_id, f->etags, f->parts, err);
+    }
+    if (rc != WEIR_OK) {
+        s3_abort(f);
+        return rc;
+    }
+    file_free(f);
+    return WEIR_OK;
+}
+
+static int s3_remove(struct weir_sink *base, const char *path, struct weir_error *err)
+{
+    struct s3_sink *s = (struct s3_sink *)base;
+    char key[2048];
+    snprintf(key, sizeof(key), "%s%s", s->prefix, path);
+    return weir_s3_delete_object(s->s3, key, NULL, err);
+}
+
+struct list_ctx {
+    size_t skip;
+    weir_sink_list_fn fn;
+    void *ctx;
+};
+
+static int list_one(void *ud, const char *key, struct weir_error *err)
+{
+    struct list_ctx *lc = ud;
+    if (strlen(key) <= lc->skip) {
+        return WEIR_OK;
+    }
+    return lc->fn(lc->ctx, key + lc->skip, err);
+}
+
+static int s3_list(struct weir_sink *base, const char *prefix, weir_sink_list_fn fn, void *ctx,
+                   struct weir_error *err)
+{
+    struct s3_sink *s = (struct s3_sink *)base;
+    char full[2048];
+    snprintf(full, sizeof(full), "%s%s", s->prefix, prefix);
+    struct list_ctx lc = {strlen(s->prefix), fn, ctx};
+    return weir_s3_list(s->s3, full, list_one, &lc, err);
+}
+
+static void s3_free(struct weir_sink *base)
+{
+    struct s3_sink *s = (struct s3_sink *)base;
+    if (s == NULL) {
+        return;
+    }
+    weir_s3_free(s->s3);
+    free(s);
+}
+
+static const struct weir_sink_ops s3_ops = {
+    s3_open_file, s3_write, s3_commit, s3_abort, s3_remove, s3_list, s3_free,
+};
+
+void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size)
+{
+    if (sink != NULL && sink->ops == &s3_ops && part_size > 0) {
+        ((struct s3_sink *)sink)->part_size = part_size;
+    }
+}
+
+int weir_sink_s3_open(const char *location, const char *kms_key_id, struct weir_sink **out,
+                      struct weir_error *err)
+{
+    char bucket[256];
+    *out = NULL;
+    struct s3_sink *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    int rc = weir_s3_parse_location(location, bucket, sizeof(bucket), s->prefix,
+                                    sizeof(s->prefix), err);
+    if (rc == WEIR_OK && kms_key_id != NULL &&
+        (size_t)snprintf(s->kms, sizeof(s->kms), "%s", kms_key_id) >= sizeof(s->kms)) {
+        rc = weir_error_set(err, WEIR_ECONFIG, "KMS key id too long");
+    }
+    if (rc == WEIR_OK) {
+        rc = weir_s3_open(bucket, &s->s3, err);
+    }
+    if (rc != WEIR_OK) {
+        s3_free(&s->base);
+        return rc;
+    }
+    s->part_size = DEFAULT_PART;
+    s->base.ops = &s3_ops;
+    snprintf(s->base.root, sizeof(s->base.root), "s3://%s/%s", bucket, s->prefix);
+    *out = &s->base;
+    return WEIR_OK;
+}

@@ -33,6 +33,7 @@ Usage: server.py --port 54580 [--seed seed.json] [--log FILE] [--s3-upstream HOS
 """
 
 import argparse
+import threading
 import base64
 import copy
 import datetime
@@ -370,6 +371,12 @@ class Handler(BaseHTTPRequestHandler):
                 who = self.verify_signature("s3", body, False, s3=True)
                 entry["signature"] = "ok"
                 entry["access_key_id"] = who["akid"]
+            s3op = self.s3_operation()
+            entry["s3_operation"] = s3op
+            fault = self.state.take_fault(s3op)
+            if fault is not None:
+                entry["fault"] = fault["kind"]
+                raise ApiError("InternalError", "injected fault", 500)
             declared = self.headers.get("x-amz-content-sha256")
             if declared and not declared.startswith("UNSIGNED-PAYLOAD") and \
                     not declared.startswith("STREAMING-") and \
@@ -388,6 +395,64 @@ class Handler(BaseHTTPRequestHandler):
                    % (e.code, services.escape(e.message), uuid.uuid4().hex[:16].upper()))
             return self.send(e.status if e.status != 400 or e.code == "XAmzContentSHA256Mismatch"
                              else 403, xml, "application/xml")
+        # s3rver 3.7 ignores If-Match / If-None-Match on PUT: checked here like S3 does
+        # (412 PreconditionFailed), the check and the write under one lock.
+        cond = self.command == "PUT" and "partNumber=" not in self.path and \
+            (self.headers.get("If-Match") or self.headers.get("If-None-Match"))
+        if cond:
+            S3_COND_LOCK.acquire()
+            try:
+                failed = self.s3_precondition(upstream)
+            except OSError:
+                failed = None
+            if failed:
+                S3_COND_LOCK.release()
+                self.record(entry, 412, "PreconditionFailed")
+                xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed'
+                       '</Code><Message>At least one of the pre-conditions you specified did not '
+                       'hold</Message><Condition>%s</Condition><RequestId>%s</RequestId></Error>'
+                       % (failed, uuid.uuid4().hex[:16].upper()))
+                return self.send(412, xml, "application/xml")
+        try:
+            return self.s3_forward(entry, upstream, body)
+        finally:
+            if cond:
+                S3_COND_LOCK.release()
+
+    def s3_operation(self):
+        q = self.path.partition("?")[2]
+        if self.command == "PUT" and "partNumber=" in q:
+            return "UploadPart"
+        if self.command == "POST" and ({"uploads", "uploads="} & set(q.split("&"))):
+            return "CreateMultipartUpload"
+        if self.command == "POST" and "uploadId=" in q:
+            return "CompleteMultipartUpload"
+        if self.command == "DELETE" and "uploadId=" in q:
+            return "AbortMultipartUpload"
+        return {"PUT": "PutObject", "GET": "GetObject", "DELETE": "DeleteObject",
+                "HEAD": "HeadObject"}.get(self.command, "s3:" + self.command)
+
+    def s3_precondition(self, upstream):
+        """The failed condition's header name, or None when the PUT may go on."""
+        conn = http.client.HTTPConnection(upstream[0], upstream[1], timeout=30)
+        try:
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() in ("authorization", "x-amz-date", "x-amz-content-sha256")}
+            conn.request("HEAD", self.path.partition("?")[0], headers=headers)
+            r = conn.getresponse()
+            r.read()
+            etag = r.getheader("ETag") if r.status == 200 else None
+        finally:
+            conn.close()
+        inm = self.headers.get("If-None-Match")
+        im = self.headers.get("If-Match")
+        if inm is not None and inm.strip() == "*" and etag is not None:
+            return "If-None-Match"
+        if im is not None and (etag is None or im.strip() != etag.strip()):
+            return "If-Match"
+        return None
+
+    def s3_forward(self, entry, upstream, body):
         conn = http.client.HTTPConnection(upstream[0], upstream[1], timeout=60)
         try:
             headers = {k: v for k, v in self.headers.items()
@@ -490,6 +555,9 @@ class Handler(BaseHTTPRequestHandler):
                            "The request signature we calculated does not match the signature you "
                            "provided. Check your AWS Secret Access Key and signing method.", 403)
         return {"akid": akid, "arn": known["arn"], "region": region}
+
+
+S3_COND_LOCK = threading.Lock()
 
 
 def main():

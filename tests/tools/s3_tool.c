@@ -1,0 +1,137 @@
+/*
+ * Drives the S3 sink and state store for tests/integration/s3_sink.sh.
+ *   s3_tool put LOCATION PATH SIZE PART_SIZE [KMS]   writes SIZE pattern bytes
+ *   s3_tool get BUCKET KEY                           object to stdout
+ *   s3_tool list LOCATION PREFIX | rm LOCATION PATH
+ *   s3_tool race LOCATION JOB                        two stores write; prints outcome
+ *   s3_tool lock LOCATION JOB                        two locks; prints outcome
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/s3.h"
+#include "core/sink.h"
+#include "core/state.h"
+
+static int fail(const struct weir_error *e)
+{
+    fprintf(stderr, "error %d: %s (%s)\n", e->status, e->message, e->detail);
+    return 1;
+}
+
+static int print_path(void *ctx, const char *path, struct weir_error *err)
+{
+    (void)ctx;
+    (void)err;
+    printf("%s\n", path);
+    return WEIR_OK;
+}
+
+static int cmd_put(char **av, struct weir_error *e)
+{
+    struct weir_sink *s = NULL;
+    struct weir_sink_file *f = NULL;
+    int rc = weir_sink_s3_open(av[2], av[6], &s, e);
+    if (rc != WEIR_OK) {
+        return fail(e);
+    }
+    weir_sink_s3_set_part_size(s, strtoull(av[5], NULL, 10));
+    size_t size = strtoull(av[4], NULL, 10);
+    rc = s->ops->open(s, av[3], &f, e);
+    unsigned char chunk[65536];
+    size_t done = 0;
+    while (rc == WEIR_OK && done < size) {
+        size_t n = size - done < sizeof(chunk) ? size - done : sizeof(chunk);
+        for (size_t i = 0; i < n; i++) {
+            chunk[i] = (unsigned char)((done + i) * 2654435761u >> 13);
+        }
+        rc = s->ops->write(f, chunk, n, e);
+        done += n;
+    }
+    if (rc == WEIR_OK) {
+        rc = s->ops->commit(f, e);
+    } else {
+        s->ops->abort(f);
+    }
+    s->ops->free(s);
+    return rc == WEIR_OK ? 0 : fail(e);
+}
+
+int main(int ac, char **av)
+{
+    struct weir_error e;
+    memset(&e, 0, sizeof(e));
+    if (ac >= 6 && strcmp(av[1], "put") == 0) {
+        return cmd_put(av, &e);
+    }
+    if (ac == 4 && strcmp(av[1], "get") == 0) {
+        struct weir_s3 *s3 = NULL;
+        struct weir_abuf b;
+        weir_abuf_init(&b, (size_t)1 << 30);
+        if (weir_s3_open(av[2], &s3, &e) != WEIR_OK ||
+            weir_s3_get_object(s3, av[3], &b, NULL, 0, &e) != WEIR_OK) {
+            weir_s3_free(s3);
+            return fail(&e);
+        }
+        fwrite(b.data, 1, b.len, stdout);
+        weir_abuf_reset(&b, 0);
+        weir_s3_free(s3);
+        return 0;
+    }
+    if (ac == 4 && (strcmp(av[1], "list") == 0 || strcmp(av[1], "rm") == 0)) {
+        struct weir_sink *s = NULL;
+        if (weir_sink_s3_open(av[2], NULL, &s, &e) != WEIR_OK) {
+            return fail(&e);
+        }
+        int rc = av[1][0] == 'l' ? s->ops->list(s, av[3], print_path, NULL, &e)
+                                 : s->ops->remove(s, av[3], &e);
+        s->ops->free(s);
+        return rc == WEIR_OK ? 0 : fail(&e);
+    }
+    if (ac == 4 && (strcmp(av[1], "race") == 0 || strcmp(av[1], "lock") == 0)) {
+        struct weir_state_store *a = NULL, *b = NULL;
+        if (weir_state_open(av[2], &a, &e) != WEIR_OK || weir_state_open(av[2], &b, &e) != WEIR_OK) {
+            return fail(&e);
+        }
+        int ra, rb;
+        struct weir_error ea, eb;
+        memset(&ea, 0, sizeof(ea));
+        memset(&eb, 0, sizeof(eb));
+        if (av[1][0] == 'r') {
+            json_t *da = NULL, *db = NULL;
+            a->ops->read(a, av[3], &da, &ea);
+            b->ops->read(b, av[3], &db, &eb);
+            if (da == NULL) {
+                da = weir_state_new_doc(av[3]);
+            }
+            if (db == NULL) {
+                db = weir_state_new_doc(av[3]);
+            }
+            json_object_set_new(da, "writer", json_string("a"));
+            json_object_set_new(db, "writer", json_string("b"));
+            ra = a->ops->write(a, av[3], da, &ea);
+            rb = b->ops->write(b, av[3], db, &eb);
+            printf("first %d second %d: %s\n", ra, rb, eb.message);
+            /* the winner can write again (its ETag is current) */
+            int again = a->ops->write(a, av[3], da, &ea);
+            printf("winner again %d\n", again);
+            json_decref(da);
+            json_decref(db);
+        } else {
+            ra = a->ops->lock(a, av[3], "run-a", &ea);
+            rb = b->ops->lock(b, av[3], "run-b", &eb);
+            printf("first %d second %d: %s | %s\n", ra, rb, eb.message, eb.detail);
+            a->ops->unlock(a, av[3]);
+            memset(&eb, 0, sizeof(eb));
+            rb = b->ops->lock(b, av[3], "run-b", &eb);
+            printf("after unlock %d\n", rb);
+            b->ops->unlock(b, av[3]);
+        }
+        a->ops->free(a);
+        b->ops->free(b);
+        return 0;
+    }
+    fprintf(stderr, "usage: see the source\n");
+    return 2;
+}

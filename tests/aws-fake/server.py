@@ -373,6 +373,10 @@ class Handler(BaseHTTPRequestHandler):
                 entry["access_key_id"] = who["akid"]
             s3op = self.s3_operation()
             entry["s3_operation"] = s3op
+            for h in ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+                      "If-Match", "If-None-Match", "Content-MD5"):
+                if self.headers.get(h) is not None:
+                    entry[h.lower()] = self.headers.get(h)
             fault = self.state.take_fault(s3op)
             if fault is not None:
                 entry["fault"] = fault["kind"]

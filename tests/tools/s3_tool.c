@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "aws/s3.h"
 #include "core/sink.h"
@@ -108,8 +110,9 @@ int main(int ac, char **av)
             if (db == NULL) {
                 db = weir_state_new_doc(av[3]);
             }
-            json_object_set_new(da, "writer", json_string("a"));
-            json_object_set_new(db, "writer", json_string("b"));
+            /* Distinct contents: S3 ETags are content hashes. */
+            json_object_set_new(da, "writer", json_integer((json_int_t)getpid() * 2));
+            json_object_set_new(db, "writer", json_integer((json_int_t)getpid() * 2 + 1));
             ra = a->ops->write(a, av[3], da, &ea);
             rb = b->ops->write(b, av[3], db, &eb);
             printf("first %d second %d: %s\n", ra, rb, eb.message);

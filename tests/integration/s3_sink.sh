@@ -53,6 +53,15 @@ is "$(log_py 'print(sorted(set((e.get("s3_operation"), e.get("x-amz-server-side-
 is "$(log_py 'print(all(e.get("content-md5") for e in log if e.get("s3_operation") == "UploadPart"))')" \
     True "Content-MD5 on every part"
 
+admin DELETE requests >/dev/null
+ok "31 small parts (s3rver accepts parts under 5 MiB), 4 in flight" \
+    "$tool" put "$loc" many.bin 2000000 65536
+is "$(log_py 'print(sum(1 for e in log if e.get("s3_operation") == "UploadPart" and e.get("status") == 200))')" \
+    31 "31 parts uploaded"
+is "$("$tool" get weir-test "$run/many.bin" | md5sum | cut -d' ' -f1)" "$(pattern_md5 2000000)" \
+    "many-part object read back byte for byte"
+ok "remove many.bin" "$tool" rm "$loc" many.bin
+
 admin POST faults '{"operation": "UploadPart", "kind": "500", "count": 10}' >/dev/null
 admin DELETE requests >/dev/null
 fails "an UploadPart failing on every retry fails the commit" \

@@ -91,5 +91,7 @@ out=$("$tool" lock "$st" job1)
 like "$out" "^first 0 second 9: job job1 is already running \| lease .* run run-a" \
     "lease: a second lock is ELOCKED naming the holder"
 like "$out" "after unlock 0" "unlock deletes the lease; the next run takes it"
+like "$out" "expired lease taken over 0 0" "an expired lease is taken over (If-Match on its ETag)"
+fails "no lease left after unlock" "$tool" get weir-test "$run-state/job1.lease"
 
 done_testing

@@ -129,7 +129,21 @@ int main(int ac, char **av)
             memset(&eb, 0, sizeof(eb));
             rb = b->ops->lock(b, av[3], "run-b", &eb);
             printf("after unlock %d\n", rb);
-            b->ops->unlock(b, av[3]);
+            /* b's lease left behind by a "crashed" run, expired: a takes it over. */
+            char bucket[256], prefix[1024], key[1400];
+            struct weir_s3 *s3 = NULL;
+            if (weir_s3_parse_location(av[2], bucket, sizeof(bucket), prefix, sizeof(prefix),
+                                       &e) != WEIR_OK || weir_s3_open(bucket, &s3, &e) != WEIR_OK) {
+                return fail(&e);
+            }
+            snprintf(key, sizeof(key), "%s%s.lease", prefix, av[3]);
+            const char *old = "{\"holder\":\"gone\",\"run_id\":\"run-old\",\"expires\":1}";
+            int rp = weir_s3_put_object(s3, key, old, strlen(old), NULL, NULL, 0, &e);
+            weir_s3_free(s3);
+            memset(&ea, 0, sizeof(ea));
+            ra = a->ops->lock(a, av[3], "run-c", &ea);
+            printf("expired lease taken over %d %d\n", rp, ra);
+            a->ops->unlock(a, av[3]);
         }
         a->ops->free(a);
         b->ops->free(b);

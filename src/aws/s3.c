@@ -120,19 +120,32 @@ static void xml_escape(struct weir_abuf *b, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
-        case '&': weir_abuf_puts(b, "&amp;"); break;
-        case '<': weir_abuf_puts(b, "&lt;"); break;
-        case '>': weir_abuf_puts(b, "&gt;"); break;
-        case '"': weir_abuf_puts(b, "&quot;"); break;
-        case '\'': weir_abuf_puts(b, "&apos;"); break;
-        default: weir_abuf_putc(b, *s); break;
+        case '&':
+            weir_abuf_puts(b, "&amp;");
+            break;
+        case '<':
+            weir_abuf_puts(b, "&lt;");
+            break;
+        case '>':
+            weir_abuf_puts(b, "&gt;");
+            break;
+        case '"':
+            weir_abuf_puts(b, "&quot;");
+            break;
+        case '\'':
+            weir_abuf_puts(b, "&apos;");
+            break;
+        default:
+            weir_abuf_putc(b, *s);
+            break;
         }
     }
 }
 
 int weir_s3_complete_xml(struct weir_abuf *b, char *const *etags, int n)
 {
-    weir_abuf_puts(b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    weir_abuf_puts(b,
+                   "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     for (int i = 0; i < n; i++) {
         weir_abuf_printf(b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
         xml_escape(b, etags[i]);
@@ -153,7 +166,8 @@ int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx
         char *key = weir_aws_xml_text(contents, strlen(contents), 0, "Key", NULL);
         free(contents);
         if (key == NULL) {
-            return weir_error_set(err, WEIR_EUNAVAILABLE, "S3 ListObjectsV2: <Contents> without <Key>");
+            return weir_error_set(err, WEIR_EUNAVAILABLE,
+                                  "S3 ListObjectsV2: <Contents> without <Key>");
         }
         int rc = fn(ctx, key, err);
         free(key);
@@ -227,8 +241,8 @@ static size_t put_headers(const struct weir_s3_put_opts *o, struct weir_aws_head
     }
     if (o->kms_key_id != NULL) {
         hs[n++] = (struct weir_aws_header){"x-amz-server-side-encryption", "aws:kms"};
-        hs[n++] = (struct weir_aws_header){"x-amz-server-side-encryption-aws-kms-key-id",
-                                           o->kms_key_id};
+        hs[n++] =
+            (struct weir_aws_header){"x-amz-server-side-encryption-aws-kms-key-id", o->kms_key_id};
     }
     if (o->if_match != NULL) {
         hs[n++] = (struct weir_aws_header){"If-Match", o->if_match};
@@ -277,8 +291,8 @@ int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_abuf *ou
 {
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
-    int rc = s3_call(s3, NULL, NULL, "S3 GetObject", "GET", key, NULL, NULL, 0, NULL, 0, &resp,
-                     err);
+    int rc =
+        s3_call(s3, NULL, NULL, "S3 GetObject", "GET", key, NULL, NULL, 0, NULL, 0, &resp, err);
     if (rc == WEIR_OK) {
         copy_etag(&resp, etag, etag_cap);
         if (resp.body.len > 0) {
@@ -309,8 +323,8 @@ int weir_s3_head_bucket(struct weir_s3 *s3, struct weir_error *err)
 {
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
-    int rc = s3_call(s3, NULL, NULL, "S3 HeadBucket", "HEAD", NULL, NULL, NULL, 0, NULL, 0, &resp,
-                     err);
+    int rc =
+        s3_call(s3, NULL, NULL, "S3 HeadBucket", "HEAD", NULL, NULL, NULL, 0, NULL, 0, &resp, err);
     if (rc != WEIR_OK) {
         weir_error_detail(err, "bucket %s", s3->bucket);
     }
@@ -318,9 +332,8 @@ int weir_s3_head_bucket(struct weir_s3 *s3, struct weir_error *err)
     return rc;
 }
 
-int weir_s3_create_multipart(struct weir_s3 *s3, const char *key,
-                             const struct weir_s3_put_opts *o, char *upload_id, size_t cap,
-                             struct weir_error *err)
+int weir_s3_create_multipart(struct weir_s3 *s3, const char *key, const struct weir_s3_put_opts *o,
+                             char *upload_id, size_t cap, struct weir_error *err)
 {
     struct weir_aws_header hs[8];
     struct weir_aws_http_response resp;
@@ -353,9 +366,9 @@ static int upload_query(struct weir_abuf *q, int part, const char *upload_id)
 }
 
 int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
-                        const struct weir_aws_creds *creds, const char *key,
-                        const char *upload_id, int part, const void *data, size_t len,
-                        char *etag, size_t etag_cap, struct weir_error *err)
+                        const struct weir_aws_creds *creds, const char *key, const char *upload_id,
+                        int part, const void *data, size_t len, char *etag, size_t etag_cap,
+                        struct weir_error *err)
 {
     char md5[25];
     struct weir_abuf q;
@@ -367,8 +380,8 @@ int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
     if (rc == WEIR_OK) {
         weir_s3_content_md5(data, len, md5);
         struct weir_aws_header hs[1] = {{"Content-MD5", md5}};
-        rc = s3_call(s3, http, creds, "S3 UploadPart", "PUT", key, q.data, hs, 1, data, len,
-                     &resp, err);
+        rc = s3_call(s3, http, creds, "S3 UploadPart", "PUT", key, q.data, hs, 1, data, len, &resp,
+                     err);
     }
     if (rc == WEIR_OK) {
         copy_etag(&resp, etag, etag_cap);
@@ -404,8 +417,7 @@ int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *
                      body.data, body.len, &resp, err);
     }
     /* S3 may answer 200 with an <Error> body when the completion failed late. */
-    if (rc == WEIR_OK && resp.body.data != NULL &&
-        strstr(resp.body.data, "<Error>") != NULL) {
+    if (rc == WEIR_OK && resp.body.data != NULL && strstr(resp.body.data, "<Error>") != NULL) {
         char code[128] = "", msg[384] = "";
         weir_aws_xml_copy(resp.body.data, resp.body.len, "Code", code, sizeof(code));
         weir_aws_xml_copy(resp.body.data, resp.body.len, "Message", msg, sizeof(msg));
@@ -463,8 +475,8 @@ int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void
         }
         weir_abuf_reset(&q, 0);
         if (rc == WEIR_OK) {
-            rc = weir_s3_parse_list(resp.body.data != NULL ? resp.body.data : "", resp.body.len,
-                                    fn, ctx, token, sizeof(token), err);
+            rc = weir_s3_parse_list(resp.body.data != NULL ? resp.body.data : "", resp.body.len, fn,
+                                    ctx, token, sizeof(token), err);
         }
         weir_aws_http_response_reset(&resp);
     } while (rc == WEIR_OK && token[0] != '\0');

@@ -72,15 +72,14 @@ int weir_s3_delete_object(struct weir_s3 *s3, const char *key, const char *if_ma
                           struct weir_error *err);
 int weir_s3_head_bucket(struct weir_s3 *s3, struct weir_error *err);
 
-int weir_s3_create_multipart(struct weir_s3 *s3, const char *key,
-                             const struct weir_s3_put_opts *o, char *upload_id, size_t cap,
-                             struct weir_error *err);
+int weir_s3_create_multipart(struct weir_s3 *s3, const char *key, const struct weir_s3_put_opts *o,
+                             char *upload_id, size_t cap, struct weir_error *err);
 /* UploadPart with Content-MD5 through `http` (NULL: the session's) with
  * `creds` (NULL: fetched from the session, same thread only). */
 int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
-                        const struct weir_aws_creds *creds, const char *key,
-                        const char *upload_id, int part, const void *data, size_t len,
-                        char *etag, size_t etag_cap, struct weir_error *err);
+                        const struct weir_aws_creds *creds, const char *key, const char *upload_id,
+                        int part, const void *data, size_t len, char *etag, size_t etag_cap,
+                        struct weir_error *err);
 /* etags[i] is the ETag of part i+1. */
 int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
                                char *const *etags, int n, struct weir_error *err);

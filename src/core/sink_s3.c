@@ -46,8 +46,8 @@ struct weir_sink_file {
     char upload_id[1024];
     unsigned char *buf; /* the part being filled */
     size_t len, cap;
-    int parts;          /* parts dispatched */
-    char **etags;       /* etags[i]: part i+1 */
+    int parts;    /* parts dispatched */
+    char **etags; /* etags[i]: part i+1 */
     int etags_cap;
     struct slot slots[UPLOADERS];
     int next_slot;
@@ -60,8 +60,8 @@ static void *uploader(void *arg)
     struct slot *sl = arg;
     struct weir_sink_file *f = sl->f;
     char etag[256] = "";
-    sl->rc = weir_s3_upload_part(f->sink->s3, sl->http, &sl->creds, f->key, f->upload_id,
-                                 sl->part, sl->buf, sl->len, etag, sizeof(etag), &sl->err);
+    sl->rc = weir_s3_upload_part(f->sink->s3, sl->http, &sl->creds, f->key, f->upload_id, sl->part,
+                                 sl->buf, sl->len, etag, sizeof(etag), &sl->err);
     if (sl->rc == WEIR_OK) {
         /* Each slot writes only its own part's entry; the array is not resized meanwhile. */
         f->etags[sl->part - 1] = strdup(etag);
@@ -206,8 +206,7 @@ static int s3_open_file(struct weir_sink *base, const char *path, struct weir_si
     return WEIR_OK;
 }
 
-static int s3_write(struct weir_sink_file *f, const void *data, size_t len,
-                    struct weir_error *err)
+static int s3_write(struct weir_sink_file *f, const void *data, size_t len, struct weir_error *err)
 {
     const unsigned char *p = data;
     while (len > 0) {
@@ -335,8 +334,8 @@ int weir_sink_s3_open(const char *location, const char *kms_key_id, struct weir_
     if (s == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
-    int rc = weir_s3_parse_location(location, bucket, sizeof(bucket), s->prefix,
-                                    sizeof(s->prefix), err);
+    int rc =
+        weir_s3_parse_location(location, bucket, sizeof(bucket), s->prefix, sizeof(s->prefix), err);
     if (rc == WEIR_OK && kms_key_id != NULL &&
         (size_t)snprintf(s->kms, sizeof(s->kms), "%s", kms_key_id) >= sizeof(s->kms)) {
         rc = weir_error_set(err, WEIR_ECONFIG, "KMS key id too long");

@@ -27,8 +27,8 @@ struct s3_store {
     char prefix[1024];
     struct {
         char job[128];
-        char etag[256];  /* of the document last read or written; "" = absent */
-        int known;       /* the job's document was read or written */
+        char etag[256]; /* of the document last read or written; "" = absent */
+        int known;      /* the job's document was read or written */
         char lease_etag[256];
         int leased;
     } jobs[MAX_JOBS];
@@ -86,8 +86,7 @@ static int s3st_read(struct weir_state_store *s, const char *job, json_t **doc,
     }
     json_error_t je;
     json_t *d = json_loadb(body.data != NULL ? body.data : "", body.len, 0, &je);
-    if (d == NULL || !json_is_object(d) ||
-        json_integer_value(json_object_get(d, "version")) != 1) {
+    if (d == NULL || !json_is_object(d) || json_integer_value(json_object_get(d, "version")) != 1) {
         json_decref(d);
         rc = weir_error_set(err, WEIR_EDATA, "state s3://%s/%s is not a weir state (version 1)",
                             st->s3->bucket, key);
@@ -129,7 +128,8 @@ static int s3st_write(struct weir_state_store *s, const char *job, const json_t 
         weir_error_set(err, WEIR_ELOCKED,
                        "state of job %s changed under this run (conditional write refused)", job);
         weir_error_detail(err, "s3://%s/%s %s", st->s3->bucket, key,
-                          o.if_match != NULL ? "no longer has the ETag read" : "appeared meanwhile");
+                          o.if_match != NULL ? "no longer has the ETag read"
+                                             : "appeared meanwhile");
         return weir_error_hint(err, "another run of the job committed; rerun to continue from it");
     }
     if (rc == WEIR_OK) {
@@ -207,8 +207,7 @@ static int s3st_lock(struct weir_state_store *s, const char *job, const char *ru
         }
     }
     if (rc == WEIR_ELOCKED && err->message[0] == '\0') {
-        weir_error_set(err, WEIR_ELOCKED, "job %s is already running (lease taken meanwhile)",
-                       job);
+        weir_error_set(err, WEIR_ELOCKED, "job %s is already running (lease taken meanwhile)", job);
     }
     json_decref(l);
     st->jobs[i].leased = rc == WEIR_OK;
@@ -249,8 +248,7 @@ static const struct weir_state_store_ops s3_store_ops = {
     .free = s3st_free,
 };
 
-int weir_state_s3_open(const char *location, struct weir_state_store **out,
-                       struct weir_error *err)
+int weir_state_s3_open(const char *location, struct weir_state_store **out, struct weir_error *err)
 {
     char bucket[256];
     *out = NULL;

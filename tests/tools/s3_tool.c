@@ -93,7 +93,8 @@ int main(int ac, char **av)
     }
     if (ac == 4 && (strcmp(av[1], "race") == 0 || strcmp(av[1], "lock") == 0)) {
         struct weir_state_store *a = NULL, *b = NULL;
-        if (weir_state_open(av[2], &a, &e) != WEIR_OK || weir_state_open(av[2], &b, &e) != WEIR_OK) {
+        if (weir_state_open(av[2], &a, &e) != WEIR_OK ||
+            weir_state_open(av[2], &b, &e) != WEIR_OK) {
             return fail(&e);
         }
         int ra, rb;
@@ -132,8 +133,9 @@ int main(int ac, char **av)
             /* b's lease left behind by a "crashed" run, expired: a takes it over. */
             char bucket[256], prefix[1024], key[1400];
             struct weir_s3 *s3 = NULL;
-            if (weir_s3_parse_location(av[2], bucket, sizeof(bucket), prefix, sizeof(prefix),
-                                       &e) != WEIR_OK || weir_s3_open(bucket, &s3, &e) != WEIR_OK) {
+            if (weir_s3_parse_location(av[2], bucket, sizeof(bucket), prefix, sizeof(prefix), &e) !=
+                    WEIR_OK ||
+                weir_s3_open(bucket, &s3, &e) != WEIR_OK) {
                 return fail(&e);
             }
             snprintf(key, sizeof(key), "%s%s.lease", prefix, av[3]);

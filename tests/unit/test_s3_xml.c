@@ -31,11 +31,11 @@ int main(void)
     char *etags[] = {"\"a1\"", "\"b&2\""};
     TAP_OK(weir_s3_complete_xml(&b, etags, 2) == 0, "complete body built");
     TAP_EQ_STR(b.data,
-           "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-           "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag></Part>"
-           "<Part><PartNumber>2</PartNumber><ETag>&quot;b&amp;2&quot;</ETag></Part>"
-           "</CompleteMultipartUpload>",
-           "complete body: parts in order, ETags escaped");
+               "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+               "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag></Part>"
+               "<Part><PartNumber>2</PartNumber><ETag>&quot;b&amp;2&quot;</ETag></Part>"
+               "</CompleteMultipartUpload>",
+               "complete body: parts in order, ETags escaped");
     weir_abuf_reset(&b, 0);
 
     const char *page1 =
@@ -46,22 +46,24 @@ int main(void)
         "<NextContinuationToken>tok/+=</NextContinuationToken></ListBucketResult>";
     struct keys k = {"", 0};
     char next[64];
-    TAP_OK(weir_s3_parse_list(page1, strlen(page1), collect, &k, next, sizeof(next), &err) == WEIR_OK,
-       "page 1 parsed");
+    TAP_OK(weir_s3_parse_list(page1, strlen(page1), collect, &k, next, sizeof(next), &err) ==
+               WEIR_OK,
+           "page 1 parsed");
     TAP_EQ_STR(k.got, "lake/a=1/x.parquet|lake/b&c.orc", "page 1 keys, entities decoded");
     TAP_EQ_STR(next, "tok/+=", "continuation token");
     const char *page2 = "<ListBucketResult><IsTruncated>false</IsTruncated>"
                         "<Contents><Key>lake/z</Key></Contents></ListBucketResult>";
     k.got[0] = '\0';
     k.n = 0;
-    TAP_OK(weir_s3_parse_list(page2, strlen(page2), collect, &k, next, sizeof(next), &err) == WEIR_OK,
-       "last page parsed");
+    TAP_OK(weir_s3_parse_list(page2, strlen(page2), collect, &k, next, sizeof(next), &err) ==
+               WEIR_OK,
+           "last page parsed");
     TAP_EQ_STR(k.got, "lake/z", "last page key");
     TAP_EQ_STR(next, "", "no token on the last page");
     const char *bad = "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>";
     TAP_OK(weir_s3_parse_list(bad, strlen(bad), collect, &k, next, sizeof(next), &err) ==
-           WEIR_EUNAVAILABLE,
-       "truncated page without a token refused");
+               WEIR_EUNAVAILABLE,
+           "truncated page without a token refused");
 
     const char *ebody = "<?xml version=\"1.0\"?><Error><Code>PreconditionFailed</Code>"
                         "<Message>At least one of the pre-conditions did not hold</Message>"
@@ -79,7 +81,7 @@ int main(void)
     weir_abuf_init(&b, 0);
     weir_s3_key_path(&s3, "lake/ingest_date=2026-11-28/part 1+x~.parquet", &b);
     TAP_EQ_STR(b.data, "/weir-test/lake/ingest_date%3D2026-11-28/part%201%2Bx~.parquet",
-           "path style key: '/' kept, '=' ' ' '+' encoded once");
+               "path style key: '/' kept, '=' ' ' '+' encoded once");
     weir_abuf_reset(&b, 0);
     s3.path_style = 0;
     weir_s3_key_path(&s3, "a/b=c", &b);
@@ -88,17 +90,21 @@ int main(void)
 
     char bucket[64], prefix[64];
     TAP_OK(weir_s3_parse_location("s3://weir-test/lake", bucket, sizeof(bucket), prefix,
-                              sizeof(prefix), &err) == WEIR_OK, "location parsed");
+                                  sizeof(prefix), &err) == WEIR_OK,
+           "location parsed");
     TAP_EQ_STR(bucket, "weir-test", "bucket");
     TAP_EQ_STR(prefix, "lake/", "prefix gets its slash");
     TAP_OK(weir_s3_parse_location("s3://b", bucket, sizeof(bucket), prefix, sizeof(prefix), &err) ==
-           WEIR_OK && strcmp(prefix, "") == 0, "bucket root: empty prefix");
-    TAP_OK(weir_s3_parse_location("s3:///x", bucket, sizeof(bucket), prefix, sizeof(prefix), &err) ==
-           WEIR_ECONFIG, "no bucket refused");
+                   WEIR_OK &&
+               strcmp(prefix, "") == 0,
+           "bucket root: empty prefix");
+    TAP_OK(weir_s3_parse_location("s3:///x", bucket, sizeof(bucket), prefix, sizeof(prefix),
+                                  &err) == WEIR_ECONFIG,
+           "no bucket refused");
 
     size_t mib8 = (size_t)8 << 20;
     TAP_OK(weir_s3_part_size(mib8, 1) == mib8 && weir_s3_part_size(mib8, 1000) == mib8,
-       "parts 1..1000 at the base size");
+           "parts 1..1000 at the base size");
     TAP_OK(weir_s3_part_size(mib8, 1001) == 2 * mib8, "part 1001 doubled");
     TAP_OK(weir_s3_part_size(mib8, 10000) == 512 * mib8, "part 10000 is 512 times the base");
     TAP_OK(weir_s3_part_size(mib8 * 4, 10000) == WEIR_S3_MAX_PART, "capped at 5 GiB");

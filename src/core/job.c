@@ -476,7 +476,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
 
     if ((rc = weir_jobctx_init(&r->c, spec, job, opts, err)) != WEIR_OK ||
         (rc = weir_state_open(spec->state.location.s, &r->store, err)) != WEIR_OK ||
-        (rc = weir_sink_open(spec->target.location.s, &r->sink, err)) != WEIR_OK) {
+        (rc = weir_sink_open(spec->target.location.s, spec->target.kms_key_id.s, &r->sink, err)) != WEIR_OK) {
         goto cleanup;
     }
     if ((rc = r->store->ops->lock(r->store, job->name.s, r->run_id, err)) != WEIR_OK) {

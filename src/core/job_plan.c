@@ -225,7 +225,7 @@ int weir_job_check(const struct weir_spec *spec, const struct weir_spec_job *job
     if (rc != WEIR_OK) {
         goto cleanup;
     }
-    if ((rc = weir_sink_open(spec->target.location.s, &sink, err)) != WEIR_OK) {
+    if ((rc = weir_sink_open(spec->target.location.s, spec->target.kms_key_id.s, &sink, err)) != WEIR_OK) {
         line(out, 0, "target", err->message);
         goto cleanup;
     }

@@ -41,10 +41,12 @@ struct weir_sink {
 
 /*
  * Opens the sink for a target location: "file:///abs/path", "/abs/path" or a
- * relative path (relative to the working directory). *sink is new (free with
+ * relative path (relative to the working directory). `kms_key_id` (or NULL)
+ * asks S3 for SSE-KMS with that key. *sink is new (free with
  * sink->ops->free). s3:// locations are served by the S3 sink.
  */
-int weir_sink_open(const char *location, struct weir_sink **sink, struct weir_error *err);
+int weir_sink_open(const char *location, const char *kms_key_id, struct weir_sink **sink,
+                   struct weir_error *err);
 
 /* A writer output (struct weir_output) that writes through a sink file and
  * counts bytes. */

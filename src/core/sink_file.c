@@ -328,10 +328,11 @@ void weir_sink_output_init(struct weir_sink_output *o, struct weir_sink *sink,
     o->file = file;
 }
 
-int weir_sink_open(const char *location, struct weir_sink **sink, struct weir_error *err)
+int weir_sink_open(const char *location, const char *kms_key_id, struct weir_sink **sink,
+                   struct weir_error *err)
 {
     if (strncmp(location, "s3://", 5) == 0) {
-        return weir_sink_s3_open(location, NULL, sink, err);
+        return weir_sink_s3_open(location, kms_key_id, sink, err);
     }
     if (strncmp(location, "file://", 7) == 0) {
         location += 7;

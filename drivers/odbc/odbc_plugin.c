@@ -81,6 +81,23 @@ static int read_options(struct weir_odbc_conn *c, const struct weir_kv *kv, size
     return WEIR_OK;
 }
 
+/* Appends KEY=value; braced only when the value needs it: psqlODBC keeps
+ * the braces of a braced UID or Port as part of the value (the password is
+ * always braced, through weir_odbc_connstr_append). */
+static int append_bare(char *cs, size_t *len, const char *key, const char *v,
+                       struct weir_error *err)
+{
+    size_t vl = strlen(v);
+    if (strpbrk(v, ";{}=") == NULL && v[0] != ' ' && v[vl - 1] != ' ' &&
+        *len + strlen(key) + vl + 3 < CONNSTR_MAX) {
+        int w = snprintf(cs + *len, CONNSTR_MAX - *len, "%s%s=%s;",
+                         *len > 0 && cs[*len - 1] != ';' ? ";" : "", key, v);
+        *len += (size_t)w;
+        return WEIR_OK;
+    }
+    return weir_odbc_connstr_append(cs, CONNSTR_MAX, len, key, v, err);
+}
+
 /* The connection string with credentials and driver options; wiped by the caller. */
 static int build_connstr(const struct weir_kv *kv, size_t n, const char *extra, char *cs,
                          struct weir_error *err)
@@ -96,19 +113,24 @@ static int build_connstr(const struct weir_kv *kv, size_t n, const char *extra, 
     memcpy(cs, base, len + 1);
     int rc = WEIR_OK;
     if (user != NULL && user[0] != '\0') {
-        /* psqlODBC keeps the braces of a braced UID as part of the name:
-         * brace the user only when it needs it (the password always). */
-        if (strpbrk(user, ";{}=") == NULL && user[0] != ' ' && user[strlen(user) - 1] != ' ' &&
-            len + strlen(user) + 6 < CONNSTR_MAX) {
-            int w = snprintf(cs + len, CONNSTR_MAX - len, "%sUID=%s;",
-                             len > 0 && cs[len - 1] != ';' ? ";" : "", user);
-            len += (size_t)w;
-        } else {
-            rc = weir_odbc_connstr_append(cs, CONNSTR_MAX, &len, "UID", user, err);
-        }
+        rc = append_bare(cs, &len, "UID", user, err);
     }
     if (rc == WEIR_OK && pw != NULL) {
         rc = weir_odbc_connstr_append(cs, CONNSTR_MAX, &len, "PWD", pw, err);
+    }
+    /* host, port and dbname from the host (an RDS secret) fill the keys the
+     * connection string leaves out, under the names most drivers read; a
+     * DSN names its own server, so it is left alone */
+    int dsn = weir_odbc_connstr_has(cs, "DSN") || weir_odbc_connstr_has(cs, "FILEDSN");
+    static const struct {
+        const char *from, *key, *alt;
+    } fills[] = {{"host", "SERVER", "HOST"}, {"port", "PORT", NULL}, {"dbname", "DATABASE", "DB"}};
+    for (size_t i = 0; rc == WEIR_OK && !dsn && i < sizeof(fills) / sizeof(fills[0]); i++) {
+        const char *v = weir_kv_get(kv, n, fills[i].from);
+        if (v != NULL && v[0] != '\0' && !weir_odbc_connstr_has(cs, fills[i].key) &&
+            (fills[i].alt == NULL || !weir_odbc_connstr_has(cs, fills[i].alt))) {
+            rc = append_bare(cs, &len, fills[i].key, v, err);
+        }
     }
     if (rc == WEIR_OK && extra != NULL) {
         size_t el = strlen(extra);

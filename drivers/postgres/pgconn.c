@@ -315,6 +315,27 @@ static int conninfo_valid(const char *s)
     return o != NULL;
 }
 
+/* Whether the connection string sets `key` (host counts hostaddr too); a
+ * string without '=' that is not a URI is a database name. */
+static int conninfo_sets(const char *s, const char *key)
+{
+    if (strchr(s, '=') == NULL && strncmp(s, "postgresql://", 13) != 0 &&
+        strncmp(s, "postgres://", 11) != 0) {
+        return strcmp(key, "dbname") == 0 && s[0] != '\0';
+    }
+    int set = 0;
+    PQconninfoOption *opts = PQconninfoParse(s, NULL);
+    for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++) {
+        if ((strcmp(o->keyword, key) == 0 ||
+             (strcmp(key, "host") == 0 && strcmp(o->keyword, "hostaddr") == 0)) &&
+            o->val != NULL && o->val[0] != '\0') {
+            set = 1;
+        }
+    }
+    conninfo_free(opts);
+    return set;
+}
+
 static int session_setup(struct weir_pgconn *c, struct weir_error *err)
 {
     PGresult *res = NULL;
@@ -344,7 +365,7 @@ int weir_pg_connect(const struct weir_host *host, const struct weir_kv *options,
                     void **conn, struct weir_error *err)
 {
     struct weir_pgconn *c = calloc(1, sizeof(*c));
-    const char *keys[6], *vals[6];
+    const char *keys[9], *vals[9];
     size_t n = 0;
     int rc = WEIR_OK;
     *conn = NULL;
@@ -366,6 +387,9 @@ int weir_pg_connect(const struct weir_host *host, const struct weir_kv *options,
      * never copied here), so it never sits in a conninfo string we build. */
     keys[n] = "dbname";
     vals[n++] = weir_kv_get(options, n_options, "connection");
+    if (vals[0] == NULL) {
+        vals[0] = "";
+    }
     if ((v = weir_kv_get(options, n_options, "user")) != NULL && v[0] != '\0') {
         keys[n] = "user";
         vals[n++] = v;
@@ -374,15 +398,22 @@ int weir_pg_connect(const struct weir_host *host, const struct weir_kv *options,
         keys[n] = "password";
         vals[n++] = v;
     }
+    /* host, port and dbname from the host (an RDS secret) are defaults: the
+     * connection string's own values win. */
+    static const char *const fills[] = {"host", "port", "dbname"};
+    for (size_t i = 0; i < 3; i++) {
+        v = weir_kv_get(options, n_options, fills[i]);
+        if (v != NULL && v[0] != '\0' && !conninfo_sets(vals[0], fills[i])) {
+            keys[n] = fills[i];
+            vals[n++] = v;
+        }
+    }
     keys[n] = "client_encoding";
     vals[n++] = "UTF8";
     keys[n] = "application_name";
     vals[n++] = "weir";
     keys[n] = NULL;
     vals[n] = NULL;
-    if (vals[0] == NULL) {
-        vals[0] = "";
-    }
     if (!conninfo_valid(vals[0])) {
         /* libpq's parse errors quote the offending text, which may be part
          * of a password: say only that the string is wrong. */

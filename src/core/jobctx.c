@@ -128,36 +128,6 @@ int weir_jobctx_init(struct weir_jobctx *c, const struct weir_spec *spec,
     return WEIR_OK;
 }
 
-int weir_jobctx_connect(struct weir_jobctx *c, struct weir_error *err)
-{
-    struct weir_resolver r = {
-        .fetch = c->opts->fetch,
-        .fetch_ctx = c->opts->fetch_ctx,
-        .spec_path = c->spec->path,
-    };
-    if (weir_resolve(&r, &c->spec->source.connection, "source.connection", &c->connection, err) !=
-            WEIR_OK ||
-        weir_resolve(&r, &c->spec->source.user, "source.user", &c->user, err) != WEIR_OK ||
-        weir_resolve(&r, &c->spec->source.password, "source.password", &c->password, err) !=
-            WEIR_OK ||
-        weir_resolve(&r, &c->spec->pii_key, "pii_key", &c->pii_key, err) != WEIR_OK) {
-        return err->status;
-    }
-    struct weir_kv kv[WEIR_MAX_KV + 3];
-    size_t n = 0;
-    kv[n++] = (struct weir_kv){"connection", c->connection.value};
-    if (c->user.value != NULL) {
-        kv[n++] = (struct weir_kv){"user", c->user.value};
-    }
-    if (c->password.value != NULL) {
-        kv[n++] = (struct weir_kv){"password", c->password.value};
-    }
-    for (size_t i = 0; i < c->n_source_opts; i++) {
-        kv[n++] = c->source_opts[i];
-    }
-    return c->source.desc.source->connect(&c->host, kv, n, &c->conn, err);
-}
-
 static int dropped(const struct weir_spec_job *job, const char *col)
 {
     for (size_t i = 0; i < job->n_pii; i++) {
@@ -242,6 +212,8 @@ void weir_jobctx_reset(struct weir_jobctx *c)
     weir_secret_reset(&c->user);
     weir_secret_reset(&c->password);
     weir_secret_reset(&c->pii_key);
+    weir_secret_reset(&c->rds_user);
+    weir_secret_reset(&c->rds_password);
     for (size_t i = 0; i < c->n_owned; i++) {
         free(c->owned[i]);
     }

@@ -27,6 +27,12 @@ struct weir_jobctx {
     struct weir_secret user;
     struct weir_secret password;
     struct weir_secret pii_key;
+    /* from the RDS JSON of source.secret (see login.c) */
+    struct weir_secret rds_user;
+    struct weir_secret rds_password;
+    char rds_host[256];
+    char rds_port[16];
+    char rds_dbname[256];
     struct weir_kv source_opts[WEIR_MAX_KV];
     size_t n_source_opts;
     struct weir_kv writer_opts[WEIR_MAX_KV];
@@ -50,7 +56,9 @@ struct weir_jobctx {
 int weir_jobctx_init(struct weir_jobctx *c, const struct weir_spec *spec,
                      const struct weir_spec_job *job, const struct weir_run_options *opts,
                      struct weir_error *err);
-/* Resolves source secrets and connects. */
+/* Resolves source secrets (source.secret too) and connects; on a rejected
+ * login with credentials from Secrets Manager, reads them again and retries
+ * once (login.c). */
 int weir_jobctx_connect(struct weir_jobctx *c, struct weir_error *err);
 /* Fills c->q for the job (columns, PII drops, types); no bounds yet. */
 int weir_jobctx_query(struct weir_jobctx *c, struct weir_error *err);

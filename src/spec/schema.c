@@ -48,7 +48,7 @@ static json_t *option_schema(const struct spec_option *o)
         break;
     case SPEC_T_STRING:
         json_object_set_new(s, "type", scalar_types());
-        if ((o->flags & SPEC_F_REQUIRED) != 0) {
+        if ((o->flags & (SPEC_F_REQUIRED | SPEC_F_NONEMPTY)) != 0) {
             json_object_set_new(s, "minLength", json_integer(1));
         }
         break;

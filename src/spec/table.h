@@ -36,6 +36,7 @@ enum spec_type {
 #define SPEC_F_REQUIRED 1u /* missing key is an error (strings: and not empty) */
 #define SPEC_F_SECRET 2u   /* may hold a credential; use a reference */
 #define SPEC_F_NOSHADOW 4u /* SPEC_T_MAP: keys may not repeat a key of the same section */
+#define SPEC_F_NONEMPTY 8u /* strings: an empty value is an error (implied by REQUIRED) */
 
 #define SPEC_NO_AUX ((size_t)-1)
 

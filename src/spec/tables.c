@@ -27,6 +27,20 @@ static int check_catalog(struct vctx *c, void *base, const struct spec_node *map
     return WEIR_OK;
 }
 
+static int check_source(struct vctx *c, void *base, const struct spec_node *map,
+                        struct weir_pos pos)
+{
+    struct weir_spec *spec = base;
+    (void)map;
+    if (spec->source.connection.s == NULL && spec->source.secret.s == NULL) {
+        spec_path_key(c, "connection");
+        spec_fail(c, pos, "required (unless source.secret gives host, port and dbname)");
+        return weir_error_hint(c->err, "add connection: \"host=db1 dbname=shop\" (libpq) or "
+                                       "\"DSN=shop;\" (ODBC), or secret: NAME");
+    }
+    return WEIR_OK;
+}
+
 static int check_job_name(struct vctx *c, void *base)
 {
     const struct weir_sval *name = &((struct weir_spec_job *)base)->name;
@@ -100,17 +114,19 @@ static const struct spec_option source_opts[] = {
     {.name = "driver", .type = SPEC_T_PLUGIN, .flags = SPEC_F_REQUIRED, .choices = "postgres|odbc",
      .help = "source plugin name: postgres or odbc (any installed weir_source_<name>.so)",
      .off = S(source.driver), .aux = SPEC_NO_AUX},
-    {.name = "connection", .type = SPEC_T_STRING, .flags = SPEC_F_REQUIRED,
-     .help = "libpq conninfo, or an ODBC connection string (DSN=...; or Driver=...;Server=...;)",
+    {.name = "connection", .type = SPEC_T_STRING, .flags = SPEC_F_NONEMPTY,
+     .help = "libpq conninfo, or an ODBC connection string (DSN=...; or Driver=...;Server=...;); "
+             "required unless source.secret is set",
      .off = S(source.connection), .aux = SPEC_NO_AUX},
     {.name = "user", .type = SPEC_T_STRING, .help = "user name (overrides the connection's)",
      .off = S(source.user), .aux = SPEC_NO_AUX},
     {.name = "password", .type = SPEC_T_STRING, .flags = SPEC_F_SECRET,
      .help = "password of the user, e.g. ${env:PGPASSWORD}",
      .off = S(source.password), .aux = SPEC_NO_AUX},
-    {.name = "secret", .type = SPEC_T_STRING, .flags = SPEC_F_SECRET,
+    {.name = "secret", .type = SPEC_T_STRING, .flags = SPEC_F_SECRET | SPEC_F_NONEMPTY,
      .help = "Secrets Manager name or ARN of an RDS-style JSON secret "
-             "{username,password,host,port,dbname,engine}; fills what the spec leaves out",
+             "{username,password,host,port,dbname}; fills what the spec leaves out, and is read "
+             "again (AWSCURRENT, then AWSPENDING) when the database rejects the login",
      .off = S(source.secret), .aux = SPEC_NO_AUX},
     {.name = "options", .type = SPEC_T_MAP, .flags = SPEC_F_NOSHADOW,
      .help = "options for the source plugin (see the driver's README), name: value",
@@ -119,7 +135,9 @@ static const struct spec_option source_opts[] = {
 
 static const struct spec_table source_table = {
     .path = "source", .help = "Where to read: the database and how to log in.",
-    .opts = source_opts, .n = N_OPTS(source_opts)};
+    .opts = source_opts, .n = N_OPTS(source_opts), .check = check_source,
+    .schema_rules = "{\"anyOf\": [{\"required\": [\"connection\"]}, "
+                    "{\"required\": [\"secret\"]}]}"};
 
 static const struct spec_option target_opts[] = {
     {.name = "location", .type = SPEC_T_STRING, .flags = SPEC_F_REQUIRED,

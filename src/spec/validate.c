@@ -519,7 +519,7 @@ static int convert(struct vctx *c, const struct spec_table *t, const struct spec
         break;
     }
     if (o->type == SPEC_T_STRING) {
-        rc = get_string(c, v, (o->flags & SPEC_F_REQUIRED) != 0, &text);
+        rc = get_string(c, v, (o->flags & (SPEC_F_REQUIRED | SPEC_F_NONEMPTY)) != 0, &text);
     } else {
         rc = get_scalar(c, v, expected_text(o, expected, sizeof(expected)), &text);
     }

@@ -9,17 +9,7 @@
 require_pg
 require_weir
 
-fake=http://127.0.0.1:${WEIR_TEST_AWSPORT:-54580}
-if ! curl -sf -o /dev/null "$fake/__admin/health"; then
-    skip_all "the AWS fake is not running (scripts/services start aws)"
-fi
-export AWS_ACCESS_KEY_ID=AKIAWEIRTEST00000001
-export AWS_SECRET_ACCESS_KEY='weirTestSecretKey/0123456789abcdefghij'
-export AWS_REGION=us-east-1 AWS_ENDPOINT_URL=$fake
-export HOME=$WEIR_TEST_TMP/home AWS_EC2_METADATA_DISABLED=true
-unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ENDPOINT_URL_GLUE
-mkdir -p "$HOME"
-admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
+require_aws_fake
 # json EXPR: evaluates a Python expression on stdin's JSON (bound to d)
 json() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 

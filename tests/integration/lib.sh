@@ -126,6 +126,22 @@ require_pg() {
         skip_all "PostgreSQL not reachable at ${PGHOST:-?}:${PGPORT:-?} (scripts/services start pg)"
 }
 
+# The AWS fake as the only AWS endpoint, with its seeded test credentials and
+# a HOME of the test's own (no ~/.aws); skips the file when it is not up.
+# Sets $fake; admin METHOD PATH [JSON] calls its /__admin API.
+require_aws_fake() {
+    fake=http://127.0.0.1:${WEIR_TEST_AWSPORT:-54580}
+    curl -sf -o /dev/null "$fake/__admin/health" ||
+        skip_all "the AWS fake is not running (scripts/services start aws)"
+    export AWS_ACCESS_KEY_ID=AKIAWEIRTEST00000001
+    export AWS_SECRET_ACCESS_KEY='weirTestSecretKey/0123456789abcdefghij'
+    export AWS_REGION=us-east-1 AWS_ENDPOINT_URL=$fake
+    export HOME=$WEIR_TEST_TMP/home AWS_EC2_METADATA_DISABLED=true
+    unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ENDPOINT_URL_GLUE
+    mkdir -p "$HOME"
+}
+admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
+
 pg() { # SQL (or stdin): psql -X -qtA, stops at the first error
     if [ $# -gt 0 ]; then
         psql -X -qtA -v ON_ERROR_STOP=1 -c "$*"

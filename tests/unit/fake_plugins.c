@@ -1,7 +1,10 @@
 /*
  * Test-only plugins built as .so files like the real ones:
  *   weir_source_fake.so   a "database" that is a text file of "id,name" lines
- *                         (option connection = its path); one watermark column
+ *                         (option connection = its path, or dbname when the
+ *                         connection is empty); a password starting with
+ *                         "wrong" or the user "nobody" is a rejected login;
+ *                         one watermark column
  *                         "id"; option fail_at_row = N fails the scan there.
  *   weir_writer_fakecsv.so writes "id,name" lines and a "#rows N" trailer.
  *   weir_writer_oldabi.so refuses every host ABI.
@@ -39,8 +42,13 @@ static int fk_connect(const struct weir_host *host, const struct weir_kv *o, siz
 {
     const char *path = weir_kv_get(o, n, "connection");
     const char *pw = weir_kv_get(o, n, "password");
-    if (pw != NULL && strcmp(pw, "wrong") == 0) {
+    const char *user = weir_kv_get(o, n, "user");
+    if ((pw != NULL && strncmp(pw, "wrong", 5) == 0) || (user != NULL && !strcmp(user, "nobody"))) {
         return weir_error_set(err, WEIR_EAUTH, "password authentication failed for fake");
+    }
+    if (path != NULL && path[0] == '\0') {
+        /* no connection string: the database from an RDS secret */
+        path = weir_kv_get(o, n, "dbname");
     }
     FILE *f = path ? fopen(path, "r") : NULL;
     if (f == NULL) {

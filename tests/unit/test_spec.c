@@ -395,7 +395,8 @@ static const struct err_case err_cases[] = {
      "t.yaml:9:10: pii_key: expected a string, found a list", NULL},
     /* source */
     {"version: 1\nsource:\n  driver: postgres\n" JOB, WEIR_ECONFIG,
-     "t.yaml:2:1: source.connection: required key is missing", NULL},
+     "t.yaml:2:1: source.connection: required (unless source.secret gives host, port and dbname)",
+     "add connection: \"host=db1 dbname=shop\" (libpq) or \"DSN=shop;\" (ODBC), or secret: NAME"},
     {"version: 1\nsource:\n" JOB, WEIR_ECONFIG,
      "t.yaml:2:8: source: expected a mapping, found an empty value", NULL},
     {"version: 1\nsource: postgres\n", WEIR_ECONFIG,

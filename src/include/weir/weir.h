@@ -339,6 +339,8 @@ struct weir_query {
  * Options the host passes to connect (the plugin may define more):
  *   connection   libpq conninfo / ODBC connection string (may hold secrets)
  *   user, password (password is WEIR_OPT_SECRET)
+ *   host, port, dbname  defaults from an RDS-style secret (source.secret):
+ *                apply each only where the connection string sets none
  *   batch_rows   rows per batch upper bound
  *   batch_bytes  memory budget per batch
  */

@@ -6,9 +6,19 @@
  * with If-None-Match: * and naming holder, run id and expiry (now + 1 h):
  * it works across machines, and a lease left by a crashed run can be taken
  * over once expired (conditional on its ETag, so only one run takes it).
+ *
+ * A run longer than the lease keeps it: a renewal thread, with an S3
+ * client of its own, rewrites the lease every third of its length,
+ * conditional on the ETag it last wrote. When that write is refused the
+ * lease was taken over (this run was presumed dead): the run is told at its
+ * next state write, which fails with WEIR_ELOCKED, so it never commits over
+ * the run that took over. WEIR_LEASE_SECONDS sets the length (default 3600,
+ * at least 3).
  */
 #include "core/state.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +26,27 @@
 #include <unistd.h>
 
 #include "aws/s3.h"
+#include "util/log.h"
 #include "util/wtime.h"
 
 #define MAX_JOBS 8
 #define LEASE_SECONDS 3600
+
+/* The renewal of one held lease. */
+struct renewer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    int lost;     /* the renewal was refused: another run holds the lease */
+    int renewals; /* successful renewals so far */
+    struct weir_s3 *s3;
+    char key[1300];
+    char run_id[128];
+    char etag[256]; /* of the lease as last written */
+    char since[40];
+    int seconds;
+};
 
 struct s3_store {
     struct weir_state_store base;
@@ -31,8 +58,22 @@ struct s3_store {
         int known;      /* the job's document was read or written */
         char lease_etag[256];
         int leased;
+        struct renewer *renew; /* while leased */
     } jobs[MAX_JOBS];
 };
+
+static int lease_lost(struct s3_store *st, int i);
+
+static int lease_seconds(void)
+{
+    const char *v = getenv("WEIR_LEASE_SECONDS");
+    char *end = NULL;
+    long n = v != NULL ? strtol(v, &end, 10) : 0;
+    if (v == NULL || end == v || *end != '\0' || n < 3 || n > 7 * 86400) {
+        return LEASE_SECONDS;
+    }
+    return (int)n;
+}
 
 static int job_slot(struct s3_store *st, const char *job, struct weir_error *err)
 {
@@ -111,6 +152,15 @@ static int s3st_write(struct weir_state_store *s, const char *job, const json_t 
         return err->status;
     }
     key_of(st, job, ".json", key, sizeof(key));
+    if (lease_lost(st, i)) {
+        weir_error_set(err, WEIR_ELOCKED, "the lease of job %s was taken over by another run", job);
+        weir_error_detail(err,
+                          "s3://%s/%s%s.lease was rewritten by someone else while this run "
+                          "held it",
+                          st->s3->bucket, st->prefix, job);
+        return weir_error_hint(err, "this run stops without committing; check for a run that "
+                                    "started while this one was stalled");
+    }
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (text == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory encoding the state of %s", job);
@@ -139,25 +189,144 @@ static int s3st_write(struct weir_state_store *s, const char *job, const json_t 
     return rc;
 }
 
-static int put_lease(struct s3_store *st, int i, const char *key, const char *run_id,
-                     const char *if_match, struct weir_error *err)
+/* Writes the lease: `since` is when the run first took it (NULL: now). */
+static int put_lease_with(struct weir_s3 *s3, const char *key, const char *run_id,
+                          const char *since, const char *if_match, int seconds, int renewals,
+                          char *etag, size_t etag_cap, struct weir_error *err)
 {
     char host[256] = "", now[40];
     gethostname(host, sizeof(host) - 1);
     weir_time_now_iso(now, sizeof(now));
-    json_t *l = json_pack("{s:s, s:I, s:s, s:s, s:I}", "holder", host, "pid", (json_int_t)getpid(),
-                          "run_id", run_id, "since", now, "expires",
-                          (json_int_t)time(NULL) + LEASE_SECONDS);
+    json_t *l = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:i}", "holder", host, "pid",
+                          (json_int_t)getpid(), "run_id", run_id, "since",
+                          since != NULL ? since : now, "written", now, "expires",
+                          (json_int_t)time(NULL) + seconds, "renewals", renewals);
     char *text = l != NULL ? json_dumps(l, JSON_COMPACT) : NULL;
     json_decref(l);
     if (text == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
     struct weir_s3_put_opts o = {NULL, if_match, if_match == NULL ? "*" : NULL, "application/json"};
-    int rc = weir_s3_put_object(st->s3, key, text, strlen(text), &o, st->jobs[i].lease_etag,
-                                sizeof(st->jobs[i].lease_etag), err);
+    int rc = weir_s3_put_object(s3, key, text, strlen(text), &o, etag, etag_cap, err);
     free(text);
     return rc;
+}
+
+static int put_lease(struct s3_store *st, int i, const char *key, const char *run_id,
+                     const char *if_match, struct weir_error *err)
+{
+    return put_lease_with(st->s3, key, run_id, NULL, if_match, lease_seconds(), 0,
+                          st->jobs[i].lease_etag, sizeof(st->jobs[i].lease_etag), err);
+}
+
+static void *renew_loop(void *arg)
+{
+    struct renewer *r = arg;
+    int wait_s = r->seconds / 3 > 0 ? r->seconds / 3 : 1;
+    pthread_mutex_lock(&r->mu);
+    while (!r->stop && !r->lost) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += wait_s;
+        int w = 0;
+        while (!r->stop && w != ETIMEDOUT) {
+            w = pthread_cond_timedwait(&r->cv, &r->mu, &until);
+        }
+        if (r->stop) {
+            break;
+        }
+        char etag[256], new_etag[256] = "";
+        snprintf(etag, sizeof(etag), "%s", r->etag);
+        int renewals = r->renewals + 1;
+        pthread_mutex_unlock(&r->mu);
+        struct weir_error e;
+        memset(&e, 0, sizeof(e));
+        int rc = put_lease_with(r->s3, r->key, r->run_id, r->since, etag, r->seconds, renewals,
+                                new_etag, sizeof(new_etag), &e);
+        pthread_mutex_lock(&r->mu);
+        if (rc == WEIR_OK) {
+            snprintf(r->etag, sizeof(r->etag), "%s", new_etag);
+            r->renewals = renewals;
+            wait_s = r->seconds / 3 > 0 ? r->seconds / 3 : 1;
+        } else if (rc == WEIR_ELOCKED) {
+            r->lost = 1;
+            weir_log_event(WEIR_LOG_ERROR, "lease_lost", json_pack("{s:s}", "lease", r->key),
+                           "the job's lease was taken over by another run; this run will not "
+                           "commit");
+        } else {
+            /* a passing failure: try again soon, well before the lease runs out */
+            weir_log_event(WEIR_LOG_WARN, "lease_renew_failed",
+                           json_pack("{s:s, s:s}", "lease", r->key, "detail", e.message),
+                           "renewing the job's lease failed; retrying");
+            wait_s = r->seconds / 10 > 0 ? r->seconds / 10 : 1;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Starts renewing the lease job slot i holds; without it (no thread, no
+ * client) the lease still protects runs shorter than its length. */
+static void renew_start(struct s3_store *st, int i, const char *key, const char *run_id)
+{
+    struct renewer *r = calloc(1, sizeof(*r));
+    struct weir_error e;
+    memset(&e, 0, sizeof(e));
+    if (r == NULL || weir_s3_open(st->s3->bucket, &r->s3, &e) != WEIR_OK) {
+        weir_log_event(WEIR_LOG_WARN, "lease_renew_off", NULL, "the lease will not be renewed: %s",
+                       r == NULL ? "out of memory" : e.message);
+        free(r);
+        return;
+    }
+    snprintf(r->key, sizeof(r->key), "%s", key);
+    snprintf(r->run_id, sizeof(r->run_id), "%s", run_id);
+    snprintf(r->etag, sizeof(r->etag), "%s", st->jobs[i].lease_etag);
+    r->seconds = lease_seconds();
+    weir_time_now_iso(r->since, sizeof(r->since));
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    if (pthread_create(&r->thread, NULL, renew_loop, r) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+        weir_s3_free(r->s3);
+        free(r);
+        return;
+    }
+    st->jobs[i].renew = r;
+}
+
+/* Stops the renewal; returns whether the lease was lost meanwhile. */
+static int renew_stop(struct s3_store *st, int i)
+{
+    struct renewer *r = st->jobs[i].renew;
+    if (r == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    int lost = r->lost;
+    snprintf(st->jobs[i].lease_etag, sizeof(st->jobs[i].lease_etag), "%s", r->etag);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    weir_s3_free(r->s3);
+    free(r);
+    st->jobs[i].renew = NULL;
+    return lost;
+}
+
+static int lease_lost(struct s3_store *st, int i)
+{
+    struct renewer *r = st->jobs[i].renew;
+    if (r == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&r->mu);
+    int lost = r->lost;
+    pthread_mutex_unlock(&r->mu);
+    return lost;
 }
 
 static int s3st_lock(struct weir_state_store *s, const char *job, const char *run_id,
@@ -174,6 +343,9 @@ static int s3st_lock(struct weir_state_store *s, const char *job, const char *ru
     int rc = put_lease(st, i, key, run_id, NULL, err);
     if (rc != WEIR_ELOCKED) {
         st->jobs[i].leased = rc == WEIR_OK;
+        if (rc == WEIR_OK) {
+            renew_start(st, i, key, run_id);
+        }
         return rc;
     }
     /* Held: read it to name the holder, and take it over when it expired. */
@@ -211,6 +383,9 @@ static int s3st_lock(struct weir_state_store *s, const char *job, const char *ru
     }
     json_decref(l);
     st->jobs[i].leased = rc == WEIR_OK;
+    if (rc == WEIR_OK) {
+        renew_start(st, i, key, run_id);
+    }
     return rc;
 }
 
@@ -223,8 +398,11 @@ static void s3st_unlock(struct weir_state_store *s, const char *job)
     for (int i = 0; i < MAX_JOBS; i++) {
         if (st->jobs[i].leased && strcmp(st->jobs[i].job, job) == 0) {
             key_of(st, job, ".lease", key, sizeof(key));
-            /* A failed delete leaves a lease that expires on its own. */
-            (void)weir_s3_delete_object(st->s3, key, NULL, &e);
+            /* A lease taken over is the other run's now: leave it. A failed
+             * delete leaves a lease that expires on its own. */
+            if (!renew_stop(st, i)) {
+                (void)weir_s3_delete_object(st->s3, key, NULL, &e);
+            }
             st->jobs[i].leased = 0;
         }
     }
@@ -235,6 +413,9 @@ static void s3st_free(struct weir_state_store *s)
     struct s3_store *st = (struct s3_store *)s;
     if (st == NULL) {
         return;
+    }
+    for (int i = 0; i < MAX_JOBS; i++) {
+        renew_stop(st, i);
     }
     weir_s3_free(st->s3);
     free(st);

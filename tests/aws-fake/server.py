@@ -26,7 +26,10 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
 
 S3: requests signed for s3 (or any non-POST /) get their SigV4 signature and
 payload hash checked with botocore's S3 signer, then go to s3rver
-(--s3-upstream HOST:PORT), which itself checks only the access key id.
+(--s3-upstream HOST:PORT), which itself checks only the access key id. The
+fake itself serves what s3rver 3.7 lacks: conditional PUTs (If-Match /
+If-None-Match → 412) and AbortMultipartUpload (204; the upload id is then
+gone: NoSuchUpload).
 Point AWS_ENDPOINT_URL_S3 at the fake to have S3 signatures checked.
 
 Usage: server.py --port 54580 [--seed seed.json] [--log FILE] [--s3-upstream HOST:PORT]
@@ -94,6 +97,7 @@ class State:
             self.kms_keys = {}
             self.faults = []
             self.requests = []
+            self.aborted_uploads = set()
             self.imds_tokens = {}
             self.imds_role = self.seed.get("imds_role", "weir-test-role")
             self.ecs_token = self.seed.get("ecs_token", "weir-ecs-token")
@@ -373,6 +377,10 @@ class Handler(BaseHTTPRequestHandler):
                 entry["access_key_id"] = who["akid"]
             s3op = self.s3_operation()
             entry["s3_operation"] = s3op
+            upload_id = urllib.parse.parse_qs(self.path.partition("?")[2]).get("uploadId",
+                                                                                [None])[0]
+            if upload_id is not None:
+                entry["upload_id"] = upload_id
             for h in ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
                       "If-Match", "If-None-Match", "Content-MD5"):
                 if self.headers.get(h) is not None:
@@ -399,6 +407,24 @@ class Handler(BaseHTTPRequestHandler):
                    % (e.code, services.escape(e.message), uuid.uuid4().hex[:16].upper()))
             return self.send(e.status if e.status != 400 or e.code == "XAmzContentSHA256Mismatch"
                              else 403, xml, "application/xml")
+        # s3rver 3.7 answers AbortMultipartUpload with 405: the fake serves it as S3
+        # does (204, the upload gone), and later parts or a completion of an aborted
+        # upload get 404 NoSuchUpload. s3rver keeps the parts; no object ever appears.
+        if upload_id is not None:
+            with self.state.lock:
+                aborted = upload_id in self.state.aborted_uploads
+                if s3op == "AbortMultipartUpload":
+                    self.state.aborted_uploads.add(upload_id)
+            if aborted:
+                self.record(entry, 404, "NoSuchUpload")
+                xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code>'
+                       '<Message>The specified upload does not exist. The upload ID may be invalid, '
+                       'or the upload may have been aborted or completed.</Message><UploadId>%s'
+                       '</UploadId></Error>' % services.escape(upload_id))
+                return self.send(404, xml, "application/xml")
+            if s3op == "AbortMultipartUpload":
+                self.record(entry, 204, None)
+                return self.send(204, "", "application/xml")
         # s3rver 3.7 ignores If-Match / If-None-Match on PUT: checked here like S3 does
         # (412 PreconditionFailed), the check and the write under one lock.
         cond = self.command == "PUT" and "partNumber=" not in self.path and \

@@ -68,10 +68,15 @@ fails "an UploadPart failing on every retry fails the commit" \
     "$tool" put "$loc" failed.bin 12000000 5242880
 admin DELETE faults >/dev/null
 fails "the failed file is not visible" "$tool" get weir-test "$run/failed.bin"
-# s3rver 3.7 answers AbortMultipartUpload with 405 (not implemented): the
-# request is checked as sent; on AWS it is a 204.
-is "$(log_py 'print(sum(1 for e in log if e.get("s3_operation") == "AbortMultipartUpload" and e.get("signature") == "ok"))')" \
-    1 "AbortMultipartUpload sent (signed) after the failed part"
+# the fake serves AbortMultipartUpload (s3rver 3.7 has none): 204, and the
+# upload id is gone afterwards
+is "$(log_py 'print(sum(1 for e in log if e.get("s3_operation") == "AbortMultipartUpload" and e.get("signature") == "ok" and e.get("status") == 204))')" \
+    1 "AbortMultipartUpload sent (signed) after the failed part, answered 204"
+is "$(log_py '
+parts = {e.get("upload_id") for e in log if e.get("s3_operation") == "UploadPart"}
+ab = [e.get("upload_id") for e in log if e.get("s3_operation") == "AbortMultipartUpload"]
+print("same" if len(ab) == 1 and ab[0] in parts else "parts %s / aborts %s" % (parts, ab))')" \
+    same "the abort names one upload id"
 is "$(log_py 'print(sum(1 for e in log if e.get("s3_operation") == "CompleteMultipartUpload"))')" \
     0 "never completed"
 
@@ -93,5 +98,16 @@ like "$out" "^first 0 second 9: job job1 is already running \| lease .* run run-
 like "$out" "after unlock 0" "unlock deletes the lease; the next run takes it"
 like "$out" "expired lease taken over 0 0" "an expired lease is taken over (If-Match on its ETag)"
 fails "no lease left after unlock" "$tool" get weir-test "$run-state/job1.lease"
+
+# a 3-second lease renewed every second across 7 seconds, then taken over
+out=$(WEIR_LEASE_SECONDS=3 "$tool" renew "$st" job2 2>"$WEIR_TEST_TMP/renew.err")
+like "$out" "second lock after 7s 9" "a renewed lease still holds after twice its length"
+like "$out" "lease 0 renewed twice or more expires in [123] holder run-a" \
+    "the lease object shows the renewals and a fresh expiry"
+like "$out" "write after loss 9: the lease of job job2 was taken over" \
+    "after a takeover the run's next state write is refused (ELOCKED)"
+like "$out" "after unlock lease 0 holder run-z" "unlock leaves the other run's lease alone"
+log_has "$WEIR_TEST_TMP/renew.err" event lease_lost && pass "lease_lost is logged" ||
+    not_ok "lease_lost is logged" "$(cat "$WEIR_TEST_TMP/renew.err")"
 
 done_testing

@@ -5,12 +5,16 @@
  *   s3_tool list LOCATION PREFIX | rm LOCATION PATH
  *   s3_tool race LOCATION JOB                        two stores write; prints outcome
  *   s3_tool lock LOCATION JOB                        two locks; prints outcome
+ *   s3_tool renew LOCATION JOB                       lease renewal and loss (run with
+ *                                                    WEIR_LEASE_SECONDS=3); prints outcome
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "aws/s3.h"
 #include "core/sink.h"
@@ -60,10 +64,75 @@ static int cmd_put(char **av, struct weir_error *e)
     return rc == WEIR_OK ? 0 : fail(e);
 }
 
+/* Reads the lease object: its "renewals", seconds until "expires", holder. */
+static int lease_info(struct weir_s3 *s3, const char *key, long *renewals, long *left, char *holder,
+                      size_t cap, struct weir_error *e)
+{
+    struct weir_abuf b;
+    weir_abuf_init(&b, 1 << 20);
+    int rc = weir_s3_get_object(s3, key, &b, NULL, 0, e);
+    json_t *l = rc == WEIR_OK ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+    weir_abuf_reset(&b, 0);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    *renewals = (long)json_integer_value(json_object_get(l, "renewals"));
+    *left = (long)(json_integer_value(json_object_get(l, "expires")) - time(NULL));
+    snprintf(holder, cap, "%s", json_string_value(json_object_get(l, "run_id")) ?: "?");
+    json_decref(l);
+    return WEIR_OK;
+}
+
+static int cmd_renew(char **av, struct weir_error *e)
+{
+    struct weir_state_store *a = NULL, *b = NULL;
+    struct weir_s3 *s3 = NULL;
+    char bucket[256], prefix[1024], key[1400], holder[128];
+    long renewals = 0, left = 0;
+    if (weir_state_open(av[2], &a, e) != WEIR_OK || weir_state_open(av[2], &b, e) != WEIR_OK ||
+        weir_s3_parse_location(av[2], bucket, sizeof(bucket), prefix, sizeof(prefix), e) !=
+            WEIR_OK ||
+        weir_s3_open(bucket, &s3, e) != WEIR_OK) {
+        return fail(e);
+    }
+    snprintf(key, sizeof(key), "%s%s.lease", prefix, av[3]);
+    int ra = a->ops->lock(a, av[3], "run-a", e);
+    printf("locked %d\n", ra);
+    sleep(7); /* more than two lease lengths */
+    struct weir_error eb;
+    memset(&eb, 0, sizeof(eb));
+    int rb = b->ops->lock(b, av[3], "run-b", &eb);
+    printf("second lock after 7s %d\n", rb);
+    int ri = lease_info(s3, key, &renewals, &left, holder, sizeof(holder), e);
+    printf("lease %d renewed %s expires in %ld holder %s\n", ri,
+           renewals >= 2 ? "twice or more" : "too little", left, holder);
+    /* another run takes the lease (as if this one had stalled past expiry) */
+    const char *other = "{\"holder\":\"elsewhere\",\"run_id\":\"run-z\",\"expires\":9999999999}";
+    int rp = weir_s3_put_object(s3, key, other, strlen(other), NULL, NULL, 0, e);
+    sleep(3);
+    json_t *doc = weir_state_new_doc(av[3]);
+    struct weir_error ew;
+    memset(&ew, 0, sizeof(ew));
+    int rw = a->ops->write(a, av[3], doc, &ew);
+    json_decref(doc);
+    printf("taken over %d; write after loss %d: %s\n", rp, rw, ew.message);
+    a->ops->unlock(a, av[3]);
+    ri = lease_info(s3, key, &renewals, &left, holder, sizeof(holder), e);
+    printf("after unlock lease %d holder %s\n", ri, holder);
+    weir_s3_delete_object(s3, key, NULL, e);
+    weir_s3_free(s3);
+    a->ops->free(a);
+    b->ops->free(b);
+    return 0;
+}
+
 int main(int ac, char **av)
 {
     struct weir_error e;
     memset(&e, 0, sizeof(e));
+    if (ac == 4 && strcmp(av[1], "renew") == 0) {
+        return cmd_renew(av, &e);
+    }
     if (ac >= 6 && strcmp(av[1], "put") == 0) {
         return cmd_put(av, &e);
     }

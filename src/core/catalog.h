@@ -24,6 +24,7 @@ struct weir_catalog_run {
     const char *format;                 /* writer plugin name: parquet | orc */
     const char *table_location;         /* "<target.location>/<job>/" */
     const json_t *partitions;           /* folder names this run wrote into ("k=v"), borrowed */
+    const json_t *partition_rows;       /* {"k=v": rows this run wrote there}, borrowed */
     const char *run_id;
     int64_t rows;
     uint64_t bytes;

@@ -12,8 +12,8 @@
  *
  * Partition parameters: weir.run_id, weir.rows, weir.watermark_low and
  * weir.watermark_high of the run that last wrote into the partition.
- * weir.rows is the run's row count (all its partitions): the catalog step
- * does not get per-partition counts. The partition's StorageDescriptor
+ * weir.rows is the number of rows that run wrote into that partition (an
+ * unpartitioned table has no partitions to carry it). The partition's StorageDescriptor
  * copies the table's columns, formats and SerDe (Glue does not inherit
  * them). Drift (glue.h, weir_glue_drift) updates the table only.
  */
@@ -66,7 +66,9 @@ static json_t *partition_input(const struct weir_catalog_run *run, const char *f
 {
     char loc[2048], rows[32];
     snprintf(loc, sizeof(loc), "%s%s/", run->table_location, folder);
-    snprintf(rows, sizeof(rows), "%lld", (long long)run->rows);
+    const json_t *n = run->partition_rows != NULL ? json_object_get(run->partition_rows, folder)
+                                                  : NULL;
+    snprintf(rows, sizeof(rows), "%lld", (long long)(n != NULL ? json_integer_value(n) : 0));
     return json_pack("{s:O, s:{s:s}, s:{s:s, s:s, s:s, s:s}}",
                      "Values", values,
                      "StorageDescriptor", "Location", loc,

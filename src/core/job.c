@@ -377,6 +377,7 @@ static int register_catalog(struct run *r, struct weir_error *err)
         .format = c->spec->target.format.s,
         .table_location = location,
         .partitions = weir_outset_partitions(r->set),
+        .partition_rows = weir_outset_partition_rows(r->set),
         .run_id = r->run_id,
         .rows = (int64_t)weir_outset_rows(r->set),
         .bytes = weir_outset_bytes(r->set),

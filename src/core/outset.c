@@ -33,6 +33,7 @@ struct weir_outset {
     uint64_t bytes;
     json_t *files;
     json_t *partitions;
+    json_t *partition_rows; /* folder → rows committed into it */
     struct weir_abatch take;
     int take_ready;
     int32_t *row_part; /* per row of the current batch: index into keys */
@@ -159,6 +160,7 @@ int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSche
     s->part_col = -1;
     s->files = json_array();
     s->partitions = json_array();
+    s->partition_rows = json_object();
     if (weir_arrow_schema_copy(schema, &s->schema, err) != WEIR_OK) {
         free(s);
         return err->status;
@@ -220,6 +222,11 @@ static int commit_writer(struct weir_outset *s, struct part_writer *pw, struct w
     }
     if (!seen && pw->folder[0]) {
         json_array_append_new(s->partitions, json_string(pw->folder));
+    }
+    if (pw->folder[0]) {
+        json_int_t before = json_integer_value(json_object_get(s->partition_rows, pw->folder));
+        json_object_set_new(s->partition_rows, pw->folder,
+                            json_integer(before + (json_int_t)pw->rows));
     }
     s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "file_written", pw->path);
     return WEIR_OK;
@@ -499,6 +506,11 @@ const json_t *weir_outset_partitions(const struct weir_outset *s)
     return s->partitions;
 }
 
+const json_t *weir_outset_partition_rows(const struct weir_outset *s)
+{
+    return s->partition_rows;
+}
+
 uint64_t weir_outset_buffered(const struct weir_outset *s)
 {
     uint64_t n = 0;
@@ -527,5 +539,6 @@ void weir_outset_free(struct weir_outset *s)
     free(s->keys);
     json_decref(s->files);
     json_decref(s->partitions);
+    json_decref(s->partition_rows);
     free(s);
 }

@@ -55,6 +55,8 @@ uint64_t weir_outset_rows(const struct weir_outset *set);
 uint64_t weir_outset_bytes(const struct weir_outset *set);
 const json_t *weir_outset_files(const struct weir_outset *set);
 const json_t *weir_outset_partitions(const struct weir_outset *set);
+/* Rows committed into each partition by this run: {"folder": rows}, borrowed. */
+const json_t *weir_outset_partition_rows(const struct weir_outset *set);
 /* Bytes held in writers' memory now. */
 uint64_t weir_outset_buffered(const struct weir_outset *set);
 /* Aborts open files and frees. NULL allowed. */

@@ -90,17 +90,22 @@ p1=$(parts)
 is "$(printf '%s\n' "$p1" | cut -d'|' -f1,2 | tr '\n' ' ')" \
     "2026-01-01|file://$lake/orders/day=2026-01-01/ 2026-01-02|file://$lake/orders/day=2026-01-02/ 2026-01-03|file://$lake/orders/day=2026-01-03/ " \
     "three partitions with their locations"
-is "$(printf '%s\n' "$p1" | head -n1 | cut -d'|' -f3-)" "30||30" "partition figures: rows, watermark range"
+# ids 1..30 on day 1 + id % 3: ten rows a day
+is "$(printf '%s\n' "$p1" | cut -d'|' -f3- | tr '\n' ' ')" "10||30 10||30 10||30 " \
+    "partition figures: the partition's own rows, the watermark range"
 
 # rerun: a new day and rows in an existing one
 pg "INSERT INTO $T SELECT g, DATE '2026-01-01' + (g % 4), g, g, 'm' || g, true, now() FROM generate_series(31, 40) g" >/dev/null
 weir_expect 0 "incremental run" run "$spec"
 p2=$(parts)
 is "$(printf '%s\n' "$p2" | wc -l | tr -d ' ')" "4" "the new partition is registered"
-is "$(printf '%s\n' "$p2" | grep '^2026-01-04' | cut -d'|' -f3-)" "10|30|40" \
-    "new partition carries the second run's figures"
-is "$(printf '%s\n' "$p2" | grep '^2026-01-01' | cut -d'|' -f3-)" "10|30|40" \
+# ids 31..40 on day 1 + id % 4: 3, 2, 2 and 3 rows
+is "$(printf '%s\n' "$p2" | grep '^2026-01-04' | cut -d'|' -f3-)" "3|30|40" \
+    "new partition carries the second run's figures (its own 3 rows)"
+is "$(printf '%s\n' "$p2" | grep '^2026-01-01' | cut -d'|' -f3-)" "3|30|40" \
     "an existing partition was updated (AlreadyExists → UpdatePartition)"
+is "$(printf '%s\n' "$p2" | awk -F'|' '$5 == 40 { n += $3 } END { print n }')" 10 \
+    "the second run's partition rows add up to its 10 rows"
 
 # drift: a new column is appended to the table
 pg "ALTER TABLE $T ADD COLUMN extra smallint; INSERT INTO $T VALUES (41, DATE '2026-01-02', 1, 1, 'x', true, now(), 7)" >/dev/null

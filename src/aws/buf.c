@@ -9,7 +9,7 @@
 
 #define DEFAULT_MAX ((size_t)64 << 20)
 
-void weir_abuf_init(struct weir_abuf *b, size_t max)
+void weir_bytes_init(struct weir_bytes *b, size_t max)
 {
     b->data = NULL;
     b->len = 0;
@@ -18,7 +18,7 @@ void weir_abuf_init(struct weir_abuf *b, size_t max)
     b->failed = 0;
 }
 
-void weir_abuf_reset(struct weir_abuf *b, int wipe)
+void weir_bytes_reset(struct weir_bytes *b, int wipe)
 {
     if (b->data != NULL && wipe) {
         OPENSSL_cleanse(b->data, b->cap);
@@ -30,7 +30,7 @@ void weir_abuf_reset(struct weir_abuf *b, int wipe)
     b->failed = 0;
 }
 
-char *weir_abuf_take(struct weir_abuf *b, size_t *len)
+char *weir_bytes_take(struct weir_bytes *b, size_t *len)
 {
     char *d = b->data;
     if (d == NULL) {
@@ -48,7 +48,7 @@ char *weir_abuf_take(struct weir_abuf *b, size_t *len)
 
 /* Grows by doubling; the old block is wiped on move because some buffers
  * hold secrets and realloc would leave copies behind. */
-static int reserve(struct weir_abuf *b, size_t extra)
+static int reserve(struct weir_bytes *b, size_t extra)
 {
     if (b->failed) {
         return -1;
@@ -81,7 +81,7 @@ static int reserve(struct weir_abuf *b, size_t extra)
     return 0;
 }
 
-int weir_abuf_append(struct weir_abuf *b, const void *data, size_t len)
+int weir_bytes_append(struct weir_bytes *b, const void *data, size_t len)
 {
     if (reserve(b, len) != 0) {
         return -1;
@@ -94,17 +94,17 @@ int weir_abuf_append(struct weir_abuf *b, const void *data, size_t len)
     return 0;
 }
 
-int weir_abuf_puts(struct weir_abuf *b, const char *s)
+int weir_bytes_puts(struct weir_bytes *b, const char *s)
 {
-    return weir_abuf_append(b, s, strlen(s));
+    return weir_bytes_append(b, s, strlen(s));
 }
 
-int weir_abuf_putc(struct weir_abuf *b, char c)
+int weir_bytes_putc(struct weir_bytes *b, char c)
 {
-    return weir_abuf_append(b, &c, 1);
+    return weir_bytes_append(b, &c, 1);
 }
 
-int weir_abuf_printf(struct weir_abuf *b, const char *fmt, ...)
+int weir_bytes_printf(struct weir_bytes *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -121,7 +121,7 @@ int weir_abuf_printf(struct weir_abuf *b, const char *fmt, ...)
     return 0;
 }
 
-int weir_abuf_check(const struct weir_abuf *b, const char *what, struct weir_error *err)
+int weir_bytes_check(const struct weir_bytes *b, const char *what, struct weir_error *err)
 {
     if (b->failed) {
         return weir_error_set(err, WEIR_ENOMEM, "%s exceeds its bound of %zu bytes or memory ran out",

@@ -11,7 +11,7 @@
 
 #include "weir/weir.h"
 
-struct weir_abuf {
+struct weir_bytes {
     char *data;   /* owned; NULL until the first append */
     size_t len;
     size_t cap;
@@ -20,18 +20,18 @@ struct weir_abuf {
 };
 
 /* Caller's struct: sets the bound, no allocation. */
-void weir_abuf_init(struct weir_abuf *b, size_t max);
+void weir_bytes_init(struct weir_bytes *b, size_t max);
 /* Frees the data (wiped first when `wipe`: the buffer held a secret). */
-void weir_abuf_reset(struct weir_abuf *b, int wipe);
+void weir_bytes_reset(struct weir_bytes *b, int wipe);
 /* Moves the data out (new, NUL-terminated; "" when empty); the buffer is reset. */
-char *weir_abuf_take(struct weir_abuf *b, size_t *len);
+char *weir_bytes_take(struct weir_bytes *b, size_t *len);
 
-int weir_abuf_append(struct weir_abuf *b, const void *data, size_t len);
-int weir_abuf_puts(struct weir_abuf *b, const char *s);
-int weir_abuf_putc(struct weir_abuf *b, char c);
-int weir_abuf_printf(struct weir_abuf *b, const char *fmt, ...) WEIR_PRINTF(2, 3);
+int weir_bytes_append(struct weir_bytes *b, const void *data, size_t len);
+int weir_bytes_puts(struct weir_bytes *b, const char *s);
+int weir_bytes_putc(struct weir_bytes *b, char c);
+int weir_bytes_printf(struct weir_bytes *b, const char *fmt, ...) WEIR_PRINTF(2, 3);
 
 /* WEIR_OK, or WEIR_ENOMEM filled into err when an append failed. */
-int weir_abuf_check(const struct weir_abuf *b, const char *what, struct weir_error *err);
+int weir_bytes_check(const struct weir_bytes *b, const char *what, struct weir_error *err);
 
 #endif

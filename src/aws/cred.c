@@ -74,9 +74,9 @@ void weir_aws_cred_free(struct weir_aws_cred_provider *p)
 char *weir_aws_read_small_file(const char *path, const char *what, size_t *len,
                                struct weir_error *err)
 {
-    struct weir_abuf b;
+    struct weir_bytes b;
     char chunk[4096];
-    weir_abuf_init(&b, 1 << 20);
+    weir_bytes_init(&b, 1 << 20);
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         int e = errno;
@@ -86,23 +86,23 @@ char *weir_aws_read_small_file(const char *path, const char *what, size_t *len,
     }
     size_t n;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        weir_abuf_append(&b, chunk, n);
+        weir_bytes_append(&b, chunk, n);
     }
     int bad = ferror(f);
     fclose(f);
     memset(chunk, 0, sizeof(chunk));
-    if (bad || weir_abuf_check(&b, what, err) != WEIR_OK) {
+    if (bad || weir_bytes_check(&b, what, err) != WEIR_OK) {
         if (bad) {
             weir_error_set(err, WEIR_EIO, "cannot read %s %s", what, path);
         }
-        weir_abuf_reset(&b, 1);
+        weir_bytes_reset(&b, 1);
         return NULL;
     }
     while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' ||
                          b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t')) {
         b.data[--b.len] = '\0';
     }
-    return weir_abuf_take(&b, len);
+    return weir_bytes_take(&b, len);
 }
 
 int weir_aws_creds_from_json(const char *body, size_t len, const char *provider,

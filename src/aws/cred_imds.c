@@ -69,7 +69,7 @@ int weir_aws_imds_get(const struct weir_aws_cred_ctx *ctx, const char *path, cha
     if (rc != WEIR_OK) {
         goto done;
     }
-    token = weir_abuf_take(&resp.body, NULL);
+    token = weir_bytes_take(&resp.body, NULL);
     weir_aws_http_response_reset(&resp);
     if (token == NULL || token[0] == '\0' || strpbrk(token, "\r\n") != NULL) {
         rc = weir_error_set(err, WEIR_EUNAVAILABLE, "EC2 metadata returned a bad session token");
@@ -80,7 +80,7 @@ int weir_aws_imds_get(const struct weir_aws_cred_ctx *ctx, const char *path, cha
     struct weir_aws_http_request greq = {"GET", url, gh, 1, NULL, 0};
     rc = soften(weir_aws_http_call(http, "EC2 metadata", &greq, NULL, NULL, &resp, err), err);
     if (rc == WEIR_OK) {
-        *out = weir_abuf_take(&resp.body, NULL);
+        *out = weir_bytes_take(&resp.body, NULL);
         if (*out == NULL) {
             rc = weir_error_set(err, WEIR_ENOMEM, "out of memory");
         }

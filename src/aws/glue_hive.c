@@ -8,9 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* From util/arrow.h, which cannot be included next to aws/buf.h: both
- * define struct weir_abuf. */
-const char *weir_arrow_metadata_find(const char *metadata, const char *key, int32_t *vlen);
+#include "util/arrow.h"
+
 
 int weir_glue_hive_type(const char *f, const char *writer, char *out, size_t cap)
 {

@@ -30,15 +30,15 @@ struct weir_aws_http {
 void weir_aws_http_response_init(struct weir_aws_http_response *r)
 {
     memset(r, 0, sizeof(*r));
-    weir_abuf_init(&r->body, 0);
-    weir_abuf_init(&r->headers, 256 * 1024);
+    weir_bytes_init(&r->body, 0);
+    weir_bytes_init(&r->headers, 256 * 1024);
 }
 
 void weir_aws_http_response_reset(struct weir_aws_http_response *r)
 {
     size_t max = r->body.max;
-    weir_abuf_reset(&r->body, 1);
-    weir_abuf_reset(&r->headers, 0);
+    weir_bytes_reset(&r->body, 1);
+    weir_bytes_reset(&r->headers, 0);
     r->body.max = max;
     r->status = 0;
     r->request_id[0] = '\0';
@@ -91,7 +91,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
     struct weir_aws_http_response *r = ud;
     size_t len = size * n;
-    return weir_abuf_append(&r->body, data, len) == 0 ? len : 0;
+    return weir_bytes_append(&r->body, data, len) == 0 ? len : 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
@@ -100,9 +100,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     size_t len = size * n;
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* A new status line (after 100 Continue): forget the interim headers. */
-        weir_abuf_reset(&r->headers, 0);
+        weir_bytes_reset(&r->headers, 0);
     }
-    return weir_abuf_append(&r->headers, data, len) == 0 ? len : 0;
+    return weir_bytes_append(&r->headers, data, len) == 0 ? len : 0;
 }
 
 static int curl_transport(void *ctx, const struct weir_aws_http_request *req,

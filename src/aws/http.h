@@ -33,8 +33,8 @@ struct weir_aws_http_request {
 /* Caller's struct; weir_aws_http_response_init / _reset. */
 struct weir_aws_http_response {
     long status;               /* HTTP status; 0 when no response came back */
-    struct weir_abuf body;     /* bounded by the client's max_response */
-    struct weir_abuf headers;  /* raw "Name: value\r\n" lines of the final response */
+    struct weir_bytes body;     /* bounded by the client's max_response */
+    struct weir_bytes headers;  /* raw "Name: value\r\n" lines of the final response */
     char request_id[128];      /* x-amzn-RequestId / x-amz-request-id / <RequestId> */
     char aws_code[128];        /* on an error response: the AWS error code */
     char aws_message[384];     /* on an error response: its message */

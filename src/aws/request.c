@@ -71,10 +71,10 @@ int weir_aws_send(struct weir_aws_http *http, const struct weir_aws_target *t,
 {
     int rc = WEIR_OK;
     struct send_ctx c;
-    struct weir_abuf url, path;
+    struct weir_bytes url, path;
     memset(&c, 0, sizeof(c));
-    weir_abuf_init(&url, 64 * 1024);
-    weir_abuf_init(&path, 64 * 1024);
+    weir_bytes_init(&url, 64 * 1024);
+    weir_bytes_init(&path, 64 * 1024);
 
     const char *ep = t->endpoint;
     const char *auth = strstr(ep, "://");
@@ -96,19 +96,19 @@ int weir_aws_send(struct weir_aws_http *http, const struct weir_aws_target *t,
     while (blen > 0 && base[blen - 1] == '/') {
         blen--;
     }
-    weir_abuf_append(&path, base, blen);
-    weir_abuf_puts(&path, opath[0] == '/' ? opath : "/");
+    weir_bytes_append(&path, base, blen);
+    weir_bytes_puts(&path, opath[0] == '/' ? opath : "/");
     if (opath[0] != '/') {
-        weir_abuf_puts(&path, opath);
+        weir_bytes_puts(&path, opath);
     }
-    weir_abuf_append(&url, ep, (size_t)(base - ep));
-    weir_abuf_puts(&url, path.data != NULL ? path.data : "/");
+    weir_bytes_append(&url, ep, (size_t)(base - ep));
+    weir_bytes_puts(&url, path.data != NULL ? path.data : "/");
     if (op->query != NULL && op->query[0] != '\0') {
-        weir_abuf_putc(&url, '?');
-        weir_abuf_puts(&url, op->query);
+        weir_bytes_putc(&url, '?');
+        weir_bytes_puts(&url, op->query);
     }
-    if ((rc = weir_abuf_check(&url, "request URL", err)) != WEIR_OK ||
-        (rc = weir_abuf_check(&path, "request path", err)) != WEIR_OK) {
+    if ((rc = weir_bytes_check(&url, "request URL", err)) != WEIR_OK ||
+        (rc = weir_bytes_check(&path, "request path", err)) != WEIR_OK) {
         goto done;
     }
     c.hdrs = calloc(op->n_headers + 6, sizeof(*c.hdrs));
@@ -126,8 +126,8 @@ int weir_aws_send(struct weir_aws_http *http, const struct weir_aws_target *t,
 done:
     weir_sigv4_result_reset(&c.sig);
     free(c.hdrs);
-    weir_abuf_reset(&url, 0);
-    weir_abuf_reset(&path, 0);
+    weir_bytes_reset(&url, 0);
+    weir_bytes_reset(&path, 0);
     return rc;
 }
 
@@ -171,11 +171,11 @@ done:
     return rc;
 }
 
-int weir_aws_form_add(struct weir_abuf *b, const char *name, const char *value)
+int weir_aws_form_add(struct weir_bytes *b, const char *name, const char *value)
 {
-    weir_abuf_putc(b, '&');
-    weir_abuf_puts(b, name);
-    weir_abuf_putc(b, '=');
+    weir_bytes_putc(b, '&');
+    weir_bytes_puts(b, name);
+    weir_bytes_putc(b, '=');
     return weir_sigv4_uri_encode(b, value, strlen(value), 0);
 }
 
@@ -184,12 +184,12 @@ int weir_aws_query_call(struct weir_aws_http *http, const struct weir_aws_target
                         const char *version, const char *params,
                         struct weir_aws_http_response *resp, struct weir_error *err)
 {
-    struct weir_abuf body;
+    struct weir_bytes body;
     char what[160];
-    weir_abuf_init(&body, 1 << 20);
-    weir_abuf_printf(&body, "Action=%s&Version=%s%s", action, version,
+    weir_bytes_init(&body, 1 << 20);
+    weir_bytes_printf(&body, "Action=%s&Version=%s%s", action, version,
                      params != NULL ? params : "");
-    int rc = weir_abuf_check(&body, "query request", err);
+    int rc = weir_bytes_check(&body, "query request", err);
     if (rc == WEIR_OK) {
         snprintf(what, sizeof(what), "%s %s", t->service->signing_name, action);
         struct weir_aws_header hs[] = {
@@ -198,6 +198,6 @@ int weir_aws_query_call(struct weir_aws_http *http, const struct weir_aws_target
         struct weir_aws_op op = {"POST", "/", NULL, hs, 1, body.data, body.len, NULL};
         rc = weir_aws_send(http, t, creds, what, &op, resp, err);
     }
-    weir_abuf_reset(&body, 1); /* web identity tokens travel in it */
+    weir_bytes_reset(&body, 1); /* web identity tokens travel in it */
     return rc;
 }

@@ -53,6 +53,6 @@ int weir_aws_query_call(struct weir_aws_http *http, const struct weir_aws_target
                         struct weir_aws_http_response *resp, struct weir_error *err);
 
 /* Appends "&name=value" with value form-encoded (RFC 3986 unreserved kept). */
-int weir_aws_form_add(struct weir_abuf *b, const char *name, const char *value);
+int weir_aws_form_add(struct weir_bytes *b, const char *name, const char *value);
 
 #endif

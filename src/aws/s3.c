@@ -86,12 +86,12 @@ void weir_s3_free(struct weir_s3 *s3)
     free(s3);
 }
 
-int weir_s3_key_path(const struct weir_s3 *s3, const char *key, struct weir_abuf *b)
+int weir_s3_key_path(const struct weir_s3 *s3, const char *key, struct weir_bytes *b)
 {
-    weir_abuf_putc(b, '/');
+    weir_bytes_putc(b, '/');
     if (s3->path_style) {
         weir_sigv4_uri_encode(b, s3->bucket, strlen(s3->bucket), 0);
-        weir_abuf_putc(b, '/');
+        weir_bytes_putc(b, '/');
     }
     return weir_sigv4_uri_encode(b, key, strlen(key), 1);
 }
@@ -116,42 +116,42 @@ size_t weir_s3_part_size(size_t base, int part)
     return sz > WEIR_S3_MAX_PART ? WEIR_S3_MAX_PART : sz;
 }
 
-static void xml_escape(struct weir_abuf *b, const char *s)
+static void xml_escape(struct weir_bytes *b, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
         case '&':
-            weir_abuf_puts(b, "&amp;");
+            weir_bytes_puts(b, "&amp;");
             break;
         case '<':
-            weir_abuf_puts(b, "&lt;");
+            weir_bytes_puts(b, "&lt;");
             break;
         case '>':
-            weir_abuf_puts(b, "&gt;");
+            weir_bytes_puts(b, "&gt;");
             break;
         case '"':
-            weir_abuf_puts(b, "&quot;");
+            weir_bytes_puts(b, "&quot;");
             break;
         case '\'':
-            weir_abuf_puts(b, "&apos;");
+            weir_bytes_puts(b, "&apos;");
             break;
         default:
-            weir_abuf_putc(b, *s);
+            weir_bytes_putc(b, *s);
             break;
         }
     }
 }
 
-int weir_s3_complete_xml(struct weir_abuf *b, char *const *etags, int n)
+int weir_s3_complete_xml(struct weir_bytes *b, char *const *etags, int n)
 {
-    weir_abuf_puts(b,
+    weir_bytes_puts(b,
                    "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     for (int i = 0; i < n; i++) {
-        weir_abuf_printf(b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
+        weir_bytes_printf(b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
         xml_escape(b, etags[i]);
-        weir_abuf_puts(b, "</ETag></Part>");
+        weir_bytes_puts(b, "</ETag></Part>");
     }
-    weir_abuf_puts(b, "</CompleteMultipartUpload>");
+    weir_bytes_puts(b, "</CompleteMultipartUpload>");
     return b->failed ? -1 : 0;
 }
 
@@ -198,20 +198,20 @@ static int s3_call(struct weir_s3 *s3, struct weir_aws_http *http,
                    const void *body, size_t len, struct weir_aws_http_response *resp,
                    struct weir_error *err)
 {
-    struct weir_abuf path;
+    struct weir_bytes path;
     struct weir_aws_creds own;
     memset(&own, 0, sizeof(own));
-    weir_abuf_init(&path, 16 * 1024);
+    weir_bytes_init(&path, 16 * 1024);
     int rc = WEIR_OK;
     if (key != NULL) {
         weir_s3_key_path(s3, key, &path);
     } else {
-        weir_abuf_putc(&path, '/');
+        weir_bytes_putc(&path, '/');
         if (s3->path_style) {
-            weir_abuf_puts(&path, s3->bucket);
+            weir_bytes_puts(&path, s3->bucket);
         }
     }
-    if ((rc = weir_abuf_check(&path, "S3 key", err)) != WEIR_OK) {
+    if ((rc = weir_bytes_check(&path, "S3 key", err)) != WEIR_OK) {
         goto done;
     }
     if (creds == NULL) {
@@ -230,7 +230,7 @@ static int s3_call(struct weir_s3 *s3, struct weir_aws_http *http,
     }
 done:
     weir_aws_creds_reset(&own);
-    weir_abuf_reset(&path, 0);
+    weir_bytes_reset(&path, 0);
     return rc;
 }
 
@@ -286,7 +286,7 @@ int weir_s3_put_object(struct weir_s3 *s3, const char *key, const void *data, si
     return rc;
 }
 
-int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_abuf *out, char *etag,
+int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_bytes *out, char *etag,
                        size_t etag_cap, struct weir_error *err)
 {
     struct weir_aws_http_response resp;
@@ -296,9 +296,9 @@ int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_abuf *ou
     if (rc == WEIR_OK) {
         copy_etag(&resp, etag, etag_cap);
         if (resp.body.len > 0) {
-            weir_abuf_append(out, resp.body.data, resp.body.len);
+            weir_bytes_append(out, resp.body.data, resp.body.len);
         }
-        rc = weir_abuf_check(out, "S3 object", err);
+        rc = weir_bytes_check(out, "S3 object", err);
     }
     weir_aws_http_response_reset(&resp);
     return rc;
@@ -356,12 +356,12 @@ int weir_s3_create_multipart(struct weir_s3 *s3, const char *key, const struct w
 }
 
 /* "partNumber=N&uploadId=ID" (sorted: the signer wants the canonical order anyway). */
-static int upload_query(struct weir_abuf *q, int part, const char *upload_id)
+static int upload_query(struct weir_bytes *q, int part, const char *upload_id)
 {
     if (part > 0) {
-        weir_abuf_printf(q, "partNumber=%d&", part);
+        weir_bytes_printf(q, "partNumber=%d&", part);
     }
-    weir_abuf_puts(q, "uploadId=");
+    weir_bytes_puts(q, "uploadId=");
     return weir_sigv4_uri_encode(q, upload_id, strlen(upload_id), 0);
 }
 
@@ -371,12 +371,12 @@ int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
                         struct weir_error *err)
 {
     char md5[25];
-    struct weir_abuf q;
+    struct weir_bytes q;
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
-    weir_abuf_init(&q, 4096);
+    weir_bytes_init(&q, 4096);
     upload_query(&q, part, upload_id);
-    int rc = weir_abuf_check(&q, "S3 query", err);
+    int rc = weir_bytes_check(&q, "S3 query", err);
     if (rc == WEIR_OK) {
         weir_s3_content_md5(data, len, md5);
         struct weir_aws_header hs[1] = {{"Content-MD5", md5}};
@@ -392,7 +392,7 @@ int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
     if (rc != WEIR_OK) {
         weir_error_detail(err, "s3://%s/%s part %d", s3->bucket, key, part);
     }
-    weir_abuf_reset(&q, 0);
+    weir_bytes_reset(&q, 0);
     weir_aws_http_response_reset(&resp);
     return rc;
 }
@@ -400,16 +400,16 @@ int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
 int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
                                char *const *etags, int n, struct weir_error *err)
 {
-    struct weir_abuf q, body;
+    struct weir_bytes q, body;
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
-    weir_abuf_init(&q, 4096);
-    weir_abuf_init(&body, 4 << 20);
+    weir_bytes_init(&q, 4096);
+    weir_bytes_init(&body, 4 << 20);
     upload_query(&q, 0, upload_id);
     weir_s3_complete_xml(&body, etags, n);
-    int rc = weir_abuf_check(&q, "S3 query", err);
+    int rc = weir_bytes_check(&q, "S3 query", err);
     if (rc == WEIR_OK) {
-        rc = weir_abuf_check(&body, "CompleteMultipartUpload body", err);
+        rc = weir_bytes_check(&body, "CompleteMultipartUpload body", err);
     }
     if (rc == WEIR_OK) {
         struct weir_aws_header hs[1] = {{"Content-Type", "application/xml"}};
@@ -427,8 +427,8 @@ int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *
     if (rc != WEIR_OK) {
         weir_error_detail(err, "s3://%s/%s, %d parts", s3->bucket, key, n);
     }
-    weir_abuf_reset(&q, 0);
-    weir_abuf_reset(&body, 0);
+    weir_bytes_reset(&q, 0);
+    weir_bytes_reset(&body, 0);
     weir_aws_http_response_reset(&resp);
     return rc;
 }
@@ -436,17 +436,17 @@ int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *
 int weir_s3_abort_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
                             struct weir_error *err)
 {
-    struct weir_abuf q;
+    struct weir_bytes q;
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
-    weir_abuf_init(&q, 4096);
+    weir_bytes_init(&q, 4096);
     upload_query(&q, 0, upload_id);
-    int rc = weir_abuf_check(&q, "S3 query", err);
+    int rc = weir_bytes_check(&q, "S3 query", err);
     if (rc == WEIR_OK) {
         rc = s3_call(s3, NULL, NULL, "S3 AbortMultipartUpload", "DELETE", key, q.data, NULL, 0,
                      NULL, 0, &resp, err);
     }
-    weir_abuf_reset(&q, 0);
+    weir_bytes_reset(&q, 0);
     weir_aws_http_response_reset(&resp);
     return rc;
 }
@@ -459,21 +459,21 @@ int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
     do {
-        struct weir_abuf q;
-        weir_abuf_init(&q, 16 * 1024);
+        struct weir_bytes q;
+        weir_bytes_init(&q, 16 * 1024);
         if (token[0] != '\0') {
-            weir_abuf_puts(&q, "continuation-token=");
+            weir_bytes_puts(&q, "continuation-token=");
             weir_sigv4_uri_encode(&q, token, strlen(token), 0);
-            weir_abuf_putc(&q, '&');
+            weir_bytes_putc(&q, '&');
         }
-        weir_abuf_puts(&q, "list-type=2&prefix=");
+        weir_bytes_puts(&q, "list-type=2&prefix=");
         weir_sigv4_uri_encode(&q, prefix, strlen(prefix), 0);
-        rc = weir_abuf_check(&q, "S3 query", err);
+        rc = weir_bytes_check(&q, "S3 query", err);
         if (rc == WEIR_OK) {
             rc = s3_call(s3, NULL, NULL, "S3 ListObjectsV2", "GET", NULL, q.data, NULL, 0, NULL, 0,
                          &resp, err);
         }
-        weir_abuf_reset(&q, 0);
+        weir_bytes_reset(&q, 0);
         if (rc == WEIR_OK) {
             rc = weir_s3_parse_list(resp.body.data != NULL ? resp.body.data : "", resp.body.len, fn,
                                     ctx, token, sizeof(token), err);

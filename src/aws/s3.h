@@ -45,7 +45,7 @@ int weir_s3_open(const char *bucket, struct weir_s3 **out, struct weir_error *er
 void weir_s3_free(struct weir_s3 *s3);
 
 /* Appends the wire path of `key` ("/bucket/key" or "/key"), encoded. */
-int weir_s3_key_path(const struct weir_s3 *s3, const char *key, struct weir_abuf *b);
+int weir_s3_key_path(const struct weir_s3 *s3, const char *key, struct weir_bytes *b);
 
 /* Options of PutObject / CreateMultipartUpload; every field may be NULL. */
 struct weir_s3_put_opts {
@@ -65,7 +65,7 @@ int weir_s3_put_object(struct weir_s3 *s3, const char *key, const void *data, si
                        struct weir_error *err);
 /* GetObject into out (bounded by the client's max_response); WEIR_ENOINPUT
  * when missing. etag may be NULL. */
-int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_abuf *out, char *etag,
+int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_bytes *out, char *etag,
                        size_t etag_cap, struct weir_error *err);
 /* DeleteObject; a missing object is not an error. If-Match when if_match. */
 int weir_s3_delete_object(struct weir_s3 *s3, const char *key, const char *if_match,
@@ -94,7 +94,7 @@ int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void
 
 /* Pure helpers, exposed for tests. */
 /* The CompleteMultipartUpload body for n parts (ETags XML-escaped). */
-int weir_s3_complete_xml(struct weir_abuf *b, char *const *etags, int n);
+int weir_s3_complete_xml(struct weir_bytes *b, char *const *etags, int n);
 /* One ListObjectsV2 page: calls fn for each <Key> in <Contents>; next (cap
  * bytes) gets NextContinuationToken ("" when the listing is complete). */
 int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx, char *next,
@@ -104,19 +104,5 @@ int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx
 size_t weir_s3_part_size(size_t base, int part);
 /* base64(MD5(data)) into out[25]. */
 void weir_s3_content_md5(const void *data, size_t len, char out[25]);
-
-/*
- * The S3 sink and state store (src/core/sink_s3.c, src/core/state_s3.c),
- * declared here until src/core/sink.h and state.h carry them.
- * location: s3://bucket/prefix/; kms_key_id may be NULL. *sink / *store new.
- */
-struct weir_sink;
-struct weir_state_store;
-int weir_sink_s3_open(const char *location, const char *kms_key_id, struct weir_sink **sink,
-                      struct weir_error *err);
-/* Part size of the sink's multipart uploads (tests; at least 5 MiB for AWS). */
-void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size);
-int weir_state_s3_open(const char *location, struct weir_state_store **store,
-                       struct weir_error *err);
 
 #endif

@@ -165,16 +165,16 @@ static int unreserved(unsigned char c)
            c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-int weir_sigv4_uri_encode(struct weir_abuf *b, const char *s, size_t n, int keep_slash)
+int weir_sigv4_uri_encode(struct weir_bytes *b, const char *s, size_t n, int keep_slash)
 {
     static const char digits[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (unreserved(c) || (keep_slash && c == '/')) {
-            weir_abuf_putc(b, (char)c);
+            weir_bytes_putc(b, (char)c);
         } else {
             char e[3] = {'%', digits[c >> 4], digits[c & 15]};
-            weir_abuf_append(b, e, 3);
+            weir_bytes_append(b, e, 3);
         }
     }
     return b->failed ? -1 : 0;
@@ -195,14 +195,14 @@ static int hexval(char c)
 }
 
 /* Percent-decodes s[0..n) into b (a bad escape is kept literally). */
-static void uri_decode(struct weir_abuf *b, const char *s, size_t n)
+static void uri_decode(struct weir_bytes *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            weir_abuf_putc(b, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+            weir_bytes_putc(b, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
             i += 2;
         } else {
-            weir_abuf_putc(b, s[i]);
+            weir_bytes_putc(b, s[i]);
         }
     }
 }
@@ -211,7 +211,7 @@ static void uri_decode(struct weir_abuf *b, const char *s, size_t n)
 
 /* RFC 3986 5.2.4 remove_dot_segments, plus collapsing empty segments (what
  * every SDK does for non-S3 services). The trailing slash is kept. */
-static void normalize_path(struct weir_abuf *out, const char *path)
+static void normalize_path(struct weir_bytes *out, const char *path)
 {
     size_t n = strlen(path);
     size_t *starts = calloc(n + 1, sizeof(size_t));
@@ -250,11 +250,11 @@ static void normalize_path(struct weir_abuf *out, const char *path)
             depth++;
         }
     }
-    weir_abuf_putc(out, '/');
+    weir_bytes_putc(out, '/');
     for (size_t k = 0; k < depth; k++) {
-        weir_abuf_append(out, path + starts[k], lens[k]);
+        weir_bytes_append(out, path + starts[k], lens[k]);
         if (k + 1 < depth || trailing) {
-            weir_abuf_putc(out, '/');
+            weir_bytes_putc(out, '/');
         }
     }
 done:
@@ -262,17 +262,17 @@ done:
     free(lens);
 }
 
-static void canonical_uri(struct weir_abuf *cr, const char *path, unsigned flags)
+static void canonical_uri(struct weir_bytes *cr, const char *path, unsigned flags)
 {
-    struct weir_abuf tmp;
-    weir_abuf_init(&tmp, MAX_CANONICAL);
+    struct weir_bytes tmp;
+    weir_bytes_init(&tmp, MAX_CANONICAL);
     if (path == NULL || path[0] == '\0') {
         path = "/";
     }
     if (flags & WEIR_SIGV4_NORMALIZE_PATH) {
         normalize_path(&tmp, path);
     } else {
-        weir_abuf_puts(&tmp, path);
+        weir_bytes_puts(&tmp, path);
     }
     if (tmp.failed) {
         cr->failed = 1;
@@ -288,13 +288,13 @@ static void canonical_uri(struct weir_abuf *cr, const char *path, unsigned flags
                                                          c != '^' && c != '`' && c != '{' &&
                                                          c != '|' && c != '}' && c != '#' &&
                                                          c != '?')) {
-                weir_abuf_putc(cr, (char)c);
+                weir_bytes_putc(cr, (char)c);
             } else {
                 weir_sigv4_uri_encode(cr, (const char *)&c, 1, 0);
             }
         }
     }
-    weir_abuf_reset(&tmp, 0);
+    weir_bytes_reset(&tmp, 0);
 }
 
 /* ---- canonical query ------------------------------------------------------------------------ */
@@ -313,23 +313,23 @@ static int qparam_cmp(const void *a, const void *b)
 
 static char *encode_dup(const char *s, size_t n, int decode_first)
 {
-    struct weir_abuf raw, enc;
-    weir_abuf_init(&raw, MAX_CANONICAL);
-    weir_abuf_init(&enc, MAX_CANONICAL);
+    struct weir_bytes raw, enc;
+    weir_bytes_init(&raw, MAX_CANONICAL);
+    weir_bytes_init(&enc, MAX_CANONICAL);
     if (decode_first) {
         uri_decode(&raw, s, n);
     } else {
-        weir_abuf_append(&raw, s, n);
+        weir_bytes_append(&raw, s, n);
     }
     if (!raw.failed) {
         weir_sigv4_uri_encode(&enc, raw.data != NULL ? raw.data : "", raw.len, 0);
     }
-    weir_abuf_reset(&raw, 1);
+    weir_bytes_reset(&raw, 1);
     if (enc.failed) {
-        weir_abuf_reset(&enc, 1);
+        weir_bytes_reset(&enc, 1);
         return NULL;
     }
-    return weir_abuf_take(&enc, NULL);
+    return weir_bytes_take(&enc, NULL);
 }
 
 struct qlist {
@@ -408,18 +408,18 @@ static int qlist_add_raw(struct qlist *l, const char *key, const char *value)
     return qlist_add(l, encode_dup(key, strlen(key), 0), encode_dup(value, strlen(value), 0));
 }
 
-static void qlist_join(struct weir_abuf *b, struct qlist *l)
+static void qlist_join(struct weir_bytes *b, struct qlist *l)
 {
     if (l->n > 1) {
         qsort(l->v, l->n, sizeof(*l->v), qparam_cmp);
     }
     for (size_t i = 0; i < l->n; i++) {
         if (i > 0) {
-            weir_abuf_putc(b, '&');
+            weir_bytes_putc(b, '&');
         }
-        weir_abuf_puts(b, l->v[i].key);
-        weir_abuf_putc(b, '=');
-        weir_abuf_puts(b, l->v[i].value);
+        weir_bytes_puts(b, l->v[i].key);
+        weir_bytes_putc(b, '=');
+        weir_bytes_puts(b, l->v[i].value);
     }
 }
 
@@ -519,7 +519,7 @@ static int hlist_push(struct hlist *h, const char *name, const char *value)
 }
 
 /* Writes the canonical header block and fills signed_headers. */
-static void canonical_headers(struct weir_abuf *cr, struct weir_abuf *signed_headers,
+static void canonical_headers(struct weir_bytes *cr, struct weir_bytes *signed_headers,
                               struct hlist *h)
 {
     if (h->n > 1) {
@@ -528,20 +528,20 @@ static void canonical_headers(struct weir_abuf *cr, struct weir_abuf *signed_hea
     for (size_t i = 0; i < h->n; i++) {
         if (i > 0 && strcmp(h->v[i].name, h->v[i - 1].name) == 0) {
             /* Repeated header: values joined with commas in their order. */
-            weir_abuf_putc(cr, ',');
-            weir_abuf_puts(cr, h->v[i].value);
+            weir_bytes_putc(cr, ',');
+            weir_bytes_puts(cr, h->v[i].value);
             continue;
         }
         if (i > 0) {
-            weir_abuf_putc(cr, '\n');
-            weir_abuf_putc(signed_headers, ';');
+            weir_bytes_putc(cr, '\n');
+            weir_bytes_putc(signed_headers, ';');
         }
-        weir_abuf_puts(cr, h->v[i].name);
-        weir_abuf_putc(cr, ':');
-        weir_abuf_puts(cr, h->v[i].value);
-        weir_abuf_puts(signed_headers, h->v[i].name);
+        weir_bytes_puts(cr, h->v[i].name);
+        weir_bytes_putc(cr, ':');
+        weir_bytes_puts(cr, h->v[i].value);
+        weir_bytes_puts(signed_headers, h->v[i].name);
     }
-    weir_abuf_puts(cr, "\n\n");
+    weir_bytes_puts(cr, "\n\n");
 }
 
 /* ---- the signature -------------------------------------------------------------------------- */
@@ -582,14 +582,14 @@ static int sign(const struct weir_sigv4_request *req, const struct weir_sigv4_cr
     int rc = WEIR_OK;
     struct hlist h = {NULL, 0};
     struct qlist q = {NULL, 0, 0};
-    struct weir_abuf cr, sts, sh, tmp;
+    struct weir_bytes cr, sts, sh, tmp;
     char date[9];
     char scope[160];
     unsigned char key[32], sig[32];
-    weir_abuf_init(&cr, MAX_CANONICAL);
-    weir_abuf_init(&sts, MAX_CANONICAL);
-    weir_abuf_init(&sh, MAX_CANONICAL);
-    weir_abuf_init(&tmp, MAX_CANONICAL);
+    weir_bytes_init(&cr, MAX_CANONICAL);
+    weir_bytes_init(&sts, MAX_CANONICAL);
+    weir_bytes_init(&sh, MAX_CANONICAL);
+    weir_bytes_init(&tmp, MAX_CANONICAL);
     memset(out, 0, sizeof(*out));
 
     if (req->method == NULL || creds == NULL || creds->access_key_id == NULL ||
@@ -686,27 +686,27 @@ static int sign(const struct weir_sigv4_request *req, const struct weir_sigv4_cr
             goto done;
         }
     }
-    weir_abuf_puts(&cr, req->method);
-    weir_abuf_putc(&cr, '\n');
+    weir_bytes_puts(&cr, req->method);
+    weir_bytes_putc(&cr, '\n');
     canonical_uri(&cr, req->path, p->flags);
-    weir_abuf_putc(&cr, '\n');
+    weir_bytes_putc(&cr, '\n');
     size_t qstart = cr.len;
     qlist_join(&cr, &q);
     size_t qend = cr.len;
-    weir_abuf_putc(&cr, '\n');
-    weir_abuf_append(&cr, tmp.data, tmp.len);
-    weir_abuf_puts(&cr, sh.data != NULL ? sh.data : "");
-    weir_abuf_putc(&cr, '\n');
-    weir_abuf_puts(&cr, out->payload_hash);
-    if ((rc = weir_abuf_check(&cr, "sigv4 canonical request", err)) != WEIR_OK ||
-        (rc = weir_abuf_check(&sh, "sigv4 signed headers", err)) != WEIR_OK) {
+    weir_bytes_putc(&cr, '\n');
+    weir_bytes_append(&cr, tmp.data, tmp.len);
+    weir_bytes_puts(&cr, sh.data != NULL ? sh.data : "");
+    weir_bytes_putc(&cr, '\n');
+    weir_bytes_puts(&cr, out->payload_hash);
+    if ((rc = weir_bytes_check(&cr, "sigv4 canonical request", err)) != WEIR_OK ||
+        (rc = weir_bytes_check(&sh, "sigv4 signed headers", err)) != WEIR_OK) {
         goto done;
     }
 
     char crhash[65];
     weir_sigv4_sha256_hex(cr.data, cr.len, crhash);
-    weir_abuf_printf(&sts, "%s\n%s\n%s\n%s", ALGORITHM, out->amz_date, scope, crhash);
-    if ((rc = weir_abuf_check(&sts, "sigv4 string to sign", err)) != WEIR_OK) {
+    weir_bytes_printf(&sts, "%s\n%s\n%s\n%s", ALGORITHM, out->amz_date, scope, crhash);
+    if ((rc = weir_bytes_check(&sts, "sigv4 string to sign", err)) != WEIR_OK) {
         goto done;
     }
     if (derive_key(creds->secret_access_key, date, p->region, p->service, key) != 0 ||
@@ -716,31 +716,31 @@ static int sign(const struct weir_sigv4_request *req, const struct weir_sigv4_cr
     }
     hex_encode(sig, 32, out->signature);
 
-    struct weir_abuf last;
-    weir_abuf_init(&last, MAX_CANONICAL);
+    struct weir_bytes last;
+    weir_bytes_init(&last, MAX_CANONICAL);
     if (presign) {
-        weir_abuf_append(&last, cr.data + qstart, qend - qstart);
-        weir_abuf_printf(&last, "%sX-Amz-Signature=%s", qend > qstart ? "&" : "", out->signature);
+        weir_bytes_append(&last, cr.data + qstart, qend - qstart);
+        weir_bytes_printf(&last, "%sX-Amz-Signature=%s", qend > qstart ? "&" : "", out->signature);
         if (token != NULL && !sign_token) {
-            weir_abuf_puts(&last, "&X-Amz-Security-Token=");
+            weir_bytes_puts(&last, "&X-Amz-Security-Token=");
             weir_sigv4_uri_encode(&last, token, strlen(token), 0);
         }
     } else {
-        weir_abuf_printf(&last, "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s", ALGORITHM,
+        weir_bytes_printf(&last, "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s", ALGORITHM,
                          creds->access_key_id, scope, sh.data, out->signature);
     }
-    if ((rc = weir_abuf_check(&last, "sigv4 result", err)) != WEIR_OK) {
-        weir_abuf_reset(&last, 1);
+    if ((rc = weir_bytes_check(&last, "sigv4 result", err)) != WEIR_OK) {
+        weir_bytes_reset(&last, 1);
         goto done;
     }
     if (presign) {
-        out->query = weir_abuf_take(&last, NULL);
+        out->query = weir_bytes_take(&last, NULL);
     } else {
-        out->authorization = weir_abuf_take(&last, NULL);
+        out->authorization = weir_bytes_take(&last, NULL);
     }
-    out->canonical_request = weir_abuf_take(&cr, NULL);
-    out->string_to_sign = weir_abuf_take(&sts, NULL);
-    out->signed_headers = weir_abuf_take(&sh, NULL);
+    out->canonical_request = weir_bytes_take(&cr, NULL);
+    out->string_to_sign = weir_bytes_take(&sts, NULL);
+    out->signed_headers = weir_bytes_take(&sh, NULL);
     if (out->canonical_request == NULL || out->string_to_sign == NULL ||
         out->signed_headers == NULL || (presign ? out->query : out->authorization) == NULL) {
         rc = weir_error_set(err, WEIR_ENOMEM, "sigv4: out of memory");
@@ -750,10 +750,10 @@ done:
     OPENSSL_cleanse(key, sizeof(key));
     hlist_free(&h);
     qlist_free(&q);
-    weir_abuf_reset(&cr, 1);
-    weir_abuf_reset(&sts, 1);
-    weir_abuf_reset(&sh, 1);
-    weir_abuf_reset(&tmp, 1);
+    weir_bytes_reset(&cr, 1);
+    weir_bytes_reset(&sts, 1);
+    weir_bytes_reset(&sh, 1);
+    weir_bytes_reset(&tmp, 1);
     if (rc != WEIR_OK) {
         weir_sigv4_result_reset(out);
     }

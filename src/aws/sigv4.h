@@ -106,7 +106,7 @@ int weir_sigv4_presign(const struct weir_sigv4_request *req, const struct weir_s
 /* Appends the RFC 3986 encoding of s[0..n) to b: unreserved characters kept,
  * every other byte %XX (uppercase); '/' kept when keep_slash. Returns 0 or -1
  * (b failed). */
-int weir_sigv4_uri_encode(struct weir_abuf *b, const char *s, size_t n, int keep_slash);
+int weir_sigv4_uri_encode(struct weir_bytes *b, const char *s, size_t n, int keep_slash);
 
 /* Lowercase hex SHA-256 of data into hex[65]. */
 void weir_sigv4_sha256_hex(const void *data, size_t len, char hex[65]);

@@ -54,13 +54,13 @@ int weir_aws_sts_assume_role(const struct weir_aws_cred_ctx *ctx,
     char ep[1024], dur[16];
     struct weir_aws_target t;
     struct weir_aws_http_response resp;
-    struct weir_abuf params;
+    struct weir_bytes params;
     int rc = sts_target(ctx, &t, ep, sizeof(ep), err);
     if (rc != WEIR_OK) {
         return rc;
     }
     weir_aws_http_response_init(&resp);
-    weir_abuf_init(&params, 64 * 1024);
+    weir_bytes_init(&params, 64 * 1024);
     snprintf(dur, sizeof(dur), "%d", duration > 0 ? duration : 3600);
     weir_aws_form_add(&params, "RoleArn", role_arn);
     weir_aws_form_add(&params, "RoleSessionName", session_name);
@@ -68,7 +68,7 @@ int weir_aws_sts_assume_role(const struct weir_aws_cred_ctx *ctx,
     if (external_id != NULL) {
         weir_aws_form_add(&params, "ExternalId", external_id);
     }
-    if ((rc = weir_abuf_check(&params, "AssumeRole request", err)) == WEIR_OK &&
+    if ((rc = weir_bytes_check(&params, "AssumeRole request", err)) == WEIR_OK &&
         (rc = weir_aws_query_call(ctx->http, &t, source, "AssumeRole", STS_VERSION, params.data,
                                   &resp, err)) == WEIR_OK) {
         rc = creds_from_xml(&resp, provider, out, err);
@@ -76,7 +76,7 @@ int weir_aws_sts_assume_role(const struct weir_aws_cred_ctx *ctx,
         weir_error_hint(err, "check role_arn %s and that the source credentials may assume it",
                         role_arn);
     }
-    weir_abuf_reset(&params, 0);
+    weir_bytes_reset(&params, 0);
     weir_aws_http_response_reset(&resp);
     return rc;
 }
@@ -89,22 +89,22 @@ int weir_aws_sts_assume_role_web_identity(const struct weir_aws_cred_ctx *ctx,
     char ep[1024];
     struct weir_aws_target t;
     struct weir_aws_http_response resp;
-    struct weir_abuf params;
+    struct weir_bytes params;
     int rc = sts_target(ctx, &t, ep, sizeof(ep), err);
     if (rc != WEIR_OK) {
         return rc;
     }
     weir_aws_http_response_init(&resp);
-    weir_abuf_init(&params, 256 * 1024);
+    weir_bytes_init(&params, 256 * 1024);
     weir_aws_form_add(&params, "RoleArn", role_arn);
     weir_aws_form_add(&params, "RoleSessionName", session_name);
     weir_aws_form_add(&params, "WebIdentityToken", token);
-    if ((rc = weir_abuf_check(&params, "AssumeRoleWithWebIdentity request", err)) == WEIR_OK &&
+    if ((rc = weir_bytes_check(&params, "AssumeRoleWithWebIdentity request", err)) == WEIR_OK &&
         (rc = weir_aws_query_call(ctx->http, &t, NULL, "AssumeRoleWithWebIdentity", STS_VERSION,
                                   params.data, &resp, err)) == WEIR_OK) {
         rc = creds_from_xml(&resp, "web-identity", out, err);
     }
-    weir_abuf_reset(&params, 1);
+    weir_bytes_reset(&params, 1);
     weir_aws_http_response_reset(&resp);
     return rc;
 }

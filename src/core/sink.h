@@ -62,6 +62,13 @@ void weir_sink_output_init(struct weir_sink_output *o, struct weir_sink *sink,
 /* Local folder sink (sink_file.c). `dir` is an absolute or relative path. */
 int weir_sink_file_open(const char *dir, struct weir_sink **sink, struct weir_error *err);
 
+/* S3 sink (sink_s3.c): location s3://bucket/prefix/; SSE-KMS with
+ * kms_key_id when not NULL. *sink new. */
+int weir_sink_s3_open(const char *location, const char *kms_key_id, struct weir_sink **sink,
+                      struct weir_error *err);
+/* Part size of the sink's multipart uploads (tests; at least 5 MiB for AWS). */
+void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size);
+
 /* mkdir -p; WEIR_EIO naming the folder on failure. */
 int weir_mkdirs(const char *path, struct weir_error *err);
 

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "aws/s3.h"
 
 struct file_sink {
     struct weir_sink base;

@@ -44,6 +44,10 @@ struct weir_state_store {
 /* "file:///abs", "/abs", "relative"; s3:// is the S3 store. *store is new. */
 int weir_state_open(const char *location, struct weir_state_store **store, struct weir_error *err);
 
+/* The S3 store (state_s3.c): location s3://bucket/prefix/; *store new. */
+int weir_state_s3_open(const char *location, struct weir_state_store **store,
+                       struct weir_error *err);
+
 /* A fresh document for `job` (new). */
 json_t *weir_state_new_doc(const char *job);
 /* Appends an entry (stolen) to history, keeping the newest 100. */

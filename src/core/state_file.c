@@ -15,7 +15,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "aws/s3.h"
 #include "core/sink.h"
 #include "util/wtime.h"
 

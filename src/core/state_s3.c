@@ -105,14 +105,14 @@ static int s3st_read(struct weir_state_store *s, const char *job, json_t **doc,
 {
     struct s3_store *st = (struct s3_store *)s;
     char key[1300];
-    struct weir_abuf body;
+    struct weir_bytes body;
     *doc = NULL;
     int i = job_slot(st, job, err);
     if (i < 0) {
         return err->status;
     }
     key_of(st, job, ".json", key, sizeof(key));
-    weir_abuf_init(&body, 16 << 20);
+    weir_bytes_init(&body, 16 << 20);
     char etag[256] = "";
     int rc = weir_s3_get_object(st->s3, key, &body, etag, sizeof(etag), err);
     if (rc == WEIR_ENOINPUT) {
@@ -138,7 +138,7 @@ static int s3st_read(struct weir_state_store *s, const char *job, json_t **doc,
     st->jobs[i].known = 1;
     *doc = d;
 done:
-    weir_abuf_reset(&body, 0);
+    weir_bytes_reset(&body, 0);
     return rc;
 }
 
@@ -334,7 +334,7 @@ static int s3st_lock(struct weir_state_store *s, const char *job, const char *ru
 {
     struct s3_store *st = (struct s3_store *)s;
     char key[1300], etag[256] = "";
-    struct weir_abuf body;
+    struct weir_bytes body;
     int i = job_slot(st, job, err);
     if (i < 0) {
         return err->status;
@@ -350,13 +350,13 @@ static int s3st_lock(struct weir_state_store *s, const char *job, const char *ru
     }
     /* Held: read it to name the holder, and take it over when it expired. */
     memset(err, 0, sizeof(*err));
-    weir_abuf_init(&body, 1 << 20);
+    weir_bytes_init(&body, 1 << 20);
     rc = weir_s3_get_object(st->s3, key, &body, etag, sizeof(etag), err);
     json_t *l = NULL;
     if (rc == WEIR_OK) {
         l = json_loadb(body.data != NULL ? body.data : "", body.len, 0, NULL);
     }
-    weir_abuf_reset(&body, 0);
+    weir_bytes_reset(&body, 0);
     if (rc == WEIR_ENOINPUT) {
         /* Released between our two calls: try once more. */
         memset(err, 0, sizeof(*err));

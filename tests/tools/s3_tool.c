@@ -68,11 +68,11 @@ static int cmd_put(char **av, struct weir_error *e)
 static int lease_info(struct weir_s3 *s3, const char *key, long *renewals, long *left, char *holder,
                       size_t cap, struct weir_error *e)
 {
-    struct weir_abuf b;
-    weir_abuf_init(&b, 1 << 20);
+    struct weir_bytes b;
+    weir_bytes_init(&b, 1 << 20);
     int rc = weir_s3_get_object(s3, key, &b, NULL, 0, e);
     json_t *l = rc == WEIR_OK ? json_loadb(b.data, b.len, 0, NULL) : NULL;
-    weir_abuf_reset(&b, 0);
+    weir_bytes_reset(&b, 0);
     if (rc != WEIR_OK) {
         return rc;
     }
@@ -138,15 +138,15 @@ int main(int ac, char **av)
     }
     if (ac == 4 && strcmp(av[1], "get") == 0) {
         struct weir_s3 *s3 = NULL;
-        struct weir_abuf b;
-        weir_abuf_init(&b, (size_t)1 << 30);
+        struct weir_bytes b;
+        weir_bytes_init(&b, (size_t)1 << 30);
         if (weir_s3_open(av[2], &s3, &e) != WEIR_OK ||
             weir_s3_get_object(s3, av[3], &b, NULL, 0, &e) != WEIR_OK) {
             weir_s3_free(s3);
             return fail(&e);
         }
         fwrite(b.data, 1, b.len, stdout);
-        weir_abuf_reset(&b, 0);
+        weir_bytes_reset(&b, 0);
         weir_s3_free(s3);
         return 0;
     }

@@ -45,14 +45,14 @@ static void creds_json(struct fake *f, struct weir_aws_http_response *resp, cons
                        int code)
 {
     char exp[32];
-    weir_abuf_printf(&resp->body, "{%s\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"sk-%s\","
+    weir_bytes_printf(&resp->body, "{%s\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"sk-%s\","
                                   "\"Token\":\"tok-%s\",\"Expiration\":\"",
                      code ? "\"Code\":\"Success\"," : "", akid, akid, akid);
     time_t t = (time_t)(f->now + 3600);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    weir_abuf_printf(&resp->body, "%s\"}", exp);
+    weir_bytes_printf(&resp->body, "%s\"}", exp);
 }
 
 static int transport(void *ctx, const struct weir_aws_http_request *req,
@@ -75,7 +75,7 @@ static int transport(void *ctx, const struct weir_aws_http_request *req,
         if (strcmp(path, "/latest/api/token") == 0) {
             const char *ttl = hdr(req, "X-aws-ec2-metadata-token-ttl-seconds");
             resp->status = strcmp(req->method, "PUT") == 0 && ttl != NULL ? 200 : 400;
-            weir_abuf_puts(&resp->body, "IMDSTOKEN");
+            weir_bytes_puts(&resp->body, "IMDSTOKEN");
             return WEIR_OK;
         }
         const char *tok = hdr(req, "X-aws-ec2-metadata-token");
@@ -85,11 +85,11 @@ static int transport(void *ctx, const struct weir_aws_http_request *req,
         }
         resp->status = 200;
         if (strcmp(path, "/latest/meta-data/iam/security-credentials/") == 0) {
-            weir_abuf_puts(&resp->body, "role1\n");
+            weir_bytes_puts(&resp->body, "role1\n");
         } else if (strcmp(path, "/latest/meta-data/iam/security-credentials/role1") == 0) {
             creds_json(f, resp, "ASIAIMDS", 1);
         } else if (strcmp(path, "/latest/meta-data/placement/region") == 0) {
-            weir_abuf_puts(&resp->body, "ap-south-1");
+            weir_bytes_puts(&resp->body, "ap-south-1");
         } else {
             resp->status = 404;
         }
@@ -115,7 +115,7 @@ static int transport(void *ctx, const struct weir_aws_http_request *req,
         if ((!web && strstr(auth != NULL ? auth : "", f->sts_expect_akid) == NULL) ||
             (web && auth != NULL)) {
             resp->status = 403;
-            weir_abuf_puts(&resp->body, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code>"
+            weir_bytes_puts(&resp->body, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code>"
                                         "<Message>wrong signer</Message></Error></ErrorResponse>");
             return WEIR_OK;
         }
@@ -125,7 +125,7 @@ static int transport(void *ctx, const struct weir_aws_http_request *req,
         gmtime_r(&t, &tm);
         strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
         resp->status = 200;
-        weir_abuf_printf(&resp->body,
+        weir_bytes_printf(&resp->body,
                          "<R><Result><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>"
                          "sts-secret</SecretAccessKey><SessionToken>sts-token</SessionToken>"
                          "<Expiration>%s</Expiration></Credentials></Result></R>",

@@ -58,9 +58,9 @@ static int scripted(void *ctx, const struct weir_aws_http_request *req,
     }
     resp->status = st->status;
     if (st->headers != NULL) {
-        weir_abuf_puts(&resp->headers, st->headers);
+        weir_bytes_puts(&resp->headers, st->headers);
     }
-    if (st->body != NULL && weir_abuf_puts(&resp->body, st->body) != 0) {
+    if (st->body != NULL && weir_bytes_puts(&resp->body, st->body) != 0) {
         return weir_error_set(err, WEIR_ENOMEM, "response larger than %zu bytes", resp->body.max);
     }
     return WEIR_OK;

@@ -36,7 +36,7 @@ static int transport(void *ctx, const struct weir_aws_http_request *req,
         }
     }
     resp->status = f->status;
-    weir_abuf_puts(&resp->body, f->status_body);
+    weir_bytes_puts(&resp->body, f->status_body);
     return WEIR_OK;
 }
 

@@ -420,14 +420,14 @@ static int run_s3_examples(const char *path)
 
 static void test_encoding(void)
 {
-    struct weir_abuf b;
-    weir_abuf_init(&b, 0);
+    struct weir_bytes b;
+    weir_bytes_init(&b, 0);
     weir_sigv4_uri_encode(&b, "a b/c~d*e+f%", 12, 1);
     TAP_EQ_STR(b.data, "a%20b/c~d%2Ae%2Bf%25", "uri encode keeps unreserved and slash");
-    weir_abuf_reset(&b, 0);
+    weir_bytes_reset(&b, 0);
     weir_sigv4_uri_encode(&b, "/k=\xc3\xa9", 5, 0);
     TAP_EQ_STR(b.data, "%2Fk%3D%C3%A9", "uri encode without slash, UTF-8 bytes uppercase hex");
-    weir_abuf_reset(&b, 0);
+    weir_bytes_reset(&b, 0);
 }
 
 static void test_key_cache(void)

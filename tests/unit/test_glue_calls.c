@@ -41,9 +41,9 @@ static int transport(void *ctx, const struct weir_aws_http_request *req,
     f->body[i] = json_loadb(req->body, req->body_len, 0, NULL);
     resp->status = f->status[i] ? f->status[i] : 200;
     if (resp->status != 200) {
-        weir_abuf_puts(&resp->headers, "x-amzn-RequestId: req-42\r\n");
+        weir_bytes_puts(&resp->headers, "x-amzn-RequestId: req-42\r\n");
     }
-    weir_abuf_puts(&resp->body, f->reply[i] ? f->reply[i] : "{}");
+    weir_bytes_puts(&resp->body, f->reply[i] ? f->reply[i] : "{}");
     return WEIR_OK;
 }
 

@@ -23,11 +23,11 @@ static int collect(void *ctx, const char *key, struct weir_error *err)
 
 int main(void)
 {
-    struct weir_abuf b;
+    struct weir_bytes b;
     struct weir_error err;
     memset(&err, 0, sizeof(err));
 
-    weir_abuf_init(&b, 0);
+    weir_bytes_init(&b, 0);
     char *etags[] = {"\"a1\"", "\"b&2\""};
     TAP_OK(weir_s3_complete_xml(&b, etags, 2) == 0, "complete body built");
     TAP_EQ_STR(b.data,
@@ -36,7 +36,7 @@ int main(void)
                "<Part><PartNumber>2</PartNumber><ETag>&quot;b&amp;2&quot;</ETag></Part>"
                "</CompleteMultipartUpload>",
                "complete body: parts in order, ETags escaped");
-    weir_abuf_reset(&b, 0);
+    weir_bytes_reset(&b, 0);
 
     const char *page1 =
         "<?xml version=\"1.0\"?><ListBucketResult><Name>weir-test</Name><Prefix>lake/</Prefix>"
@@ -78,15 +78,15 @@ int main(void)
     memset(&s3, 0, sizeof(s3));
     snprintf(s3.bucket, sizeof(s3.bucket), "weir-test");
     s3.path_style = 1;
-    weir_abuf_init(&b, 0);
+    weir_bytes_init(&b, 0);
     weir_s3_key_path(&s3, "lake/ingest_date=2026-11-28/part 1+x~.parquet", &b);
     TAP_EQ_STR(b.data, "/weir-test/lake/ingest_date%3D2026-11-28/part%201%2Bx~.parquet",
                "path style key: '/' kept, '=' ' ' '+' encoded once");
-    weir_abuf_reset(&b, 0);
+    weir_bytes_reset(&b, 0);
     s3.path_style = 0;
     weir_s3_key_path(&s3, "a/b=c", &b);
     TAP_EQ_STR(b.data, "/a/b%3Dc", "virtual-host key path");
-    weir_abuf_reset(&b, 0);
+    weir_bytes_reset(&b, 0);
 
     char bucket[64], prefix[64];
     TAP_OK(weir_s3_parse_location("s3://weir-test/lake", bucket, sizeof(bucket), prefix,

@@ -480,6 +480,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
         (rc = weir_sink_open(spec->target.location.s, spec->target.kms_key_id.s, &r->sink, err)) != WEIR_OK) {
         goto cleanup;
     }
+    r->sink->cancel = opts->cancel;
     if ((rc = r->store->ops->lock(r->store, job->name.s, r->run_id, err)) != WEIR_OK) {
         goto cleanup;
     }

@@ -37,6 +37,10 @@ struct weir_sink_ops {
 struct weir_sink {
     const struct weir_sink_ops *ops;
     char root[1024]; /* displayable location: a folder or s3://bucket/prefix/ */
+    /* Set by the owner (borrowed, may be NULL): once non-zero, a commit
+     * still waiting on the network gives up (S3: AbortMultipartUpload
+     * instead of Complete) and returns WEIR_ECANCELLED. */
+    volatile int *cancel;
 };
 
 /*

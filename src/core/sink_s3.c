@@ -260,6 +260,11 @@ static int s3_commit(struct weir_sink_file *f, struct weir_error *err)
         *err = f->first_err;
         rc = err->status;
     }
+    if (rc == WEIR_OK && s->base.cancel != NULL && *s->base.cancel) {
+        /* SIGTERM while the parts were uploading: the object must not appear */
+        rc = weir_error_set(err, WEIR_ECANCELLED, "upload of s3://%s/%s cancelled by a signal",
+                            s->s3->bucket, f->key);
+    }
     if (rc == WEIR_OK) {
         rc = weir_s3_complete_multipart(s->s3, f->key, f->upload_id, f->etags, f->parts, err);
     }

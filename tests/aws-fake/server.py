@@ -15,7 +15,8 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
   POST /__admin/credentials    {"AccessKeyId", "SecretAccessKey", "SessionToken"?}
   POST /__admin/faults         {"operation": "GetSecretValue" | "*", "kind":
                                 "500" | "503" | "throttle" | "slow" | "drop", "count": N,
-                                "delay": seconds (slow)}
+                                "delay": seconds (slow)}; on S3 operations (UploadPart...)
+                                "slow" delays the request and any other kind is a 500
   GET  /__admin/secrets        names and ARNs
   GET  /__admin/requests       the log of API requests (operation, status, code, signature)
   DELETE /__admin/requests     clears the log
@@ -388,7 +389,10 @@ class Handler(BaseHTTPRequestHandler):
             fault = self.state.take_fault(s3op)
             if fault is not None:
                 entry["fault"] = fault["kind"]
-                raise ApiError("InternalError", "injected fault", 500)
+                if fault["kind"] == "slow":
+                    time.sleep(fault.get("delay", 1))
+                else:
+                    raise ApiError("InternalError", "injected fault", 500)
             declared = self.headers.get("x-amz-content-sha256")
             if declared and not declared.startswith("UNSIGNED-PAYLOAD") and \
                     not declared.startswith("STREAMING-") and \

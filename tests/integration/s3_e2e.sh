@@ -63,4 +63,55 @@ ok "download again" download "$dl"
 COMPARE_NAME="after the increment: s3 lake = source" \
     compare_db_lake "SELECT * FROM $T" "$dl/**/*.parquet" --key id
 
+# SIGTERM in the middle of a multipart upload: the upload is aborted, no
+# object appears, the watermark stays, and the next run commits the rows
+admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
+T2=it_s3term
+pg >/dev/null <<EOS
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $T2;
+CREATE TABLE $T2 (id bigint PRIMARY KEY, a text, b text);
+INSERT INTO $T2 SELECT g, md5(g::text) || md5((g + 7)::text), md5((g * 3)::text) FROM generate_series(1, 600000) g;
+EOS
+spec2=$WEIR_TEST_TMP/s3term.yaml
+sed -e "s/name: s3job/name: s3term/" -e "s/table: public.$T/table: public.$T2/" \
+    -e "s/columns: \[updated_at, id\]/columns: [id]/" \
+    -e "s/compression: zstd/compression: none\n  row_group_size: 1MiB\n  file_size: 12MiB/" "$spec" >"$spec2"
+admin DELETE requests >/dev/null
+# the first part takes 6 s: once CreateMultipartUpload is answered, the
+# file's upload is certainly still open
+admin POST faults '{"operation": "UploadPart", "kind": "slow", "delay": 6, "count": 1}' >/dev/null
+"$WEIR" run "$spec2" >"$WEIR_TEST_TMP/term.out" 2>"$WEIR_TEST_TMP/term.err" </dev/null &
+wpid=$!
+uploads_seen() { admin GET requests | /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin) if e.get("s3_operation") == "CreateMultipartUpload"))'; }
+for _ in $(seq 1 300); do
+    [ "$(uploads_seen)" -ge 1 ] && break
+    kill -0 $wpid 2>/dev/null || break
+    sleep 0.1
+done
+kill -TERM $wpid 2>/dev/null
+wait $wpid
+rc=$?
+admin DELETE faults >/dev/null
+is "$rc" 75 "SIGTERM during a multipart upload: exit 75"
+like "$(cat "$WEIR_TEST_TMP/term.err")" "cancelled" "the log says the run was cancelled"
+is "$(admin GET requests | /usr/bin/python3 -c '
+import json, sys
+log = json.load(sys.stdin)
+parts = {e.get("upload_id") for e in log if e.get("s3_operation") == "UploadPart"}
+ab = [e for e in log if e.get("s3_operation") == "AbortMultipartUpload"]
+done = [e for e in log if e.get("s3_operation") == "CompleteMultipartUpload"]
+print("aborted" if ab and all(e["status"] == 204 and e.get("upload_id") in parts for e in ab) and not done
+      else "parts %d, aborts %s, completes %d" % (len(parts), [(e["status"], e.get("upload_id")) for e in ab], len(done)))')" \
+    aborted "the open multipart upload was aborted (204), never completed"
+is "$("$tool" list "s3://weir-test/$run/lake/" "s3term/" | wc -l | tr -d ' ')" 0 \
+    "no object of the cancelled run is visible"
+weir_expect 0 "the run after the cancelled one" run "$spec2"
+ok "download again" download "$dl"
+COMPARE_NAME="after SIGTERM and a rerun: s3 lake = source" \
+    compare_db_lake "SELECT * FROM $T2" "$dl/s3term/**/*.parquet" --key id
+pg "DROP TABLE $T2" >/dev/null
+
 done_testing

@@ -16,7 +16,8 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
   POST /__admin/faults         {"operation": "GetSecretValue" | "*", "kind":
                                 "500" | "503" | "throttle" | "slow" | "drop", "count": N,
                                 "delay": seconds (slow)}; on S3 operations (UploadPart...)
-                                "slow" delays the request and any other kind is a 500
+                                "slow" delays the request and any other kind is a 500;
+                                "match": a substring the request path must contain
   GET  /__admin/secrets        names and ARNs
   GET  /__admin/requests       the log of API requests (operation, status, code, signature)
   DELETE /__admin/requests     clears the log
@@ -124,10 +125,11 @@ class State:
         c["Expiration"] = datetime.datetime.fromtimestamp(expires, datetime.timezone.utc)
         return c
 
-    def take_fault(self, operation):
+    def take_fault(self, operation, path=""):
         with self.lock:
             for f in self.faults:
-                if f["count"] > 0 and f["operation"] in (operation, "*"):
+                if f["count"] > 0 and f["operation"] in (operation, "*") and \
+                        f.get("match", "") in path:
                     f["count"] -= 1
                     return dict(f)
         return None
@@ -226,7 +228,8 @@ class Handler(BaseHTTPRequestHandler):
             if parts == ["faults"] and self.command == "POST":
                 st.faults.append({"operation": doc.get("operation", "*"), "kind": doc["kind"],
                                   "count": int(doc.get("count", 1)),
-                                  "delay": float(doc.get("delay", 5))})
+                                  "delay": float(doc.get("delay", 5)),
+                                  "match": str(doc.get("match", ""))})
                 return self.send(200, {"ok": True})
             if parts == ["faults"] and self.command == "DELETE":
                 st.faults = []
@@ -386,7 +389,7 @@ class Handler(BaseHTTPRequestHandler):
                       "If-Match", "If-None-Match", "Content-MD5"):
                 if self.headers.get(h) is not None:
                     entry[h.lower()] = self.headers.get(h)
-            fault = self.state.take_fault(s3op)
+            fault = self.state.take_fault(s3op, self.path)
             if fault is not None:
                 entry["fault"] = fault["kind"]
                 if fault["kind"] == "slow":

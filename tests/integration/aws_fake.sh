@@ -17,7 +17,6 @@ tool=$WEIR_BUILDDIR/tests/tools/aws_tool
 
 AKID=AKIAWEIRTEST00000001
 SECRET=weirTestSecretKey/0123456789abcdefghij
-admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
 # A clean environment: only what each case sets reaches the tool. Stdout is
 # kept in $WEIR_TEST_TMP/out (binary values), OUT has it without NUL bytes.
 run() { # VAR=VALUE... -- ARGS...: runs the tool; OUT, ERR, RC

@@ -78,14 +78,7 @@ is "$(t 'd["TableType"] + " " + d["Parameters"]["classification"] + " " + d["Par
 like "$(t '[c.get("Comment", "") for c in d["StorageDescriptor"]["Columns"]]')" "numeric" \
     "column comments carry the source type"
 
-parts() { admin GET "glue/$DB/src_orders/partitions" | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-if isinstance(d, dict): d = d.get("Partitions", d.get("partitions", []))
-for p in sorted(d, key=lambda p: p["Values"]):
-    pa = p["StorageDescriptor"].get("Parameters", p.get("Parameters", {}))
-    print(",".join(p["Values"]), p["StorageDescriptor"]["Location"], pa.get("weir.rows"),
-          pa.get("weir.watermark_low"), pa.get("weir.watermark_high"), sep="|")'; }
+parts() { glue_parts "$DB" src_orders; }
 p1=$(parts)
 is "$(printf '%s\n' "$p1" | cut -d'|' -f1,2 | tr '\n' ' ')" \
     "2026-01-01|file://$lake/orders/day=2026-01-01/ 2026-01-02|file://$lake/orders/day=2026-01-02/ 2026-01-03|file://$lake/orders/day=2026-01-03/ " \

@@ -142,6 +142,30 @@ require_aws_fake() {
 }
 admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
 
+# s3_download BUCKET PREFIX DIR: every object under s3://BUCKET/PREFIX into
+# DIR (through tests/tools/s3_tool, so the fake checks the signatures).
+s3_download() {
+    local tool=$WEIR_BUILDDIR/tests/tools/s3_tool p
+    rm -rf "$3"
+    "$tool" list "s3://$1/$2" "" | while read -r p; do
+        mkdir -p "$3/$(dirname "$p")"
+        "$tool" get "$1" "$2$p" >"$3/$p" || return 1
+    done
+}
+
+# glue_parts DB TABLE: the fake Glue's partitions of a table, sorted, one a
+# line: "values|location|weir.rows|weir.watermark_low|weir.watermark_high".
+glue_parts() {
+    admin GET "glue/$1/$2/partitions" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if isinstance(d, dict): d = d.get("Partitions", d.get("partitions", []))
+for p in sorted(d, key=lambda p: p["Values"]):
+    pa = p["StorageDescriptor"].get("Parameters", p.get("Parameters", {}))
+    print(",".join(p["Values"]), p["StorageDescriptor"]["Location"], pa.get("weir.rows"),
+          pa.get("weir.watermark_low"), pa.get("weir.watermark_high"), sep="|")'
+}
+
 pg() { # SQL (or stdin): psql -X -qtA, stops at the first error
     if [ $# -gt 0 ]; then
         psql -X -qtA -v ON_ERROR_STOP=1 -c "$*"

@@ -39,13 +39,7 @@ jobs:
 EOS
 } | write_spec "$spec"
 
-download() { # DIR: every object of the lake into DIR
-    rm -rf "$1"
-    "$tool" list "s3://weir-test/$run/lake/" "" | while read -r p; do
-        mkdir -p "$1/$(dirname "$p")"
-        "$tool" get weir-test "$run/lake/$p" >"$1/$p" || return 1
-    done
-}
+download() { s3_download weir-test "$run/lake/" "$1"; }
 
 weir_expect 0 "weir run to s3://" run "$spec"
 dl=$WEIR_TEST_TMP/dl
@@ -65,7 +59,6 @@ COMPARE_NAME="after the increment: s3 lake = source" \
 
 # SIGTERM in the middle of a multipart upload: the upload is aborted, no
 # object appears, the watermark stays, and the next run commits the rows
-admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
 T2=it_s3term
 pg >/dev/null <<EOS
 SET client_min_messages = warning;

@@ -18,7 +18,6 @@ tool=$WEIR_BUILDDIR/tests/tools/s3_tool
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_S3=$fake AWS_EC2_METADATA_DISABLED=true
 unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN
-admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
 log_py() { admin GET requests | /usr/bin/python3 -c "import json, sys
 log = json.load(sys.stdin)
 $1"; }

@@ -9,6 +9,7 @@
 
 #include "aws/parse.h"
 #include "aws/request.h"
+#include "util/log.h"
 
 int weir_s3_parse_location(const char *location, char *bucket, size_t bcap, char *prefix,
                            size_t pcap, struct weir_error *err)
@@ -40,6 +41,8 @@ int weir_s3_parse_location(const char *location, char *bucket, size_t bcap, char
     return WEIR_OK;
 }
 
+static void set_region(struct weir_s3 *s3, const char *region);
+
 int weir_s3_open(const char *bucket, struct weir_s3 **out, struct weir_error *err)
 {
     *out = NULL;
@@ -58,15 +61,15 @@ int weir_s3_open(const char *bucket, struct weir_s3 **out, struct weir_error *er
         (rc = weir_aws_session_region(s3->session, &region, err)) != WEIR_OK) {
         goto done;
     }
-    snprintf(s3->region, sizeof(s3->region), "%s", region);
     const struct weir_aws_config *cfg = &s3->session->config;
     if (cfg->service_endpoint[WEIR_AWS_S3] != NULL || cfg->endpoint_url != NULL) {
         /* Custom endpoints (MinIO, s3rver, the fake) do not resolve bucket host names. */
         s3->path_style = 1;
+        s3->custom_endpoint = 1;
+        snprintf(s3->region, sizeof(s3->region), "%s", region);
         rc = weir_aws_endpoint(cfg, WEIR_AWS_S3, region, s3->endpoint, sizeof(s3->endpoint), err);
     } else {
-        snprintf(s3->endpoint, sizeof(s3->endpoint), "https://%s.s3.%s.amazonaws.com%s", bucket,
-                 region, strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+        set_region(s3, region);
     }
 done:
     if (rc != WEIR_OK) {
@@ -145,7 +148,7 @@ static void xml_escape(struct weir_bytes *b, const char *s)
 int weir_s3_complete_xml(struct weir_bytes *b, char *const *etags, int n)
 {
     weir_bytes_puts(b,
-                   "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+                    "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     for (int i = 0; i < n; i++) {
         weir_bytes_printf(b, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1);
         xml_escape(b, etags[i]);
@@ -191,6 +194,53 @@ int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx
     return WEIR_OK;
 }
 
+/* Sets the client's region and endpoint; virtual-host style on AWS, and
+ * path style on the regional endpoint for bucket names with dots (a dotted
+ * host name does not match the wildcard certificate). */
+static void set_region(struct weir_s3 *s3, const char *region)
+{
+    snprintf(s3->region, sizeof(s3->region), "%s", region);
+    if (s3->custom_endpoint) {
+        return;
+    }
+    const char *cn = strncmp(region, "cn-", 3) == 0 ? ".cn" : "";
+    s3->path_style = strchr(s3->bucket, '.') != NULL;
+    if (s3->path_style) {
+        snprintf(s3->endpoint, sizeof(s3->endpoint), "https://s3.%s.amazonaws.com%s", region, cn);
+    } else {
+        snprintf(s3->endpoint, sizeof(s3->endpoint), "https://%s.s3.%s.amazonaws.com%s", s3->bucket,
+                 region, cn);
+    }
+}
+
+/*
+ * S3 answers a request signed for the wrong region with 301
+ * PermanentRedirect (or 400 AuthorizationHeaderMalformed) and names the
+ * bucket's region in x-amz-bucket-region or <Region>: as the SDKs do, move
+ * there (returns 1) so the call can be made again, once.
+ */
+static int bucket_moved(struct weir_s3 *s3, const struct weir_aws_http_response *resp)
+{
+    char region[64] = "";
+    if (resp->status != 301 && resp->status != 400 && resp->status != 307) {
+        return 0;
+    }
+    if (!weir_aws_http_header(resp, "x-amz-bucket-region", region, sizeof(region)) &&
+        resp->body.data != NULL) {
+        weir_aws_xml_copy(resp->body.data, resp->body.len, "Region", region, sizeof(region));
+    }
+    if (region[0] == '\0' || strcmp(region, s3->region) == 0 ||
+        strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region)) {
+        return 0;
+    }
+    weir_log_event(
+        WEIR_LOG_WARN, "s3_region",
+        json_pack("{s:s,s:s,s:s}", "bucket", s3->bucket, "from", s3->region, "to", region),
+        "bucket %s is in %s, not %s: using %s", s3->bucket, region, s3->region, region);
+    set_region(s3, region);
+    return 1;
+}
+
 /* One signed call on `key` (NULL: the bucket itself). */
 static int s3_call(struct weir_s3 *s3, struct weir_aws_http *http,
                    const struct weir_aws_creds *creds, const char *what, const char *method,
@@ -223,6 +273,17 @@ static int s3_call(struct weir_s3 *s3, struct weir_aws_http *http,
     struct weir_aws_target t = {weir_aws_service_get(WEIR_AWS_S3), s3->endpoint, s3->region};
     struct weir_aws_op op = {method, path.data, query, hs, nh, body, len, NULL};
     rc = weir_aws_send(http != NULL ? http : s3->session->http, &t, creds, what, &op, resp, err);
+    /* Calls on the session's connection come from the owning thread only, so
+     * only they may move the client to the bucket's region (uploaders run
+     * after CreateMultipartUpload has found it). */
+    if (rc != WEIR_OK && http == NULL && bucket_moved(s3, resp)) {
+        weir_aws_http_response_reset(resp);
+        weir_aws_http_response_init(resp);
+        memset(err, 0, sizeof(*err));
+        t.endpoint = s3->endpoint;
+        t.region = s3->region;
+        rc = weir_aws_send(s3->session->http, &t, creds, what, &op, resp, err);
+    }
     if (rc != WEIR_OK && (resp->status == 412 || resp->status == 409)) {
         /* A lost conditional write: somebody else wrote the object first. */
         err->status = WEIR_ELOCKED;

@@ -32,7 +32,8 @@ struct weir_s3 {
     char bucket[256];
     char endpoint[1024]; /* URL the paths hang from, no trailing slash */
     int path_style;      /* paths are /bucket/key */
-    char region[64];
+    int custom_endpoint; /* AWS_ENDPOINT_URL[_S3]: path style, the endpoint kept */
+    char region[64];     /* where the bucket is (moved on a region redirect) */
 };
 
 /* Splits "s3://bucket/prefix" into bucket and prefix ("" or ending in '/').

@@ -18,6 +18,9 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
                                 "delay": seconds (slow)}; on S3 operations (UploadPart...)
                                 "slow" delays the request and any other kind is a 500;
                                 "match": a substring the request path must contain
+  POST /__admin/bucket-region  {"Bucket", "Region"}: S3 requests signed for another region
+                                get 301 PermanentRedirect with x-amz-bucket-region ("Region"
+                                empty or absent: no check)
   GET  /__admin/secrets        names and ARNs
   GET  /__admin/requests       the log of API requests (operation, status, code, signature)
   DELETE /__admin/requests     clears the log
@@ -100,6 +103,7 @@ class State:
             self.faults = []
             self.requests = []
             self.aborted_uploads = set()
+            self.bucket_regions = {}  # bucket → region; requests signed for another get 301
             self.imds_tokens = {}
             self.imds_role = self.seed.get("imds_role", "weir-test-role")
             self.ecs_token = self.seed.get("ecs_token", "weir-ecs-token")
@@ -230,6 +234,13 @@ class Handler(BaseHTTPRequestHandler):
                                   "count": int(doc.get("count", 1)),
                                   "delay": float(doc.get("delay", 5)),
                                   "match": str(doc.get("match", ""))})
+                return self.send(200, {"ok": True})
+            if parts == ["bucket-region"] and self.command == "POST":
+                with st.lock:
+                    if doc.get("Region"):
+                        st.bucket_regions[doc["Bucket"]] = doc["Region"]
+                    else:
+                        st.bucket_regions.pop(doc["Bucket"], None)
                 return self.send(200, {"ok": True})
             if parts == ["faults"] and self.command == "DELETE":
                 st.faults = []
@@ -375,10 +386,23 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if upstream is None:
                 raise ApiError("NotImplemented", "no --s3-upstream configured", 501)
+            entry["s3_operation"] = self.s3_operation()
             if self.headers.get("Authorization"):
                 who = self.verify_signature("s3", body, False, s3=True)
                 entry["signature"] = "ok"
                 entry["access_key_id"] = who["akid"]
+                entry["region"] = who["region"]
+                bucket = self.path.partition("?")[0].lstrip("/").split("/")[0]
+                with self.state.lock:
+                    home = self.state.bucket_regions.get(bucket)
+                if home is not None and home != who["region"]:
+                    # as S3 does for a request signed for another region
+                    self.record(entry, 301, "PermanentRedirect")
+                    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PermanentRedirect'
+                           '</Code><Message>The bucket you are attempting to access must be '
+                           'addressed using the specified endpoint.</Message><Bucket>%s</Bucket>'
+                           '<Region>%s</Region></Error>' % (services.escape(bucket), home))
+                    return self.send(301, xml, "application/xml", {"x-amz-bucket-region": home})
             s3op = self.s3_operation()
             entry["s3_operation"] = s3op
             upload_id = urllib.parse.parse_qs(self.path.partition("?")[2]).get("uploadId",

@@ -85,6 +85,24 @@ ok "remove" "$tool" rm "$loc" big/data.bin
 ok "remove of a missing file is not an error" "$tool" rm "$loc" big/data.bin
 is "$("$tool" list "$loc" "" | tr '\n' ' ')" "ingest_date=2026-11-28/small.bin " "list after remove"
 
+# the bucket lives in another region than AWS_REGION: S3 answers 301 with
+# x-amz-bucket-region, and the client moves there and repeats the call once
+admin POST bucket-region '{"Bucket": "weir-test", "Region": "eu-west-1"}' >/dev/null
+admin DELETE requests >/dev/null
+if "$tool" put "$loc" region/moved.bin 1000 5242880 2>"$WEIR_TEST_TMP/region.err"; then
+    pass "put to a bucket in another region"
+else
+    not_ok "put to a bucket in another region" "$(cat "$WEIR_TEST_TMP/region.err")"
+fi
+admin POST bucket-region '{"Bucket": "weir-test"}' >/dev/null
+is "$(log_py 'print(" ".join("%s:%s" % (e.get("status"), e.get("region")) for e in log if e.get("s3_operation") == "PutObject"))')" \
+    "301:us-east-1 200:eu-west-1" "the 301 names the region, the call is signed again for it"
+log_has "$WEIR_TEST_TMP/region.err" to eu-west-1 && pass "the move is logged" ||
+    not_ok "the move is logged" "$(cat "$WEIR_TEST_TMP/region.err")"
+is "$("$tool" get weir-test "$run/region/moved.bin" | md5sum | cut -d' ' -f1)" "$(pattern_md5 1000)" \
+    "the object is there, byte for byte"
+ok "remove region/moved.bin" "$tool" rm "$loc" region/moved.bin
+
 st=s3://weir-test/$run-state/
 out=$("$tool" race "$st" job1)
 like "$out" "^first 0 second 9: state of job job1 changed" "creating race: the second writer loses (ELOCKED)"

@@ -119,5 +119,37 @@ int main(void)
     TAP_EQ_STR(md5, "1B2M2Y8AsgTpgAmY7PhCfg==", "Content-MD5 of empty");
     weir_s3_content_md5("hello", 5, md5);
     TAP_EQ_STR(md5, "XUFAKrxLKna5cZ2REBfFkg==", "Content-MD5 of hello");
+    /* endpoints on AWS: virtual-host style, path style for dotted bucket names */
+    unsetenv("AWS_ENDPOINT_URL");
+    unsetenv("AWS_ENDPOINT_URL_S3");
+    setenv("AWS_REGION", "eu-central-1", 1);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    struct weir_s3 *c = NULL;
+    struct weir_error e;
+    memset(&e, 0, sizeof(e));
+    TAP_EQ_INT(weir_s3_open("lake-bucket", &c, &e), WEIR_OK, "open a plain bucket");
+    if (c != NULL) {
+        TAP_EQ_STR(c->endpoint, "https://lake-bucket.s3.eu-central-1.amazonaws.com",
+                   "virtual-host style endpoint");
+        TAP_EQ_INT(c->path_style, 0, "not path style");
+        weir_s3_free(c);
+    }
+    c = NULL;
+    TAP_EQ_INT(weir_s3_open("lake.example.com", &c, &e), WEIR_OK, "open a dotted bucket");
+    if (c != NULL) {
+        TAP_EQ_STR(c->endpoint, "https://s3.eu-central-1.amazonaws.com",
+                   "dotted bucket: the regional endpoint (the certificate cannot match)");
+        TAP_EQ_INT(c->path_style, 1, "dotted bucket: path style");
+        weir_s3_free(c);
+    }
+    setenv("AWS_REGION", "cn-north-1", 1);
+    c = NULL;
+    TAP_EQ_INT(weir_s3_open("b1", &c, &e), WEIR_OK, "open in a China region");
+    if (c != NULL) {
+        TAP_EQ_STR(c->endpoint, "https://b1.s3.cn-north-1.amazonaws.com.cn", "the .cn domain");
+        weir_s3_free(c);
+    }
     return tap_done();
 }

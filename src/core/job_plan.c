@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/session.h"
 #include "core/catalog.h"
 #include "core/jobctx.h"
 #include "core/sink.h"
@@ -161,6 +162,25 @@ cleanup:
     return rc;
 }
 
+/* Whether the job talks to AWS: an s3:// target or state, Secrets Manager,
+ * or the Glue catalog. */
+static int uses_aws(const struct weir_spec *spec)
+{
+    const struct weir_sval *refs[] = {&spec->source.connection, &spec->source.user,
+                                      &spec->source.password, &spec->pii_key};
+    if (strncmp(spec->target.location.s, "s3://", 5) == 0 ||
+        strncmp(spec->state.location.s, "s3://", 5) == 0 || spec->source.secret.s != NULL ||
+        (spec->catalog.type.s != NULL && strcmp(spec->catalog.type.s, "glue") == 0)) {
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        if (refs[i]->s != NULL && strstr(refs[i]->s, "${secret:") != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void line(FILE *out, int ok, const char *what, const char *detail)
 {
     fprintf(out, "%-5s %s%s%s\n", ok ? "ok" : "FAIL", what, detail[0] ? ": " : "", detail);
@@ -181,6 +201,16 @@ int weir_job_check(const struct weir_spec *spec, const struct weir_spec_job *job
     }
     line(out, 1, "source plugin", c.source.path);
     line(out, 1, "writer plugin", c.writer.path);
+    if (uses_aws(spec)) {
+        /* first, so a credentials problem is named as such, not as a
+         * failing secret, bucket or catalog */
+        char arn[512];
+        if ((rc = weir_aws_whoami(arn, sizeof(arn), err)) != WEIR_OK) {
+            line(out, 0, "aws credentials", err->message);
+            goto cleanup;
+        }
+        line(out, 1, "aws caller", arn);
+    }
     if ((rc = weir_jobctx_connect(&c, err)) != WEIR_OK) {
         line(out, 0, "connect", err->message);
         goto cleanup;

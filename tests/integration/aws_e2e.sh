@@ -74,6 +74,10 @@ weir_expect 0 "weir check: secret, S3 target, S3 state, Glue" check "$spec"
 like "$(cat "$WEIR_OUT")" "ok +target writable: s3://weir-test/$run/lake/" "check wrote and removed a probe object"
 like "$(cat "$WEIR_OUT")" "ok +aws caller: arn:aws:" "check names the caller"
 
+AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= weir_expect 77 "weir check without AWS credentials: exit 77" check "$spec"
+like "$(cat "$WEIR_OUT")" "FAIL +aws credentials: no AWS credentials found" \
+    "check names the credentials as what failed, before the secret, bucket or catalog"
+
 admin DELETE requests >/dev/null
 weir_expect 0 "first run: RDS secret → S3 lake and state → Glue" run "$spec"
 ok "download the lake" download "$dl"

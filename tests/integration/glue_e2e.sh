@@ -139,7 +139,7 @@ sed -e "s/database: $DB/database: ${DB}_missing/" -e "/create_database/d" "$spec
 weir_expect 78 "check fails for a missing database" check "$nodb"
 like "$(cat "$WEIR_OUT")" "FAIL +glue database ${DB}_missing" "check prints a FAIL line naming it"
 AWS_ACCESS_KEY_ID=AKIAWEIRUNKNOWN00001 weir_expect 77 "check with an unknown key exits 77" check "$nodb"
-like "$(cat "$WEIR_OUT")" "FAIL +aws caller: .*(UnrecognizedClient|InvalidClientTokenId)" \
+like "$(cat "$WEIR_OUT")" "FAIL +aws credentials: .*(UnrecognizedClient|InvalidClientTokenId)" \
     "check prints the STS failure"
 pg "INSERT INTO $T VALUES (44, DATE '2026-01-05', 1, 1, 'z', true, now(), 9)" >/dev/null
 weir_expect 78 "run fails for a missing database" run "$nodb"

@@ -21,7 +21,6 @@ int weir_pq_column_init(struct weir_pq_column *c, const char *name,
     c->type = *type;
     c->opts = opts;
     weir_pq_buf_init(&c->plain, INT32_MAX);
-    weir_pq_buf_init(&c->pages, 0);
     weir_pq_buf_init(&c->bounds, 0);
     weir_pq_buf_init(&c->body, INT32_MAX);
     weir_pq_buf_init(&c->comp, INT32_MAX);
@@ -45,7 +44,7 @@ void weir_pq_column_free(struct weir_pq_column *c)
     free(c->indices);
     free(c->entries);
     weir_pq_buf_reset(&c->plain);
-    weir_pq_buf_reset(&c->pages);
+    weir_pq_pages_free(&c->pages);
     weir_pq_buf_reset(&c->bounds);
     weir_pq_buf_reset(&c->body);
     weir_pq_buf_reset(&c->comp);
@@ -55,6 +54,49 @@ void weir_pq_column_free(struct weir_pq_column *c)
     weir_pq_stats_free(&c->chunk_stats);
     weir_pq_dict_free(&c->dict);
     memset(c, 0, sizeof(*c));
+}
+
+void weir_pq_pages_free(struct weir_pq_pages *p)
+{
+    struct weir_pq_page *g = p->head;
+    while (g != NULL) {
+        struct weir_pq_page *next = g->next;
+        free(g);
+        g = next;
+    }
+    memset(p, 0, sizeof(*p));
+}
+
+/* Appends a page made of header then body (copied). */
+static bool add_page(struct weir_pq_pages *p, const struct weir_pq_buf *h,
+                     const struct weir_pq_buf *b, bool front)
+{
+    struct weir_pq_page *g = malloc(sizeof(*g) + h->len + b->len);
+    if (g == NULL) {
+        return false;
+    }
+    g->len = h->len + b->len;
+    memcpy(g->data, h->data, h->len);
+    if (b->len > 0) {
+        memcpy(g->data + h->len, b->data, b->len);
+    }
+    g->next = NULL;
+    if (front) {
+        g->next = p->head;
+        p->head = g;
+        if (p->tail == NULL) {
+            p->tail = g;
+        }
+    } else {
+        if (p->tail != NULL) {
+            p->tail->next = g;
+        } else {
+            p->head = g;
+        }
+        p->tail = g;
+    }
+    p->bytes += g->len;
+    return true;
 }
 
 void weir_pq_chunk_out_free(struct weir_pq_chunk_out *co)
@@ -68,7 +110,7 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
 {
     uint64_t open = c->dict_on ? ((uint64_t)c->n_indices * (uint64_t)c->dict_bw + 7) / 8
                                : c->plain.len;
-    return c->pages.len + open + c->n_rows / 8 + (c->n_dict_pages > 0 || c->dict_on
+    return c->pages.bytes + open + c->n_rows / 8 + (c->n_dict_pages > 0 || c->dict_on
                                                        ? c->dict.plain.len
                                                        : 0);
 }
@@ -165,7 +207,7 @@ static int add_entry(struct weir_pq_column *c, uint32_t size)
     }
     struct weir_pq_page_entry *e = &c->entries[c->n_entries++];
     memset(e, 0, sizeof(*e));
-    e->offset = c->pages.len;
+    e->offset = c->pages.bytes;
     e->size = size;
     e->first_row = c->chunk_rows;
     e->null_count = c->page_stats.null_count;
@@ -212,9 +254,7 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
     if (add_entry(c, (uint32_t)size) != WEIR_OK) {
         return nomem(err, c);
     }
-    weir_pq_buf_append(&c->pages, c->header.data, c->header.len);
-    weir_pq_buf_append(&c->pages, c->comp.data, c->comp.len);
-    if (c->pages.failed) {
+    if (!add_page(&c->pages, &c->header, &c->comp, false)) {
         return nomem(err, c);
     }
     c->uncompressed += (int64_t)(c->header.len + c->body.len);
@@ -593,7 +633,6 @@ static void reset_chunk(struct weir_pq_column *c)
     c->dict_on = c->type.dictionary;
     c->fell_back = false;
     c->dict_bw = 1;
-    weir_pq_buf_clear(&c->pages);
     weir_pq_buf_clear(&c->bounds);
     weir_pq_stats_clear(&c->chunk_stats);
     c->chunk_values = 0;
@@ -604,8 +643,8 @@ static void reset_chunk(struct weir_pq_column *c)
     c->n_entries = 0;
 }
 
-int weir_pq_column_flush(struct weir_pq_column *c, struct weir_output *out, uint64_t *pos,
-                         struct weir_pq_chunk_out *co, struct weir_error *err)
+int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq_pages *pages,
+                        struct weir_pq_chunk_out *co, struct weir_error *err)
 {
     int rc = cut_page(c, err);
     if (rc != WEIR_OK) {
@@ -614,9 +653,10 @@ int weir_pq_column_flush(struct weir_pq_column *c, struct weir_output *out, uint
     weir_pq_buf_init(&co->meta, 0);
     weir_pq_buf_init(&co->col_index, 0);
     weir_pq_buf_init(&co->off_index, 0);
-    co->start = *pos;
+    co->start = start;
     bool has_dict = c->n_dict_pages > 0;
-    int64_t unc = c->uncompressed, comp = (int64_t)c->pages.len;
+    int64_t unc = c->uncompressed, comp = (int64_t)c->pages.bytes;
+    uint64_t data_off = start;
     if (has_dict) {
         weir_pq_buf_clear(&c->body);
         weir_pq_buf_append(&c->body, c->dict.plain.data, c->dict.plain.len);
@@ -626,18 +666,10 @@ int weir_pq_column_flush(struct weir_pq_column *c, struct weir_output *out, uint
         }
         unc += (int64_t)(c->header.len + c->body.len);
         comp += (int64_t)(c->header.len + c->comp.len);
-        rc = emit(out, pos, c->header.data, c->header.len, err);
-        if (rc == WEIR_OK) {
-            rc = emit(out, pos, c->comp.data, c->comp.len, err);
+        data_off += c->header.len + c->comp.len;
+        if (!add_page(&c->pages, &c->header, &c->comp, true)) {
+            return nomem(err, c);
         }
-        if (rc != WEIR_OK) {
-            return rc;
-        }
-    }
-    uint64_t data_off = *pos;
-    rc = emit(out, pos, c->pages.data, c->pages.len, err);
-    if (rc != WEIR_OK) {
-        return rc;
     }
     co->compressed = comp;
     co->uncompressed = unc;
@@ -647,6 +679,32 @@ int weir_pq_column_flush(struct weir_pq_column *c, struct weir_output *out, uint
     if (co->meta.failed || co->off_index.failed || co->col_index.failed) {
         return nomem(err, c);
     }
+    *pages = c->pages;
+    memset(&c->pages, 0, sizeof(c->pages));
     reset_chunk(c);
     return WEIR_OK;
+}
+
+int weir_pq_pages_emit(const struct weir_pq_pages *pages, struct weir_output *out, uint64_t *pos,
+                       struct weir_error *err)
+{
+    for (const struct weir_pq_page *g = pages->head; g != NULL; g = g->next) {
+        int rc = emit(out, pos, g->data, g->len, err);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+    }
+    return WEIR_OK;
+}
+
+int weir_pq_column_flush(struct weir_pq_column *c, struct weir_output *out, uint64_t *pos,
+                         struct weir_pq_chunk_out *co, struct weir_error *err)
+{
+    struct weir_pq_pages pages = {0};
+    int rc = weir_pq_column_seal(c, *pos, &pages, co, err);
+    if (rc == WEIR_OK) {
+        rc = weir_pq_pages_emit(&pages, out, pos, err);
+    }
+    weir_pq_pages_free(&pages);
+    return rc;
 }

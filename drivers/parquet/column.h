@@ -53,6 +53,22 @@ struct weir_pq_page_entry {
     size_t min_off, min_len, max_off, max_len; /* into bounds */
 };
 
+/* One page as it goes to the file: header, then the compressed body. */
+struct weir_pq_page {
+    struct weir_pq_page *next;
+    size_t len;
+    uint8_t data[];
+};
+
+/* Pages in file order; owned (free with weir_pq_pages_free). Each page is its
+ * own allocation, so a chunk never grows by copying. */
+struct weir_pq_pages {
+    struct weir_pq_page *head, *tail;
+    uint64_t bytes;
+};
+
+void weir_pq_pages_free(struct weir_pq_pages *p);
+
 struct weir_pq_column {
     char *name; /* owned */
     struct weir_pq_coltype type;
@@ -71,7 +87,7 @@ struct weir_pq_column {
     bool dict_on;   /* still dictionary encoding */
     bool fell_back; /* switched to PLAIN in this chunk */
     struct weir_pq_dict dict;
-    struct weir_pq_buf pages; /* data pages: headers and compressed bodies */
+    struct weir_pq_pages pages; /* data pages: headers and compressed bodies */
     struct weir_pq_stats chunk_stats;
     int64_t chunk_values, chunk_rows;
     int64_t uncompressed; /* data pages, headers included */
@@ -116,10 +132,19 @@ int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr
 uint64_t weir_pq_column_buffered(const struct weir_pq_column *c);
 
 /*
- * Closes the open page, writes the chunk to `out` at file offset *pos
- * (advancing it), fills *co (which must be zero-initialised or freed) and
- * empties the column for the next row group.
+ * Closes the open page and moves the whole chunk (dictionary page first) to
+ * *pages (which must be empty), to be written at file offset `start`; fills
+ * *co (which must be zero-initialised or freed) and empties the column for
+ * the next row group. Does no I/O, so it can run away from the host's thread.
  */
+int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq_pages *pages,
+                        struct weir_pq_chunk_out *co, struct weir_error *err);
+
+/* Writes pages to `out`, advancing *pos; the pages stay owned by the caller. */
+int weir_pq_pages_emit(const struct weir_pq_pages *pages, struct weir_output *out, uint64_t *pos,
+                       struct weir_error *err);
+
+/* weir_pq_column_seal at *pos, then weir_pq_pages_emit. */
 int weir_pq_column_flush(struct weir_pq_column *c, struct weir_output *out, uint64_t *pos,
                          struct weir_pq_chunk_out *co, struct weir_error *err);
 

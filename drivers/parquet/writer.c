@@ -2,10 +2,12 @@
 #include "parquet/writer.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "parquet/batch.h"
 #include "parquet/codec.h"
 #include "parquet/column.h"
 #include "parquet/footer.h"
@@ -25,16 +27,54 @@ const struct weir_option weir_pq_options[] = {
     {"timestamp_unit", WEIR_OPT_ENUM, 0, "us", "us|ms",
      "timestamp unit; ms drops sub-millisecond digits (floor division)"},
     {"created_by", WEIR_OPT_STRING, 0, "weir", NULL, "the footer's created_by"},
+    {"threads", WEIR_OPT_INT, 0, "1", NULL,
+     "encoder threads besides the caller's: 1 encodes and compresses in a worker while the "
+     "source reads on, 0 encodes inside write()"},
 };
 const size_t weir_pq_n_options = sizeof(weir_pq_options) / sizeof(weir_pq_options[0]);
 
 /* Rows encoded per column before the row group size is checked again. */
 #define SLICE_ROWS 1024
 
+/* A sealed row group waiting for the host's thread to write it. */
+struct pq_ready {
+    struct weir_pq_pages *pages; /* owned, n_cols */
+    uint64_t bytes;
+};
+
+/*
+ * The encoder thread (threads: 1). write() copies the batch (the host's is
+ * borrowed), waits until the worker has finished the previous one, hands it
+ * over and returns; so one batch is encoded while the source reads the next.
+ * The worker seals full row groups but never touches `out`: every byte is
+ * written from the host's thread, inside write() or finish(), as the ABI
+ * wants. At most one sealed row group waits or is being written while the
+ * worker fills the next; a worker with a second one waits, which bounds
+ * memory at about two row groups in the worst case (a batch larger than a
+ * row group) and one row group plus a batch otherwise.
+ */
+struct pq_pipe {
+    pthread_t thread;
+    bool running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct weir_pq_batch copies[2]; /* the one being encoded, the one being copied */
+    int next_copy;
+    struct weir_pq_batch *job; /* handed to the worker; NULL when idle */
+    struct pq_ready *ready;    /* sealed, waiting for the host's thread */
+    bool writing;              /* the host's thread is writing a row group */
+    uint64_t writing_bytes;
+    bool stop;
+    int status; /* the worker's first error */
+    struct weir_error error;
+    uint64_t enc_buffered; /* encoded bytes held by the columns, as of the last job */
+};
+
 struct pq_writer {
     const struct weir_host *host; /* borrowed; may be NULL */
     struct weir_output *out;      /* borrowed */
     uint64_t pos;                 /* bytes written to out */
+    uint64_t vpos;                /* where the next sealed row group will start */
     bool started, finished;
     int failed; /* first error status; the writer refuses further work */
     uint64_t row_group_size;
@@ -49,6 +89,8 @@ struct pq_writer {
     size_t n_kv;
     char *created_by;
     struct weir_pq_buf footer;
+    int threads;
+    struct pq_pipe pipe;
 };
 
 int weir_pq_parse_size(const char *s, uint64_t *out)
@@ -147,6 +189,15 @@ static int parse_options(struct pq_writer *w, const struct weir_kv *kv, size_t n
                               "parquet option timestamp_unit: \"%s\" is not us or ms", unit);
     }
     *ts_millis = unit != NULL && strcmp(unit, "ms") == 0;
+    const char *th = weir_kv_get(kv, n, "threads");
+    w->threads = 1;
+    if (th != NULL && *th != '\0') {
+        if (strcmp(th, "0") != 0 && strcmp(th, "1") != 0) {
+            return weir_error_set(err, WEIR_ECONFIG, "parquet option threads: \"%s\" is not 0 "
+                                  "or 1", th);
+        }
+        w->threads = th[0] == '1';
+    }
     const char *cb = weir_kv_get(kv, n, "created_by");
     w->created_by = strdup(cb != NULL ? cb : "weir");
     w->kv = calloc(n > 0 ? n : 1, sizeof(*w->kv));
@@ -167,12 +218,45 @@ static int parse_options(struct pq_writer *w, const struct weir_kv *kv, size_t n
     return WEIR_OK;
 }
 
+static void ready_free(struct pq_ready *r, size_t n_cols)
+{
+    if (r == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < n_cols; i++) {
+        weir_pq_pages_free(&r->pages[i]);
+    }
+    free(r->pages);
+    free(r);
+}
+
+/* Joins the worker; it ends its current batch first. */
+static void pipe_stop(struct pq_writer *w)
+{
+    struct pq_pipe *p = &w->pipe;
+    if (!p->running) {
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    p->running = false;
+}
+
 static void writer_free(void *p)
 {
     struct pq_writer *w = p;
     if (w == NULL) {
         return;
     }
+    pipe_stop(w);
+    ready_free(w->pipe.ready, w->n_cols);
+    weir_pq_batch_free(&w->pipe.copies[0]);
+    weir_pq_batch_free(&w->pipe.copies[1]);
+    pthread_mutex_destroy(&w->pipe.mu);
+    pthread_cond_destroy(&w->pipe.cv);
     for (size_t i = 0; i < w->n_cols; i++) {
         weir_pq_column_free(&w->cols[i]);
     }
@@ -213,7 +297,10 @@ static int writer_open(const struct weir_host *host, const struct ArrowSchema *s
     }
     w->host = host;
     w->out = out;
+    w->vpos = 4; /* after "PAR1" */
     weir_pq_buf_init(&w->footer, 0);
+    pthread_mutex_init(&w->pipe.mu, NULL);
+    pthread_cond_init(&w->pipe.cv, NULL);
     bool ts_millis = false;
     int rc = parse_options(w, options, n_options, &ts_millis, err);
     if (rc != WEIR_OK) {
@@ -270,14 +357,24 @@ static int start_file(struct pq_writer *w, struct weir_error *err)
     return emit(w, "PAR1", 4, err);
 }
 
-static int flush_row_group(struct pq_writer *w, struct weir_error *err)
+/* Bytes the columns hold for the row group being encoded (encoder's side). */
+static uint64_t cols_buffered(const struct pq_writer *w)
 {
+    uint64_t n = 0;
+    for (size_t i = 0; i < w->n_cols; i++) {
+        n += weir_pq_column_buffered(&w->cols[i]);
+    }
+    return n;
+}
+
+/* Encoder's side of a flush: seals every column at the file offsets the row
+ * group will have (the host's thread writes row groups in order, so those
+ * are known) and hands back the pages (*out NULL when there were no rows). */
+static int seal_row_group(struct pq_writer *w, struct pq_ready **out, struct weir_error *err)
+{
+    *out = NULL;
     if (w->rg_rows == 0) {
         return WEIR_OK;
-    }
-    int rc = start_file(w, err);
-    if (rc != WEIR_OK) {
-        return rc;
     }
     if (w->n_rgs == w->rgs_cap) {
         size_t cap = w->rgs_cap != 0 ? w->rgs_cap * 2 : 8;
@@ -291,27 +388,232 @@ static int flush_row_group(struct pq_writer *w, struct weir_error *err)
     struct weir_pq_rowgroup *rg = &w->rgs[w->n_rgs];
     rg->num_rows = w->rg_rows;
     rg->chunks = calloc(w->n_cols > 0 ? w->n_cols : 1, sizeof(*rg->chunks));
-    if (rg->chunks == NULL) {
+    struct pq_ready *r = calloc(1, sizeof(*r));
+    if (r != NULL) {
+        r->pages = calloc(w->n_cols > 0 ? w->n_cols : 1, sizeof(*r->pages));
+    }
+    if (rg->chunks == NULL || r == NULL || r->pages == NULL) {
+        free(rg->chunks);
+        ready_free(r, 0);
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
     w->n_rgs++;
     for (size_t i = 0; i < w->n_cols; i++) {
-        rc = weir_pq_column_flush(&w->cols[i], w->out, &w->pos, &rg->chunks[i], err);
+        int rc = weir_pq_column_seal(&w->cols[i], w->vpos, &r->pages[i], &rg->chunks[i], err);
         if (rc != WEIR_OK) {
+            ready_free(r, w->n_cols);
             return rc;
         }
+        w->vpos += r->pages[i].bytes;
+        r->bytes += r->pages[i].bytes;
     }
     w->rg_rows = 0;
+    *out = r;
     return WEIR_OK;
+}
+
+/* Host's thread: writes a sealed row group. */
+static int write_ready(struct pq_writer *w, const struct pq_ready *r, struct weir_error *err)
+{
+    int rc = start_file(w, err);
+    for (size_t i = 0; i < w->n_cols && rc == WEIR_OK; i++) {
+        rc = weir_pq_pages_emit(&r->pages[i], w->out, &w->pos, err);
+    }
+    return rc;
+}
+
+/* Worker: parks a sealed row group for the host's thread, waiting while
+ * another one is parked or being written (the memory bound). */
+static int pipe_deliver(struct pq_writer *w, struct pq_ready *r, struct weir_error *err)
+{
+    struct pq_pipe *p = &w->pipe;
+    pthread_mutex_lock(&p->mu);
+    while ((p->ready != NULL || p->writing) && !p->stop) {
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    bool stopped = p->stop;
+    if (!stopped) {
+        p->ready = r;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (stopped) {
+        ready_free(r, w->n_cols);
+        return weir_error_set(err, WEIR_ECANCELLED, "parquet writer: stopped");
+    }
+    return WEIR_OK;
+}
+
+/* Ends the row group being encoded: written at once by the caller's thread,
+ * or parked for it when `worker`. */
+static int flush_row_group(struct pq_writer *w, bool worker, struct weir_error *err)
+{
+    struct pq_ready *r = NULL;
+    int rc = seal_row_group(w, &r, err);
+    if (rc != WEIR_OK || r == NULL) {
+        return rc;
+    }
+    if (worker) {
+        return pipe_deliver(w, r, err);
+    }
+    rc = write_ready(w, r, err);
+    ready_free(r, w->n_cols);
+    return rc;
+}
+
+static bool cancelled(const struct pq_writer *w)
+{
+    return w->host != NULL && w->host->cancelled != NULL && w->host->cancelled(w->host->ctx);
+}
+
+/* Encodes rows [0, length) of the columns `children` (with `parent`, the
+ * batch struct, or NULL for copies whose validity already folds it in). */
+static int encode(struct pq_writer *w, const struct ArrowArray *const *children,
+                  const struct ArrowArray *parent, int64_t length, bool worker,
+                  struct weir_error *err)
+{
+    for (int64_t start = 0; start < length; start += SLICE_ROWS) {
+        int64_t n = length - start < SLICE_ROWS ? length - start : SLICE_ROWS;
+        for (size_t i = 0; i < w->n_cols; i++) {
+            int rc = weir_pq_column_append(&w->cols[i], children[i], parent, start, n, err);
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+        }
+        w->rg_rows += n;
+        if (cols_buffered(w) >= w->row_group_size) {
+            int rc = flush_row_group(w, worker, err);
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+        }
+        if (!worker && cancelled(w)) {
+            return weir_error_set(err, WEIR_ECANCELLED, "parquet writer: cancelled");
+        }
+    }
+    return WEIR_OK;
+}
+
+static void *pipe_main(void *arg)
+{
+    struct pq_writer *w = arg;
+    struct pq_pipe *p = &w->pipe;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->job == NULL && !p->stop) {
+            pthread_cond_wait(&p->cv, &p->mu);
+        }
+        if (p->stop) {
+            break;
+        }
+        struct weir_pq_batch *b = p->job;
+        bool failed = p->status != WEIR_OK;
+        pthread_mutex_unlock(&p->mu);
+        struct weir_error e;
+        memset(&e, 0, sizeof(e));
+        /* After an error the batches are dropped: the file is lost anyway. */
+        int rc = failed ? WEIR_OK : encode(w, b->arrays, NULL, b->length, true, &e);
+        uint64_t buffered = cols_buffered(w);
+        pthread_mutex_lock(&p->mu);
+        if (rc != WEIR_OK && p->status == WEIR_OK) {
+            p->status = rc;
+            p->error = e;
+        }
+        p->enc_buffered = buffered;
+        p->job = NULL;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/*
+ * Host's thread: waits until the worker is idle, writing the row groups it
+ * parks meanwhile (it may be waiting for that). The last one parked is
+ * returned in *take, marked as being written, for the caller to write once
+ * the worker has its next batch. A worker error is returned with err filled.
+ */
+static int pipe_wait(struct pq_writer *w, struct pq_ready **take, struct weir_error *err)
+{
+    struct pq_pipe *p = &w->pipe;
+    int rc = WEIR_OK;
+    *take = NULL;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        if (p->ready != NULL && p->job != NULL) {
+            struct pq_ready *r = p->ready;
+            p->ready = NULL;
+            p->writing = true;
+            p->writing_bytes = r->bytes;
+            pthread_mutex_unlock(&p->mu);
+            if (rc == WEIR_OK) {
+                rc = write_ready(w, r, err);
+            }
+            ready_free(r, w->n_cols);
+            pthread_mutex_lock(&p->mu);
+            p->writing = false;
+            pthread_cond_broadcast(&p->cv);
+            continue;
+        }
+        if (p->job == NULL) {
+            break;
+        }
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    if (rc == WEIR_OK && p->status != WEIR_OK) {
+        *err = p->error;
+        rc = p->status;
+    }
+    if (p->ready != NULL && rc == WEIR_OK) {
+        *take = p->ready;
+        p->ready = NULL;
+        p->writing = true;
+        p->writing_bytes = (*take)->bytes;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* Host's thread: writes what pipe_wait handed over and lets the worker park
+ * its next row group. */
+static int pipe_write_taken(struct pq_writer *w, struct pq_ready *r, struct weir_error *err)
+{
+    struct pq_pipe *p = &w->pipe;
+    if (r == NULL) {
+        return WEIR_OK;
+    }
+    int rc = write_ready(w, r, err);
+    ready_free(r, w->n_cols);
+    pthread_mutex_lock(&p->mu);
+    p->writing = false;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* Host's thread: everything the worker was given is encoded and written. */
+static int pipe_drain(struct pq_writer *w, struct weir_error *err)
+{
+    if (!w->pipe.running) {
+        return WEIR_OK;
+    }
+    struct pq_ready *r = NULL;
+    int rc = pipe_wait(w, &r, err);
+    int rc2 = pipe_write_taken(w, r, err);
+    return rc != WEIR_OK ? rc : rc2;
 }
 
 static uint64_t writer_buffered(void *p)
 {
     struct pq_writer *w = p;
-    uint64_t n = 0;
-    for (size_t i = 0; i < w->n_cols; i++) {
-        n += weir_pq_column_buffered(&w->cols[i]);
+    struct pq_pipe *pp = &w->pipe;
+    if (!pp->running) {
+        return cols_buffered(w);
     }
+    pthread_mutex_lock(&pp->mu);
+    uint64_t n = pp->enc_buffered + (pp->ready != NULL ? pp->ready->bytes : 0) +
+                 (pp->writing ? pp->writing_bytes : 0) + (pp->job != NULL ? pp->job->bytes : 0);
+    pthread_mutex_unlock(&pp->mu);
     return n;
 }
 
@@ -346,6 +648,36 @@ static int check_batch(const struct pq_writer *w, const struct ArrowArray *b,
     return WEIR_OK;
 }
 
+/* threads: 1 — copy, wait for the previous batch, hand over, write what the
+ * worker sealed meanwhile while it encodes this one. */
+static int write_threaded(struct pq_writer *w, const struct ArrowArray *top,
+                          struct weir_error *err)
+{
+    struct pq_pipe *p = &w->pipe;
+    struct weir_pq_batch *b = &p->copies[p->next_copy];
+    int rc = weir_pq_batch_copy(b, top, w->cols, w->n_cols, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    struct pq_ready *r = NULL;
+    rc = pipe_wait(w, &r, err);
+    if (rc == WEIR_OK) {
+        pthread_mutex_lock(&p->mu);
+        p->job = b;
+        p->next_copy ^= 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    int rc2 = pipe_write_taken(w, r, err);
+    if (rc == WEIR_OK && rc2 != WEIR_OK) {
+        rc = rc2;
+    }
+    if (rc == WEIR_OK && cancelled(w)) {
+        rc = weir_error_set(err, WEIR_ECANCELLED, "parquet writer: cancelled");
+    }
+    return rc;
+}
+
 static int writer_write(void *p, const struct ArrowArray *batch, struct weir_error *err)
 {
     struct pq_writer *w = p;
@@ -365,23 +697,20 @@ static int writer_write(void *p, const struct ArrowArray *batch, struct weir_err
         top.n_buffers = 1;
         top.buffers = no_buffers;
     }
-    const struct ArrowArray *parent = &top;
-    for (int64_t start = 0; start < batch->length && rc == WEIR_OK; start += SLICE_ROWS) {
-        int64_t n = batch->length - start < SLICE_ROWS ? batch->length - start : SLICE_ROWS;
-        for (size_t i = 0; i < w->n_cols && rc == WEIR_OK; i++) {
-            rc = weir_pq_column_append(&w->cols[i], batch->children[i], parent, start, n, err);
+    if (w->threads > 0 && !w->pipe.running) {
+        if (pthread_create(&w->pipe.thread, NULL, pipe_main, w) == 0) {
+            w->pipe.running = true;
+        } else {
+            w->threads = 0;
+            wlog(w, WEIR_LOG_WARN, "parquet_threads", "cannot start the encoder thread; "
+                 "encoding in the caller's thread");
         }
-        if (rc != WEIR_OK) {
-            break;
-        }
-        w->rg_rows += n;
-        if (writer_buffered(w) >= w->row_group_size) {
-            rc = flush_row_group(w, err);
-        }
-        if (rc == WEIR_OK && w->host != NULL && w->host->cancelled != NULL &&
-            w->host->cancelled(w->host->ctx)) {
-            rc = weir_error_set(err, WEIR_ECANCELLED, "parquet writer: cancelled");
-        }
+    }
+    if (w->pipe.running) {
+        rc = write_threaded(w, &top, err);
+    } else {
+        rc = encode(w, (const struct ArrowArray *const *)batch->children, &top, batch->length,
+                    false, err);
     }
     if (rc != WEIR_OK) {
         w->failed = rc;
@@ -424,9 +753,18 @@ static int writer_finish(void *p, struct weir_error *err)
     if (w->failed || w->finished) {
         return unusable(w, err);
     }
-    int rc = flush_row_group(w, err);
+    int rc = pipe_drain(w, err);
+    pipe_stop(w);
+    if (rc == WEIR_OK) {
+        rc = flush_row_group(w, false, err);
+    }
     if (rc == WEIR_OK) {
         rc = start_file(w, err);
+    }
+    if (rc == WEIR_OK && w->pos != w->vpos) {
+        /* Chunk offsets in the footer were computed when sealing. */
+        rc = weir_error_set(err, WEIR_EINTERNAL, "parquet writer: wrote %llu bytes, expected %llu",
+                            (unsigned long long)w->pos, (unsigned long long)w->vpos);
     }
     if (rc == WEIR_OK) {
         rc = write_page_indexes(w, err);

@@ -386,12 +386,24 @@ overflow:
     return weir_error_detail(err, "arrow row %lld", (long long)j);
 }
 
-static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len,
+/* Appends to a buffer with room reserved by the caller's block, else grows. */
+static inline void put_bytes(struct weir_pq_buf *b, const void *v, size_t len)
+{
+    if (len <= b->cap - b->len && !b->failed && len <= b->max - b->len) {
+        memcpy(b->data + b->len, v, len);
+        b->len += len;
+        return;
+    }
+    weir_pq_buf_append(b, v, len);
+}
+
+/* One non-null value; levels and indices have room (see append). */
+static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uint32_t h,
                      struct weir_error *err)
 {
     uint32_t idx = 0;
     if (c->dict_on) {
-        int r = weir_pq_dict_put(&c->dict, v, len, c->opts->dict_limit, &idx);
+        int r = weir_pq_dict_put_hashed(&c->dict, v, len, h, c->opts->dict_limit, &idx);
         if (r == WEIR_PQ_DICT_NOMEM) {
             return nomem(err, c);
         }
@@ -405,19 +417,12 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len,
             c->dict_on = false;
             c->fell_back = true;
         } else if (r == WEIR_PQ_DICT_ADDED) {
-            int bw = weir_pq_bit_width(c->dict.n - 1);
-            c->dict_bw = bw > 0 ? bw : 1;
+            c->dict_bw = c->dict.n > 1 ? 32 - __builtin_clz(c->dict.n - 1) : 1;
         }
-    }
-    if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + 1)) {
-        return nomem(err, c);
     }
     c->levels[c->n_rows++] = 1;
     weir_pq_stats_update(&c->page_stats, v, len);
     if (c->dict_on) {
-        if (!grow_u32(&c->indices, &c->indices_cap, c->n_indices + 1)) {
-            return nomem(err, c);
-        }
         c->indices[c->n_indices++] = idx;
     } else if (c->type.src == WEIR_PQ_SRC_BOOL) {
         if (c->n_bools % 8 == 0) {
@@ -429,12 +434,110 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len,
         c->n_bools++;
     } else {
         if (c->type.phys == WEIR_PQ_BYTE_ARRAY) {
-            weir_pq_buf_u32le(&c->plain, (uint32_t)len);
+            uint8_t l4[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+                             (uint8_t)(len >> 24)};
+            put_bytes(&c->plain, l4, 4);
         }
-        weir_pq_buf_append(&c->plain, v, len);
+        put_bytes(&c->plain, v, len);
     }
     if (c->plain.failed || !weir_pq_stats_ok(&c->page_stats)) {
         return nomem(err, c);
+    }
+    return WEIR_OK;
+}
+
+/*
+ * Rows are read a block at a time: nulls and values first (with the type
+ * switch outside the loops), then the dictionary hashes, whose slots are
+ * prefetched, then the values go in one by one exactly as before, so page
+ * cuts and the dictionary fallback happen at the same rows.
+ */
+#define BLOCK 256
+
+struct vblock {
+    const uint8_t *v[BLOCK];
+    uint32_t len[BLOCK];
+    uint32_t hash[BLOCK];
+    uint8_t null[BLOCK];
+    uint8_t tmp[BLOCK][16];
+};
+
+static bool any_nulls(const struct ArrowArray *a)
+{
+    return a->buffers[0] != NULL && a->null_count != 0;
+}
+
+/* Rows pr0.. of the parent (child rows i0.., before the child's offset). */
+static int load_block(struct weir_pq_column *c, const struct ArrowArray *a,
+                      const struct ArrowArray *parent, int64_t pr0, int64_t i0, int n,
+                      struct vblock *b, struct weir_error *err)
+{
+    if ((parent != NULL && any_nulls(parent)) || any_nulls(a)) {
+        for (int k = 0; k < n; k++) {
+            b->null[k] = (parent != NULL && weir_arrow_is_null(parent, pr0 + k)) ||
+                         weir_arrow_is_null(a, i0 + k);
+        }
+    } else {
+        memset(b->null, 0, (size_t)n);
+    }
+    const uint8_t *buf = a->buffers[1];
+    int64_t j0 = i0 + a->offset;
+    switch (c->type.src) {
+    case WEIR_PQ_SRC_I32:
+    case WEIR_PQ_SRC_U32:
+    case WEIR_PQ_SRC_F32:
+        for (int k = 0; k < n; k++) {
+            b->v[k] = buf + 4 * (j0 + k);
+            b->len[k] = 4;
+        }
+        break;
+    case WEIR_PQ_SRC_I64:
+    case WEIR_PQ_SRC_F64:
+        for (int k = 0; k < n; k++) {
+            b->v[k] = buf + 8 * (j0 + k);
+            b->len[k] = 8;
+        }
+        break;
+    case WEIR_PQ_SRC_VAR: {
+        const uint8_t *data = a->buffers[2];
+        for (int k = 0; k < n; k++) {
+            if (b->null[k]) {
+                continue;
+            }
+            int32_t o0, o1;
+            memcpy(&o0, buf + 4 * (j0 + k), 4);
+            memcpy(&o1, buf + 4 * (j0 + k + 1), 4);
+            if (o1 < o0 || o0 < 0) {
+                return weir_error_set(err, WEIR_EDATA,
+                                      "column \"%s\": bad arrow offsets at row %lld", c->name,
+                                      (long long)(j0 + k));
+            }
+            b->v[k] = data + o0;
+            b->len[k] = (uint32_t)(o1 - o0);
+        }
+        break;
+    }
+    default:
+        for (int k = 0; k < n; k++) {
+            if (b->null[k]) {
+                continue;
+            }
+            size_t len = 0;
+            int rc = read_value(c, a, j0 + k, b->tmp[k], &b->v[k], &len, err);
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+            b->len[k] = (uint32_t)len;
+        }
+        break;
+    }
+    if (c->dict_on) {
+        for (int k = 0; k < n; k++) {
+            if (!b->null[k]) {
+                b->hash[k] = weir_pq_dict_hash(&c->dict, b->v[k], b->len[k]);
+                weir_pq_dict_prefetch(&c->dict, b->hash[k]);
+            }
+        }
     }
     return WEIR_OK;
 }
@@ -444,30 +547,33 @@ int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr
                           struct weir_error *err)
 {
     int64_t base = parent != NULL ? parent->offset : 0;
-    for (int64_t r = start; r < start + count; r++) {
-        int64_t i = base + r;
-        if ((parent != NULL && weir_arrow_is_null(parent, r)) || weir_arrow_is_null(arr, i)) {
-            if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + 1)) {
-                return nomem(err, c);
-            }
-            c->levels[c->n_rows++] = 0;
-            c->page_stats.null_count++;
-        } else {
-            uint8_t tmp[16];
-            const uint8_t *v = tmp;
-            size_t len = 0;
-            int rc = read_value(c, arr, i + arr->offset, tmp, &v, &len, err);
-            if (rc == WEIR_OK) {
-                rc = put_value(c, v, len, err);
-            }
-            if (rc != WEIR_OK) {
-                return rc;
-            }
+    struct vblock b;
+    for (int64_t r0 = start; r0 < start + count; r0 += BLOCK) {
+        int n = start + count - r0 < BLOCK ? (int)(start + count - r0) : BLOCK;
+        int rc = load_block(c, arr, parent, r0, base + r0, n, &b, err);
+        if (rc != WEIR_OK) {
+            return rc;
         }
-        if (page_full(c)) {
-            int rc = cut_page(c, err);
-            if (rc != WEIR_OK) {
-                return rc;
+        /* Page cuts only empty these, so one check covers the block. */
+        if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + (size_t)n) ||
+            !grow_u32(&c->indices, &c->indices_cap, c->n_indices + (size_t)n)) {
+            return nomem(err, c);
+        }
+        for (int k = 0; k < n; k++) {
+            if (b.null[k]) {
+                c->levels[c->n_rows++] = 0;
+                c->page_stats.null_count++;
+            } else {
+                rc = put_value(c, b.v[k], b.len[k], b.hash[k], err);
+                if (rc != WEIR_OK) {
+                    return rc;
+                }
+            }
+            if (page_full(c)) {
+                rc = cut_page(c, err);
+                if (rc != WEIR_OK) {
+                    return rc;
+                }
             }
         }
     }

@@ -54,9 +54,27 @@ static uint32_t hash_bytes(const uint8_t *p, size_t len)
     return (uint32_t)h;
 }
 
+uint32_t weir_pq_dict_hash(const struct weir_pq_dict *d, const void *v, size_t len)
+{
+    /* Multiply-shift (Fibonacci hashing): the product's top bits pick the
+     * slot, and they spread runs of consecutive keys (ids, dates) evenly. */
+    if (d->width == 8 && len == 8) {
+        uint64_t k;
+        memcpy(&k, v, 8);
+        return (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> 32);
+    }
+    if (d->width == 4 && len == 4) {
+        uint32_t k;
+        memcpy(&k, v, 4);
+        return (uint32_t)(((uint64_t)k * 0x9e3779b97f4a7c15ull) >> 32);
+    }
+    return hash_bytes(v, len);
+}
+
 static bool grow_slots(struct weir_pq_dict *d)
 {
     uint32_t n = d->n_slots != 0 ? d->n_slots * 2 : 1024;
+    int shift = 32 - __builtin_ctz(n);
     uint64_t *s = calloc(n, sizeof(*s));
     if (s == NULL) {
         return false;
@@ -64,7 +82,7 @@ static bool grow_slots(struct weir_pq_dict *d)
     for (uint32_t k = 0; k < d->n_slots; k++) {
         uint64_t e = d->slots[k];
         if (e != 0) {
-            uint32_t at = (uint32_t)(e >> 32) & (n - 1);
+            uint32_t at = (uint32_t)(e >> 32) >> shift;
             while (s[at] != 0) {
                 at = (at + 1) & (n - 1);
             }
@@ -74,6 +92,7 @@ static bool grow_slots(struct weir_pq_dict *d)
     free(d->slots);
     d->slots = s;
     d->n_slots = n;
+    d->shift = shift;
     return true;
 }
 
@@ -100,12 +119,17 @@ static bool same(const struct weir_pq_dict *d, uint32_t i, const void *v, size_t
 int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t limit,
                      uint32_t *idx)
 {
+    return weir_pq_dict_put_hashed(d, v, len, weir_pq_dict_hash(d, v, len), limit, idx);
+}
+
+int weir_pq_dict_put_hashed(struct weir_pq_dict *d, const void *v, size_t len, uint32_t h,
+                            size_t limit, uint32_t *idx)
+{
     if (d->n_slots == 0 && !grow_slots(d)) {
         return WEIR_PQ_DICT_NOMEM;
     }
-    uint32_t h = hash_bytes(v, len);
     uint32_t mask = d->n_slots - 1;
-    uint32_t at = h & mask;
+    uint32_t at = h >> d->shift;
     uint64_t e;
     while ((e = d->slots[at]) != 0) {
         uint32_t i = (uint32_t)e - 1;

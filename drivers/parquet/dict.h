@@ -23,6 +23,7 @@ struct weir_pq_dict {
      * saves a cache miss per probe on large dictionaries. */
     uint64_t *slots;
     uint32_t n_slots; /* a power of two */
+    int shift;        /* slot of hash h: h >> shift (the hash's top bits) */
 };
 
 enum weir_pq_dict_result {
@@ -43,5 +44,22 @@ void weir_pq_dict_free(struct weir_pq_dict *d);
  */
 int weir_pq_dict_put(struct weir_pq_dict *d, const void *v, size_t len, size_t limit,
                      uint32_t *idx);
+
+/*
+ * The same in two steps, so a caller can hash a run of values and prefetch
+ * their slots before looking them up (large dictionaries miss the cache on
+ * nearly every probe). Fixed widths of 4 and 8 bytes hash by multiply-shift,
+ * other values by a multiply-xorshift over 8-byte words.
+ */
+uint32_t weir_pq_dict_hash(const struct weir_pq_dict *d, const void *v, size_t len);
+int weir_pq_dict_put_hashed(struct weir_pq_dict *d, const void *v, size_t len, uint32_t h,
+                            size_t limit, uint32_t *idx);
+
+static inline void weir_pq_dict_prefetch(const struct weir_pq_dict *d, uint32_t h)
+{
+    if (d->slots != NULL) {
+        __builtin_prefetch(&d->slots[h >> d->shift]);
+    }
+}
 
 #endif

@@ -49,7 +49,9 @@ static int cmp_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 
-int weir_pq_stats_cmp(int kind, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+/* Inlined into the per-value update; weir_pq_stats_cmp is the same. */
+static inline __attribute__((always_inline)) int cmp_kind(int kind, const uint8_t *a, size_t alen,
+                                                          const uint8_t *b, size_t blen)
 {
     switch (kind) {
     case WEIR_PQ_SK_BOOL:
@@ -101,6 +103,11 @@ int weir_pq_stats_cmp(int kind, const uint8_t *a, size_t alen, const uint8_t *b,
     }
 }
 
+int weir_pq_stats_cmp(int kind, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    return cmp_kind(kind, a, alen, b, blen);
+}
+
 static bool is_nan(int kind, const void *v)
 {
     if (kind == WEIR_PQ_SK_F32) {
@@ -118,6 +125,11 @@ static bool is_nan(int kind, const void *v)
 
 static void set_buf(struct weir_pq_buf *b, const void *v, size_t len)
 {
+    if (len != 0 && len <= b->cap && !b->failed) {
+        memcpy(b->data, v, len); /* the common case: storage already there */
+        b->len = len;
+        return;
+    }
     weir_pq_buf_clear(b);
     if (len == 0) {
         weir_pq_buf_reserve(b, 1); /* keep data non-NULL for the empty string */
@@ -139,9 +151,9 @@ void weir_pq_stats_update(struct weir_pq_stats *s, const void *v, size_t len)
         s->has_minmax = true;
         return;
     }
-    if (weir_pq_stats_cmp(s->kind, v, len, s->min.data, s->min.len) < 0) {
+    if (cmp_kind(s->kind, v, len, s->min.data, s->min.len) < 0) {
         set_buf(&s->min, v, len);
-    } else if (weir_pq_stats_cmp(s->kind, v, len, s->max.data, s->max.len) > 0) {
+    } else if (cmp_kind(s->kind, v, len, s->max.data, s->max.len) > 0) {
         set_buf(&s->max, v, len);
     }
 }

@@ -4,6 +4,7 @@
  * LIMIT 0 describe that fixes the column types.
  */
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,35 @@ int weir_pg_sql_where(struct weir_pgsb *s, PGconn *pg, const struct weir_query *
             weir_pgsb_add(s, ")");
             and = " AND ";
         }
+    }
+    if (WEIR_HAS_MEMBER(q, struct weir_query, slice_hi) && q->slice_column != NULL &&
+        (q->slice_flags & (WEIR_SLICE_LO | WEIR_SLICE_HI | WEIR_SLICE_NULLS)) != 0) {
+        /* (k >= lo AND k < hi) OR k IS NULL: the slices cover the window once */
+        int f = q->slice_flags;
+        const char *inner = "";
+        weir_pgsb_add(s, and);
+        weir_pgsb_add(s, "((");
+        if (f & WEIR_SLICE_LO) {
+            weir_pgsb_ident(s, pg, q->slice_column);
+            weir_pgsb_addf(s, " >= %" PRId64, q->slice_lo);
+            inner = " AND ";
+        }
+        if (f & WEIR_SLICE_HI) {
+            weir_pgsb_add(s, inner);
+            weir_pgsb_ident(s, pg, q->slice_column);
+            weir_pgsb_addf(s, " < %" PRId64, q->slice_hi);
+        }
+        if (!(f & (WEIR_SLICE_LO | WEIR_SLICE_HI))) {
+            weir_pgsb_add(s, "false");
+        }
+        weir_pgsb_add(s, ")");
+        if (f & WEIR_SLICE_NULLS) {
+            weir_pgsb_add(s, " OR ");
+            weir_pgsb_ident(s, pg, q->slice_column);
+            weir_pgsb_add(s, " IS NULL");
+        }
+        weir_pgsb_add(s, ")");
+        and = " AND ";
     }
     for (size_t i = 0; i < n_extra; i++) {
         weir_pgsb_add(s, and);

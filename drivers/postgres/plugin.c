@@ -28,6 +28,9 @@ static const struct weir_source_ops ops = {
     .scan_open = weir_pg_scan_open,
     .scan_next = weir_pg_scan_next,
     .scan_close = weir_pg_scan_close,
+    .key_range = weir_pg_key_range,
+    .snapshot_export = weir_pg_snapshot_export,
+    .snapshot_begin = weir_pg_snapshot_begin,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

@@ -5,8 +5,8 @@
  *   lock → read state → (finish a full reload's cleanup) → (recover a pending
  *   intent: remove its files, redo its window) → connect, one snapshot →
  *   high watermark → NULL-watermark policy → write the intent → count →
- *   scan → write files (each announced in the intent before it exists) →
- *   reconcile count → commit watermark → (full reload: remove old files)
+ *   scan (one, or parallel slices in the same snapshot) → write files (each announced in the intent
+ * before it exists) → reconcile count → commit watermark → (full reload: remove old files)
  *
  * A crash anywhere before the commit leaves the intent; the next run removes
  * exactly the files it names and extracts the same window under the same run
@@ -24,6 +24,7 @@
 #include "core/outset.h"
 #include "core/pii.h"
 #include "core/sink.h"
+#include "core/slices.h"
 #include "core/state.h"
 #include "util/arrow.h"
 #include "util/log.h"
@@ -35,10 +36,11 @@ struct run {
     struct weir_sink *sink;
     json_t *doc;
     struct weir_outset *set;
-    struct ArrowSchema schema;      /* what the source produces */
-    struct ArrowSchema out_schema;  /* what the writer gets (pii: hash columns as text) */
+    struct ArrowSchema schema;     /* what the source produces */
+    struct ArrowSchema out_schema; /* what the writer gets (pii: hash columns as text) */
     struct weir_pii *pii;
     void *scan;
+    struct weir_slices *slices; /* instead of scan when the job has slices */
     int locked;
     int full;
     int resumed;
@@ -89,8 +91,8 @@ static int remove_files(struct run *r, json_t *files, const char *why, struct we
         if (r->sink->ops->remove(r->sink, json_string_value(v), err) != WEIR_OK) {
             return err->status;
         }
-        weir_log_event(WEIR_LOG_INFO, "file_removed", json_pack("{s:s,s:s}", "path",
-                                                                json_string_value(v), "why", why),
+        weir_log_event(WEIR_LOG_INFO, "file_removed",
+                       json_pack("{s:s,s:s}", "path", json_string_value(v), "why", why),
                        "removed %s", json_string_value(v));
     }
     return WEIR_OK;
@@ -133,9 +135,9 @@ static int check_state_columns(struct run *r, struct weir_error *err)
     const struct weir_spec_job *job = r->c.job;
     int same = json_is_array(cols) && json_array_size(cols) == job->n_wm;
     for (size_t i = 0; same && i < job->n_wm; i++) {
-        same = strcmp(json_string_value(json_array_get(cols, i)) ? json_string_value(
-                                                                         json_array_get(cols, i))
-                                                                   : "",
+        same = strcmp(json_string_value(json_array_get(cols, i))
+                          ? json_string_value(json_array_get(cols, i))
+                          : "",
                       job->wm_columns[i].s) == 0;
     }
     if (!same && !r->full) {
@@ -152,8 +154,8 @@ static int resume_pending(struct run *r, json_t *pending, struct weir_error *err
 {
     const struct weir_spec_job *job = r->c.job;
     r->resumed = 1;
-    snprintf(r->run_id, sizeof(r->run_id), "%s", json_string_value(json_object_get(pending,
-                                                                                    "run_id")));
+    snprintf(r->run_id, sizeof(r->run_id), "%s",
+             json_string_value(json_object_get(pending, "run_id")));
     const char *d = json_string_value(json_object_get(pending, "ingest_date"));
     snprintf(r->ingest_date, sizeof(r->ingest_date), "%s", d ? d : "");
     const char *kind = json_string_value(json_object_get(pending, "kind"));
@@ -262,13 +264,12 @@ static int write_intent(struct run *r, struct weir_error *err)
             return err->status;
         }
     }
-    json_t *pending = json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:o,s:[],s:o}", "run_id", r->run_id,
-                                "kind", r->full ? "full" : "incremental", "started", r->started,
-                                "ingest_date", r->ingest_date, "low",
-                                r->has_low ? weir_bounds_json(c->low, n) : json_null(),
-                                "low_inclusive", c->q.low_inclusive, "high",
-                                r->has_high ? weir_bounds_json(c->high, n) : json_null(),
-                                "files", "obsolete", obsolete);
+    json_t *pending = json_pack(
+        "{s:s,s:s,s:s,s:s,s:o,s:b,s:o,s:[],s:o}", "run_id", r->run_id, "kind",
+        r->full ? "full" : "incremental", "started", r->started, "ingest_date", r->ingest_date,
+        "low", r->has_low ? weir_bounds_json(c->low, n) : json_null(), "low_inclusive",
+        c->q.low_inclusive, "high", r->has_high ? weir_bounds_json(c->high, n) : json_null(),
+        "files", "obsolete", obsolete);
     json_object_set_new(r->doc, "pending", pending);
     return save(r, err);
 }
@@ -281,7 +282,9 @@ static int extract(struct run *r, struct weir_error *err)
     if (rc != WEIR_OK) {
         return rc;
     }
-    if ((rc = src->scan_open(c->conn, &c->q, &r->schema, &r->scan, err)) != WEIR_OK) {
+    rc = c->job->slice_count > 1 ? weir_slices_open(c, &r->schema, &r->slices, err)
+                                 : src->scan_open(c->conn, &c->q, &r->schema, &r->scan, err);
+    if (rc != WEIR_OK) {
         return rc;
     }
     char low[600], high[600];
@@ -326,7 +329,9 @@ static int extract(struct run *r, struct weir_error *err)
                                   c->job->name.s);
         }
         struct ArrowArray batch;
-        if ((rc = src->scan_next(r->scan, &batch, err)) != WEIR_OK) {
+        rc = r->slices != NULL ? weir_slices_next(r->slices, &batch, err)
+                               : src->scan_next(r->scan, &batch, err);
+        if (rc != WEIR_OK) {
             return rc;
         }
         if (batch.release == NULL) {
@@ -356,8 +361,13 @@ static int extract(struct run *r, struct weir_error *err)
         }
     }
     weir_log_progress(NULL);
-    src->scan_close(r->scan);
-    r->scan = NULL;
+    if (r->slices != NULL) {
+        weir_slices_close(r->slices);
+        r->slices = NULL;
+    } else {
+        src->scan_close(r->scan);
+        r->scan = NULL;
+    }
     return weir_outset_finish(r->set, err);
 }
 
@@ -399,15 +409,15 @@ static int commit(struct run *r, struct weir_error *err)
     char finished[40];
     weir_time_now_iso(finished, sizeof(finished));
     json_t *files = r->set ? json_copy((json_t *)weir_outset_files(r->set)) : json_array();
-    json_t *entry = json_pack(
-        "{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:s,s:s,s:f,s:b}", "run_id", r->run_id, "kind",
-        r->full ? "full" : "incremental", "low",
-        r->has_low ? weir_bounds_json(c->low, n) : json_null(), "high",
-        r->has_high ? weir_bounds_json(c->high, n) : json_null(), "rows", (json_int_t)rows,
-        "source_count", (json_int_t)r->source_count, "null_watermark_rows",
-        (json_int_t)r->null_rows, "files", files,
-        "bytes", (json_int_t)(r->set ? weir_outset_bytes(r->set) : 0), "started", r->started,
-        "finished", finished, "seconds", weir_time_mono() - r->t0, "resumed", r->resumed);
+    json_t *entry =
+        json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:o,s:I,s:s,s:s,s:f,s:b}", "run_id", r->run_id,
+                  "kind", r->full ? "full" : "incremental", "low",
+                  r->has_low ? weir_bounds_json(c->low, n) : json_null(), "high",
+                  r->has_high ? weir_bounds_json(c->high, n) : json_null(), "rows",
+                  (json_int_t)rows, "source_count", (json_int_t)r->source_count,
+                  "null_watermark_rows", (json_int_t)r->null_rows, "files", files, "bytes",
+                  (json_int_t)(r->set ? weir_outset_bytes(r->set) : 0), "started", r->started,
+                  "finished", finished, "seconds", weir_time_mono() - r->t0, "resumed", r->resumed);
     if (r->has_high) {
         json_t *cols = json_array();
         for (size_t i = 0; i < n; i++) {
@@ -442,15 +452,14 @@ static void report(struct run *r)
     char low[600], high[600];
     weir_bounds_text(r->c.low, r->c.job->n_wm, low, sizeof(low));
     weir_bounds_text(r->c.high, r->c.job->n_wm, high, sizeof(high));
-    weir_log_event(WEIR_LOG_INFO, "run_done",
-                   json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:f}", "kind",
-                             r->full ? "full" : "incremental", "rows", (json_int_t)rows,
-                             "source_count", (json_int_t)r->source_count, "files",
-                             (json_int_t)files, "bytes", (json_int_t)bytes, "low",
-                             r->has_low ? low : "", "high", r->has_high ? high : "", "seconds",
-                             secs),
-                   "%s run committed: %" PRIu64 " rows in %zu files", r->full ? "full" : "incremental",
-                   rows, files);
+    weir_log_event(
+        WEIR_LOG_INFO, "run_done",
+        json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:f}", "kind", r->full ? "full" : "incremental",
+                  "rows", (json_int_t)rows, "source_count", (json_int_t)r->source_count, "files",
+                  (json_int_t)files, "bytes", (json_int_t)bytes, "low", r->has_low ? low : "",
+                  "high", r->has_high ? high : "", "seconds", secs),
+        "%s run committed: %" PRIu64 " rows in %zu files", r->full ? "full" : "incremental", rows,
+        files);
     json_t *units = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Rows", "Count", "Bytes", "Bytes", "Files",
                               "Count", "Seconds", "Seconds", "RowsPerSecond", "Count/Second");
     weir_log_metrics(json_pack("{s:I,s:I,s:I,s:f,s:f}", "Rows", (json_int_t)rows, "Bytes",
@@ -477,7 +486,8 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
 
     if ((rc = weir_jobctx_init(&r->c, spec, job, opts, err)) != WEIR_OK ||
         (rc = weir_state_open(spec->state.location.s, &r->store, err)) != WEIR_OK ||
-        (rc = weir_sink_open(spec->target.location.s, spec->target.kms_key_id.s, &r->sink, err)) != WEIR_OK) {
+        (rc = weir_sink_open(spec->target.location.s, spec->target.kms_key_id.s, &r->sink, err)) !=
+            WEIR_OK) {
         goto cleanup;
     }
     r->sink->cancel = opts->cancel;
@@ -498,10 +508,10 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if (json_is_object(pending) && (rc = resume_pending(r, pending, err)) != WEIR_OK) {
         goto cleanup;
     }
-    weir_log_event(WEIR_LOG_INFO, "run_start",
-                   json_pack("{s:s,s:b}", "kind", r->full ? "full" : "incremental", "resumed",
-                             r->resumed),
-                   "%s run of job %s", r->full ? "full" : "incremental", job->name.s);
+    weir_log_event(
+        WEIR_LOG_INFO, "run_start",
+        json_pack("{s:s,s:b}", "kind", r->full ? "full" : "incremental", "resumed", r->resumed),
+        "%s run of job %s", r->full ? "full" : "incremental", job->name.s);
 
     if ((rc = weir_jobctx_connect(&r->c, err)) != WEIR_OK) {
         goto cleanup;
@@ -553,6 +563,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     report(r);
 cleanup:
     weir_log_progress(NULL);
+    weir_slices_close(r->slices);
     if (r->scan != NULL) {
         r->c.source.desc.source->scan_close(r->scan);
     }

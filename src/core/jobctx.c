@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "core/slices.h"
 #include "util/log.h"
 
 static char *keep(struct weir_jobctx *c, const char *s)
@@ -119,11 +120,14 @@ int weir_jobctx_init(struct weir_jobctx *c, const struct weir_spec *spec,
             return err->status;
         }
     }
-    if (job->slice_count > 0) {
-        weir_error_set(err, WEIR_ECONFIG, "%s:%d:%d: jobs.%s.slices: slicing is not supported by "
-                       "this version", spec->path, job->slice_column.pos.line,
-                       job->slice_column.pos.col, job->name.s);
-        return weir_error_hint(err, "remove slices: the job runs as one process");
+    if (job->slice_count > 1 && !weir_slices_supported(c->source.desc.source)) {
+        weir_error_set(err, WEIR_ECONFIG,
+                       "%s:%d:%d: jobs.%s.slices: the %s source cannot "
+                       "extract slices (it cannot share one snapshot between connections)",
+                       spec->path, job->slice_column.pos.line, job->slice_column.pos.col,
+                       job->name.s, spec->source.driver.s);
+        return weir_error_hint(err, "remove slices, or use a source that supports them "
+                                    "(postgres)");
     }
     return WEIR_OK;
 }

@@ -60,6 +60,8 @@ int weir_jobctx_init(struct weir_jobctx *c, const struct weir_spec *spec,
  * login with credentials from Secrets Manager, reads them again and retries
  * once (login.c). */
 int weir_jobctx_connect(struct weir_jobctx *c, struct weir_error *err);
+/* One more connection with the credentials the last connect used (slices). */
+int weir_jobctx_connect_another(struct weir_jobctx *c, void **conn, struct weir_error *err);
 /* Fills c->q for the job (columns, PII drops, types); no bounds yet. */
 int weir_jobctx_query(struct weir_jobctx *c, struct weir_error *err);
 /* Adds a writer option (copied). */

@@ -159,7 +159,7 @@ static int resolve_all(struct weir_jobctx *c, const char *stage, struct weir_err
     return rds_secret(&r, c, err);
 }
 
-static int do_connect(struct weir_jobctx *c, struct weir_error *err)
+static int do_connect(struct weir_jobctx *c, void **conn, struct weir_error *err)
 {
     struct weir_kv kv[WEIR_MAX_KV + 8];
     size_t n = 0;
@@ -185,7 +185,12 @@ static int do_connect(struct weir_jobctx *c, struct weir_error *err)
     for (size_t i = 0; i < c->n_source_opts; i++) {
         kv[n++] = c->source_opts[i];
     }
-    return c->source.desc.source->connect(&c->host, kv, n, &c->conn, err);
+    return c->source.desc.source->connect(&c->host, kv, n, conn, err);
+}
+
+int weir_jobctx_connect_another(struct weir_jobctx *c, void **conn, struct weir_error *err)
+{
+    return do_connect(c, conn, err);
 }
 
 /* Appends "; <text>" to the error's detail. */
@@ -281,7 +286,7 @@ int weir_jobctx_connect(struct weir_jobctx *c, struct weir_error *err)
         (rc = weir_resolve(&r, &c->spec->pii_key, "pii_key", &c->pii_key, err)) != WEIR_OK) {
         return rc;
     }
-    rc = do_connect(c, err);
+    rc = do_connect(c, &c->conn, err);
     if (rc != WEIR_EAUTH || !uses_secrets_manager(c->spec)) {
         return rc;
     }
@@ -324,7 +329,7 @@ int weir_jobctx_connect(struct weir_jobctx *c, struct weir_error *err)
     }
     weir_log_event(WEIR_LOG_INFO, "login_retry", json_pack("{s:s}", "stage", stage),
                    "retrying the login once with the secret's %s version", stage);
-    rc = do_connect(c, err);
+    rc = do_connect(c, &c->conn, err);
     if (rc == WEIR_EAUTH) {
         add_detail(err, "also rejected with the secret's %s version", stage);
     }

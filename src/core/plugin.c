@@ -136,7 +136,8 @@ int weir_plugin_load(int kind, const char *name, struct weir_loaded_plugin *out,
         goto fail;
     }
     if ((kind == WEIR_PLUGIN_SOURCE &&
-         (out->desc.source == NULL || out->desc.source->size < sizeof(struct weir_source_ops))) ||
+         (out->desc.source == NULL ||
+          !WEIR_HAS_MEMBER(out->desc.source, struct weir_source_ops, scan_close))) ||
         (kind == WEIR_PLUGIN_WRITER &&
          (out->desc.writer == NULL || out->desc.writer->size < sizeof(struct weir_writer_ops)))) {
         weir_error_set(err, WEIR_EABI, "plugin %s has no complete %s operations table",

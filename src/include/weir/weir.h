@@ -333,7 +333,22 @@ struct weir_query {
     /* 1: rows where a watermark column IS NULL are read as well, besides the
      * window: (window) OR wm1 IS NULL OR wm2 IS NULL ... (full reloads). */
     int32_t include_nulls;
+    /* A slice of the window (the spec's `slices`), ANDed to it when
+     * slice_column is not NULL: slice_column >= slice_lo (when
+     * WEIR_SLICE_LO) AND slice_column < slice_hi (when WEIR_SLICE_HI), OR
+     * slice_column IS NULL (when WEIR_SLICE_NULLS). The bounds are integers:
+     * render them as plain integer literals. Read these members only when
+     * q->size covers them (WEIR_HAS_MEMBER): older hosts lack them. */
+    const char *slice_column;
+    int32_t slice_flags; /* WEIR_SLICE_* */
+    int64_t slice_lo;
+    int64_t slice_hi;
 };
+
+enum { WEIR_SLICE_LO = 1, WEIR_SLICE_HI = 2, WEIR_SLICE_NULLS = 4 };
+
+/* Whether a size-first struct `p` has member `m` (a struct grows only at its end). */
+#define WEIR_HAS_MEMBER(p, type, m) ((p)->size >= offsetof(type, m) + sizeof(((type *)0)->m))
 
 /*
  * Options the host passes to connect (the plugin may define more):
@@ -377,6 +392,22 @@ struct weir_source_ops {
     /* Next batch moved into *batch; at the end, WEIR_OK with batch->release == NULL. */
     int (*scan_next)(void *scan, struct ArrowArray *batch, struct weir_error *err);
     void (*scan_close)(void *scan);
+
+    /* Optional (NULL, or absent from an older plugin: check with
+     * WEIR_HAS_MEMBER); together they let the host extract slices in
+     * parallel. Batches are released by the host, possibly on another thread
+     * than the one scanning: their release must not touch the scan. */
+
+    /* Smallest and largest value of the integer `column` in the window of q
+     * (its slice members ignored); *found = 0 when the window has no non-NULL
+     * value. WEIR_ECONFIG when the column is not an integer column. */
+    int (*key_range)(void *conn, const struct weir_query *q, const char *column, int64_t *min,
+                     int64_t *max, int32_t *found, struct weir_error *err);
+    /* Names the snapshot opened by `begin` so other connections can share it
+     * (PostgreSQL: pg_export_snapshot()), NUL-terminated into id[0..cap). */
+    int (*snapshot_export)(void *conn, char *id, size_t cap, struct weir_error *err);
+    /* Like begin, but in the snapshot another connection exported. */
+    int (*snapshot_begin)(void *conn, const char *id, struct weir_error *err);
 };
 
 /* ---------------------------------------------------------------------------

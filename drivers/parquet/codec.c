@@ -110,6 +110,27 @@ int weir_pq_codec_id(const struct weir_pq_codec_ctx *ctx)
     return ctx->codec;
 }
 
+size_t weir_pq_compress_bound(struct weir_pq_codec_ctx *c, size_t len)
+{
+    switch (c->codec) {
+    case WEIR_PQ_CODEC_SNAPPY:
+        return snappy_max_compressed_length(len);
+    case WEIR_PQ_CODEC_GZIP:
+        /* After a finished stream zlib leaves out the gzip wrapper from the
+         * bound until the stream is reset (as gzip() does first). */
+        if (len > UINT32_MAX || deflateReset(&c->gz) != Z_OK) {
+            return len;
+        }
+        return deflateBound(&c->gz, (uLong)len);
+    case WEIR_PQ_CODEC_ZSTD:
+        return ZSTD_compressBound(len);
+    case WEIR_PQ_CODEC_LZ4_RAW:
+        return len > LZ4_MAX_INPUT_SIZE ? len : (size_t)LZ4_compressBound((int)len);
+    default:
+        return len;
+    }
+}
+
 static int gzip(struct weir_pq_codec_ctx *c, const uint8_t *in, size_t len,
                 struct weir_pq_buf *out, struct weir_error *err)
 {

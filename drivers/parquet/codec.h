@@ -36,6 +36,10 @@ int weir_pq_codec_new(int codec, int level, struct weir_pq_codec_ctx **ctx,
 void weir_pq_codec_free(struct weir_pq_codec_ctx *ctx);
 int weir_pq_codec_id(const struct weir_pq_codec_ctx *ctx);
 
+/* At least the room weir_pq_compress reserves for `len` input bytes: an out
+ * buffer with this capacity is never reallocated. */
+size_t weir_pq_compress_bound(struct weir_pq_codec_ctx *ctx, size_t len);
+
 /* Replaces out's contents with the compressed form of in[0..len). */
 int weir_pq_compress(struct weir_pq_codec_ctx *ctx, const uint8_t *in, size_t len,
                      struct weir_pq_buf *out, struct weir_error *err);

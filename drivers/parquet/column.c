@@ -23,7 +23,6 @@ int weir_pq_column_init(struct weir_pq_column *c, const char *name,
     weir_pq_buf_init(&c->plain, INT32_MAX);
     weir_pq_buf_init(&c->bounds, 0);
     weir_pq_buf_init(&c->body, INT32_MAX);
-    weir_pq_buf_init(&c->comp, INT32_MAX);
     weir_pq_buf_init(&c->header, 0);
     weir_pq_buf_init(&c->scratch, 0);
     weir_pq_stats_init(&c->page_stats, type->stat_kind);
@@ -47,7 +46,6 @@ void weir_pq_column_free(struct weir_pq_column *c)
     weir_pq_pages_free(&c->pages);
     weir_pq_buf_reset(&c->bounds);
     weir_pq_buf_reset(&c->body);
-    weir_pq_buf_reset(&c->comp);
     weir_pq_buf_reset(&c->header);
     weir_pq_buf_reset(&c->scratch);
     weir_pq_stats_free(&c->page_stats);
@@ -67,19 +65,8 @@ void weir_pq_pages_free(struct weir_pq_pages *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* Appends a page made of header then body (copied). */
-static bool add_page(struct weir_pq_pages *p, const struct weir_pq_buf *h,
-                     const struct weir_pq_buf *b, bool front)
+static void link_page(struct weir_pq_pages *p, struct weir_pq_page *g, bool front)
 {
-    struct weir_pq_page *g = malloc(sizeof(*g) + h->len + b->len);
-    if (g == NULL) {
-        return false;
-    }
-    g->len = h->len + b->len;
-    memcpy(g->data, h->data, h->len);
-    if (b->len > 0) {
-        memcpy(g->data + h->len, b->data, b->len);
-    }
     g->next = NULL;
     if (front) {
         g->next = p->head;
@@ -96,7 +83,6 @@ static bool add_page(struct weir_pq_pages *p, const struct weir_pq_buf *h,
         p->tail = g;
     }
     p->bytes += g->len;
-    return true;
 }
 
 void weir_pq_chunk_out_free(struct weir_pq_chunk_out *co)
@@ -172,25 +158,66 @@ static void page_header(struct weir_pq_column *c, int type, size_t raw, size_t c
     }
 }
 
-/* Compresses c->body into c->comp and builds its header; checks i32 sizes. */
-static int seal_body(struct weir_pq_column *c, int type, int encoding, int32_t n,
+/* Room kept in front of a compressed body for its header, which is only
+ * known after compressing (sizes, CRC); headers are a few hundred bytes at
+ * most (statistics bounds are cut to 64 bytes). */
+#define HDR_ROOM 512
+
+/*
+ * Compresses in[0..len) straight into a new page allocation, then puts the
+ * header in the room before it: no copy of the body, no regrowing. *raw gets
+ * the uncompressed size with header for the chunk's totals.
+ */
+static int seal_page(struct weir_pq_column *c, const uint8_t *in, size_t len, int type,
+                     int encoding, int32_t n, struct weir_pq_page **out, size_t *raw,
                      struct weir_error *err)
 {
-    if (c->body.failed) {
-        return nomem(err, c);
-    }
-    int rc = weir_pq_compress(c->opts->codec, c->body.data, c->body.len, &c->comp, err);
-    if (rc != WEIR_OK) {
-        return rc;
-    }
-    if (c->comp.len > INT32_MAX) {
+    size_t bound = weir_pq_compress_bound(c->opts->codec, len);
+    if (bound > INT32_MAX) {
         return weir_error_set(err, WEIR_EDATA, "column \"%s\": a page exceeds 2 GiB", c->name);
     }
-    uint32_t crc = (uint32_t)crc32(0L, c->comp.data, (uInt)c->comp.len);
-    page_header(c, type, c->body.len, c->comp.len, crc, encoding, n);
-    if (c->header.failed) {
+    struct weir_pq_page *g = malloc(sizeof(*g) + HDR_ROOM + bound);
+    if (g == NULL) {
         return nomem(err, c);
     }
+    /* A fixed-size view: a codec needing more room fails instead of
+     * reallocating memory that is not the buffer's own. */
+    struct weir_pq_buf view = {.data = g->data + HDR_ROOM, .cap = bound, .max = bound};
+    int rc = weir_pq_compress(c->opts->codec, in != NULL ? in : (const uint8_t *)"", len, &view,
+                              err);
+    if (rc != WEIR_OK) {
+        free(g);
+        return rc;
+    }
+    size_t clen = view.len;
+    uint32_t crc = (uint32_t)crc32(0L, view.data, (uInt)clen);
+    page_header(c, type, len, clen, crc, encoding, n);
+    size_t hlen = c->header.len;
+    if (c->header.failed) {
+        free(g);
+        return nomem(err, c);
+    }
+    if (hlen <= HDR_ROOM) {
+        memcpy(g->data + HDR_ROOM - hlen, c->header.data, hlen);
+        g->off = HDR_ROOM - hlen;
+        /* Give the unused end of the bound back (in place for glibc). */
+        struct weir_pq_page *s = realloc(g, sizeof(*g) + HDR_ROOM + clen);
+        g = s != NULL ? s : g;
+    } else {
+        struct weir_pq_page *s = malloc(sizeof(*s) + hlen + clen);
+        if (s == NULL) {
+            free(g);
+            return nomem(err, c);
+        }
+        memcpy(s->data, c->header.data, hlen);
+        memcpy(s->data + hlen, g->data + HDR_ROOM, clen);
+        free(g);
+        g = s;
+        g->off = 0;
+    }
+    g->len = hlen + clen;
+    *out = g;
+    *raw = hlen + len;
     return WEIR_OK;
 }
 
@@ -245,19 +272,23 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
     } else {
         weir_pq_buf_append(&c->body, c->plain.data, c->plain.len);
     }
+    if (c->body.failed) {
+        return nomem(err, c);
+    }
     int enc = use_dict ? WEIR_PQ_ENC_RLE_DICTIONARY : WEIR_PQ_ENC_PLAIN;
-    int rc = seal_body(c, WEIR_PQ_PAGE_DATA, enc, (int32_t)c->n_rows, err);
+    struct weir_pq_page *g = NULL;
+    size_t raw = 0;
+    int rc = seal_page(c, c->body.data, c->body.len, WEIR_PQ_PAGE_DATA, enc, (int32_t)c->n_rows,
+                       &g, &raw, err);
     if (rc != WEIR_OK) {
         return rc;
     }
-    size_t size = c->header.len + c->comp.len;
-    if (add_entry(c, (uint32_t)size) != WEIR_OK) {
+    if (add_entry(c, (uint32_t)g->len) != WEIR_OK) {
+        free(g);
         return nomem(err, c);
     }
-    if (!add_page(&c->pages, &c->header, &c->comp, false)) {
-        return nomem(err, c);
-    }
-    c->uncompressed += (int64_t)(c->header.len + c->body.len);
+    link_page(&c->pages, g, false);
+    c->uncompressed += (int64_t)raw;
     c->chunk_values += (int64_t)c->n_rows;
     c->chunk_rows += (int64_t)c->n_rows;
     if (use_dict) {
@@ -764,18 +795,17 @@ int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq
     int64_t unc = c->uncompressed, comp = (int64_t)c->pages.bytes;
     uint64_t data_off = start;
     if (has_dict) {
-        weir_pq_buf_clear(&c->body);
-        weir_pq_buf_append(&c->body, c->dict.plain.data, c->dict.plain.len);
-        rc = seal_body(c, WEIR_PQ_PAGE_DICTIONARY, WEIR_PQ_ENC_PLAIN, (int32_t)c->dict.n, err);
+        struct weir_pq_page *g = NULL;
+        size_t raw = 0;
+        rc = seal_page(c, c->dict.plain.data, c->dict.plain.len, WEIR_PQ_PAGE_DICTIONARY,
+                       WEIR_PQ_ENC_PLAIN, (int32_t)c->dict.n, &g, &raw, err);
         if (rc != WEIR_OK) {
             return rc;
         }
-        unc += (int64_t)(c->header.len + c->body.len);
-        comp += (int64_t)(c->header.len + c->comp.len);
-        data_off += c->header.len + c->comp.len;
-        if (!add_page(&c->pages, &c->header, &c->comp, true)) {
-            return nomem(err, c);
-        }
+        unc += (int64_t)raw;
+        comp += (int64_t)g->len;
+        data_off += g->len;
+        link_page(&c->pages, g, true);
     }
     co->compressed = comp;
     co->uncompressed = unc;
@@ -795,7 +825,7 @@ int weir_pq_pages_emit(const struct weir_pq_pages *pages, struct weir_output *ou
                        struct weir_error *err)
 {
     for (const struct weir_pq_page *g = pages->head; g != NULL; g = g->next) {
-        int rc = emit(out, pos, g->data, g->len, err);
+        int rc = emit(out, pos, g->data + g->off, g->len, err);
         if (rc != WEIR_OK) {
             return rc;
         }

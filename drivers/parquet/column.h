@@ -56,7 +56,7 @@ struct weir_pq_page_entry {
 /* One page as it goes to the file: header, then the compressed body. */
 struct weir_pq_page {
     struct weir_pq_page *next;
-    size_t len;
+    size_t off, len; /* the page is data[off, off + len) */
     uint8_t data[];
 };
 
@@ -97,7 +97,7 @@ struct weir_pq_column {
     struct weir_pq_buf bounds; /* page min/max bytes for the column index */
 
     /* scratch */
-    struct weir_pq_buf body, comp, header, scratch;
+    struct weir_pq_buf body, header, scratch;
 };
 
 /* The serialized metadata of a flushed chunk; buffers owned by the struct

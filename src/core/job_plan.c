@@ -138,6 +138,11 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
         goto cleanup;
     }
     fprintf(out, "  rows:     %" PRId64 " in the window now\n", rows);
+    if (job->slice_count > 1) {
+        fprintf(out, "  slices:   %d ranges of %s, read at once in one snapshot (ranges from its "
+                     "min and max at run time)\n",
+                job->slice_count, job->slice_column.s);
+    }
     char part[300];
     const char *loc = spec->target.location.s;
     const char *sep = loc[0] && loc[strlen(loc) - 1] == '/' ? "" : "/";

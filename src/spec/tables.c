@@ -237,15 +237,17 @@ static const struct spec_table partition_table = {
 
 static const struct spec_option slices_opts[] = {
     {.name = "column", .type = SPEC_T_STRING, .flags = SPEC_F_REQUIRED,
-     .help = "an integer key column to split into ranges", .off = J(slice_column),
+     .help = "an integer key column (smallint, integer, bigint) to split into ranges",
+     .off = J(slice_column),
      .aux = SPEC_NO_AUX},
     {.name = "count", .type = SPEC_T_INT, .flags = SPEC_F_REQUIRED,
-     .help = "number of key ranges (processes run with --slice I/N)", .off = J(slice_count),
-     .aux = SPEC_NO_AUX, .min = 1, .max = 1024},
+     .help = "number of key ranges, read at once over as many connections in one snapshot",
+     .off = J(slice_count), .aux = SPEC_NO_AUX, .min = 1, .max = 64},
 };
 
 static const struct spec_table slices_table = {
-    .path = "jobs[].slices", .help = "Parallel extraction: split the job into key ranges.",
+    .path = "jobs[].slices",
+    .help = "Parallel extraction: split each run's window into key ranges (postgres source).",
     .opts = slices_opts, .n = N_OPTS(slices_opts)};
 
 static const struct spec_option job_opts[] = {

@@ -36,6 +36,8 @@ EOS
 }
 
 write_slices_spec id 4
+weir_expect 0 "plan with slices" plan "$spec"
+like "$(cat "$WEIR_OUT")" "slices: +4 ranges of id" "plan shows the slices"
 weir_expect 0 "first run with 4 slices on id" run "$spec"
 log_has "$WEIR_ERR" event slices && pass "the run logs its slices" ||
     not_ok "the run logs its slices" "$(head -n 5 "$WEIR_ERR")"

@@ -306,11 +306,11 @@ static void test_defaults(void)
     s = parse_ok("version: \"1\"\n" SOURCE_TO_STATE JOB, "version as a quoted string");
     weir_spec_free(s);
     s = parse_ok(HEAD JOB "    partition_by: {column: d, granularity: value}\n"
-                 "    slices: {column: id, count: 1024}\n",
-                 "granularity value, 1024 slices");
+                 "    slices: {column: id, count: 64}\n",
+                 "granularity value, 64 slices");
     if (s != NULL) {
         TAP_EQ_INT(s->jobs[0].partition_granularity, WEIR_GRAN_VALUE, "granularity value");
-        TAP_EQ_INT(s->jobs[0].slice_count, 1024, "slices 1024");
+        TAP_EQ_INT(s->jobs[0].slice_count, 64, "slices 64");
     }
     weir_spec_free(s);
     s = parse_ok(HEAD JOB "    types: {}\n"
@@ -534,7 +534,7 @@ static const struct err_case err_cases[] = {
      "t.yaml:13:44: jobs[0].partition_by.granularity: invalid value \"week\"",
      "allowed: day, month, year, value"},
     {HEAD JOB "    slices: {column: id, count: 0}\n", WEIR_ECONFIG,
-     "t.yaml:13:33: jobs[0].slices.count: must be between 1 and 1024, found 0", NULL},
+     "t.yaml:13:33: jobs[0].slices.count: must be between 1 and 64, found 0", NULL},
     {HEAD JOB "    slices: {column: id, count: four}\n", WEIR_ECONFIG,
      "t.yaml:13:33: jobs[0].slices.count: invalid integer \"four\"", NULL},
     {HEAD JOB "    slices: {column: id, count: 99999999999999999999}\n", WEIR_ECONFIG,

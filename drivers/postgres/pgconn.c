@@ -488,9 +488,8 @@ int weir_pg_read_guard(struct weir_pgconn *c, struct weir_error *err)
     return WEIR_OK;
 }
 
-int weir_pg_begin(void *conn, struct weir_error *err)
+int weir_pg_begin_txn(struct weir_pgconn *c, struct weir_error *err)
 {
-    struct weir_pgconn *c = conn;
     if (c->in_txn) {
         return weir_error_set(err, WEIR_EINTERNAL, "begin: a transaction is already open");
     }
@@ -500,6 +499,15 @@ int weir_pg_begin(void *conn, struct weir_error *err)
     }
     c->in_txn = 1;
     memset(&c->guard, 0, sizeof(c->guard));
+    return WEIR_OK;
+}
+
+int weir_pg_begin(void *conn, struct weir_error *err)
+{
+    struct weir_pgconn *c = conn;
+    if (weir_pg_begin_txn(c, err) != WEIR_OK) {
+        return err->status;
+    }
     if (c->stats_visible && weir_pg_read_guard(c, err) != WEIR_OK) {
         return err->status;
     }

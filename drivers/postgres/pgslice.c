@@ -100,15 +100,10 @@ int weir_pg_snapshot_begin(void *conn, const char *id, struct weir_error *err)
 {
     struct weir_pgconn *c = conn;
     struct weir_pgsb sql = {0};
-    if (c->in_txn) {
-        return weir_error_set(err, WEIR_EINTERNAL, "begin: a transaction is already open");
-    }
     /* SET TRANSACTION SNAPSHOT must be the first statement after BEGIN */
-    if (weir_pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK,
-                     "begin", NULL, err) != WEIR_OK) {
+    if (weir_pg_begin_txn(c, err) != WEIR_OK) {
         return err->status;
     }
-    c->in_txn = 1;
     weir_pgsb_add(&sql, "SET TRANSACTION SNAPSHOT ");
     weir_pgsb_literal(&sql, c->pg, id);
     int rc = weir_pgsb_check(&sql, c->pg, err);

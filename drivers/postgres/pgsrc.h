@@ -50,6 +50,8 @@ int weir_pg_exec(struct weir_pgconn *c, const char *sql, ExecStatusType want, co
 /* Reads the oldest other writing transaction of this database into c->guard
  * (the role must see other sessions in pg_stat_activity). */
 int weir_pg_read_guard(struct weir_pgconn *c, struct weir_error *err);
+/* BEGIN ... REPEATABLE READ READ ONLY, nothing else (begin adds the guard). */
+int weir_pg_begin_txn(struct weir_pgconn *c, struct weir_error *err);
 /* WEIR_EINTERNAL when a COPY is running on the connection. */
 int weir_pg_idle(struct weir_pgconn *c, const char *op, struct weir_error *err);
 

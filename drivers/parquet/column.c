@@ -490,6 +490,7 @@ struct vblock {
     uint32_t len[BLOCK];
     uint32_t hash[BLOCK];
     uint8_t null[BLOCK];
+    bool no_nulls;
     uint8_t tmp[BLOCK][16];
 };
 
@@ -503,6 +504,7 @@ static int load_block(struct weir_pq_column *c, const struct ArrowArray *a,
                       const struct ArrowArray *parent, int64_t pr0, int64_t i0, int n,
                       struct vblock *b, struct weir_error *err)
 {
+    b->no_nulls = false;
     if ((parent != NULL && any_nulls(parent)) || any_nulls(a)) {
         for (int k = 0; k < n; k++) {
             b->null[k] = (parent != NULL && weir_arrow_is_null(parent, pr0 + k)) ||
@@ -510,6 +512,7 @@ static int load_block(struct weir_pq_column *c, const struct ArrowArray *a,
         }
     } else {
         memset(b->null, 0, (size_t)n);
+        b->no_nulls = true;
     }
     const uint8_t *buf = a->buffers[1];
     int64_t j0 = i0 + a->offset;
@@ -548,6 +551,22 @@ static int load_block(struct weir_pq_column *c, const struct ArrowArray *a,
         }
         break;
     }
+    case WEIR_PQ_SRC_DEC_I64:
+        /* read_value's conversion, inlined: the low 8 bytes, when the high 8
+         * are their sign extension. */
+        for (int k = 0; k < n; k++) {
+            const uint8_t *p = buf + 16 * (j0 + k);
+            int64_t lo, hi;
+            memcpy(&lo, p, 8);
+            memcpy(&hi, p + 8, 8);
+            if (!b->null[k] && hi != (lo >> 63)) {
+                return read_value(c, a, j0 + k, b->tmp[k], &b->v[k], &(size_t){0}, err);
+            }
+            memcpy(b->tmp[k], &lo, 8);
+            b->v[k] = b->tmp[k];
+            b->len[k] = 8;
+        }
+        break;
     default:
         for (int k = 0; k < n; k++) {
             if (b->null[k]) {
@@ -573,6 +592,47 @@ static int load_block(struct weir_pq_column *c, const struct ArrowArray *a,
     return WEIR_OK;
 }
 
+/* PLAIN fixed-width values and no nulls: the run path applies. */
+static bool bulk_ok(const struct weir_pq_column *c, const struct vblock *b)
+{
+    return b->no_nulls && !c->dict_on && c->type.value_size > 0 &&
+           c->type.src != WEIR_PQ_SRC_BOOL && c->type.phys != WEIR_PQ_BYTE_ARRAY;
+}
+
+/*
+ * Puts values k.. of the block in as one run, stopping after the row that
+ * makes the page full (by rows or by bytes), i.e. exactly where the row by
+ * row path would cut it; *k is left on the run's last row.
+ */
+static int put_run(struct weir_pq_column *c, const struct vblock *b, int *k, int n,
+                   struct weir_error *err)
+{
+    size_t w = (size_t)c->type.value_size;
+    size_t m = (size_t)(n - *k);
+    size_t rows_left = WEIR_PQ_PAGE_MAX_ROWS - c->n_rows;
+    size_t room = c->opts->page_size > c->plain.len ? c->opts->page_size - c->plain.len : 0;
+    size_t by_bytes = (room + w - 1) / w;
+    m = m < rows_left ? m : rows_left;
+    m = m < by_bytes ? m : by_bytes;
+    m = m > 0 ? m : 1;
+    if (!weir_pq_buf_reserve(&c->plain, m * w)) {
+        return nomem(err, c);
+    }
+    uint8_t *dst = c->plain.data + c->plain.len;
+    for (size_t j = 0; j < m; j++) {
+        memcpy(dst + j * w, b->v[*k + (int)j], w);
+        c->levels[c->n_rows + j] = 1;
+    }
+    c->plain.len += m * w;
+    c->n_rows += m;
+    weir_pq_stats_update_run(&c->page_stats, &b->v[*k], m, w);
+    if (!weir_pq_stats_ok(&c->page_stats)) {
+        return nomem(err, c);
+    }
+    *k += (int)m - 1;
+    return WEIR_OK;
+}
+
 int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr,
                           const struct ArrowArray *parent, int64_t start, int64_t count,
                           struct weir_error *err)
@@ -591,7 +651,13 @@ int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr
             return nomem(err, c);
         }
         for (int k = 0; k < n; k++) {
-            if (b.null[k]) {
+            if (bulk_ok(c, &b)) {
+                /* Values up to the next page cut go in as one run. */
+                rc = put_run(c, &b, &k, n, err);
+                if (rc != WEIR_OK) {
+                    return rc;
+                }
+            } else if (b.null[k]) {
                 c->levels[c->n_rows++] = 0;
                 c->page_stats.null_count++;
             } else {

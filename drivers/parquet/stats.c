@@ -158,6 +158,73 @@ void weir_pq_stats_update(struct weir_pq_stats *s, const void *v, size_t len)
     }
 }
 
+/* Typed min/max over v[0..n) for the kinds whose order is the C order of T;
+ * the same comparisons as weir_pq_stats_update (first of equal values kept,
+ * so -0.0 and +0.0 stay as they came). NaN only occurs for floats. */
+#define RUN_MINMAX(T, IS_NAN)                                                                      \
+    do {                                                                                           \
+        T mn, mx;                                                                                  \
+        memcpy(&mn, s->min.data, sizeof(T));                                                       \
+        memcpy(&mx, s->max.data, sizeof(T));                                                       \
+        bool new_mn = false, new_mx = false;                                                       \
+        for (; i < n; i++) {                                                                       \
+            T x;                                                                                   \
+            memcpy(&x, v[i], sizeof(T));                                                           \
+            if (IS_NAN(x)) {                                                                       \
+                s->nan_count++;                                                                    \
+            } else if (x < mn) {                                                                   \
+                mn = x;                                                                            \
+                new_mn = true;                                                                     \
+            } else if (x > mx) {                                                                   \
+                mx = x;                                                                            \
+                new_mx = true;                                                                     \
+            }                                                                                      \
+        }                                                                                          \
+        if (new_mn) {                                                                              \
+            set_buf(&s->min, &mn, sizeof(T));                                                      \
+        }                                                                                          \
+        if (new_mx) {                                                                              \
+            set_buf(&s->max, &mx, sizeof(T));                                                      \
+        }                                                                                          \
+    } while (0)
+#define NEVER_NAN(x) ((void)(x), false)
+
+void weir_pq_stats_update_run(struct weir_pq_stats *s, const uint8_t *const *v, size_t n,
+                              size_t len)
+{
+    size_t i = 0;
+    while (i < n && !s->has_minmax) {
+        weir_pq_stats_update(s, v[i++], len);
+    }
+    if (i == n) {
+        return;
+    }
+    s->value_count += (int64_t)(n - i);
+    switch (s->kind) {
+    case WEIR_PQ_SK_I32:
+        RUN_MINMAX(int32_t, NEVER_NAN);
+        return;
+    case WEIR_PQ_SK_U32:
+        RUN_MINMAX(uint32_t, NEVER_NAN);
+        return;
+    case WEIR_PQ_SK_I64:
+        RUN_MINMAX(int64_t, NEVER_NAN);
+        return;
+    case WEIR_PQ_SK_F32:
+        RUN_MINMAX(float, isnan);
+        return;
+    case WEIR_PQ_SK_F64:
+        RUN_MINMAX(double, isnan);
+        return;
+    default:
+        s->value_count -= (int64_t)(n - i);
+        for (; i < n; i++) {
+            weir_pq_stats_update(s, v[i], len);
+        }
+        return;
+    }
+}
+
 void weir_pq_stats_merge(struct weir_pq_stats *dst, const struct weir_pq_stats *src)
 {
     dst->null_count += src->null_count;

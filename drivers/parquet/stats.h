@@ -34,6 +34,10 @@ void weir_pq_stats_clear(struct weir_pq_stats *s);
 void weir_pq_stats_free(struct weir_pq_stats *s);
 /* Folds one non-null value in. */
 void weir_pq_stats_update(struct weir_pq_stats *s, const void *v, size_t len);
+/* The same for n values of len bytes each (v[i] points at value i); typed
+ * loops for the integer and float kinds. */
+void weir_pq_stats_update_run(struct weir_pq_stats *s, const uint8_t *const *v, size_t n,
+                              size_t len);
 void weir_pq_stats_merge(struct weir_pq_stats *dst, const struct weir_pq_stats *src);
 /* False when a copy failed (out of memory). */
 bool weir_pq_stats_ok(const struct weir_pq_stats *s);

@@ -408,11 +408,12 @@ static int bench(int64_t rows, const char *codec, const char *threads)
     return rc == WEIR_OK ? 0 : 1;
 }
 
-/* --write FILE ROWS [CODEC [THREADS]]: one file with the default options, to
- * compare builds byte by byte. */
-static int write_to(const char *path, int64_t rows, const char *codec, const char *threads)
+/* --write FILE ROWS [CODEC [THREADS [NULLS]]]: one file with the default
+ * options, to compare builds byte by byte. */
+static int write_to(const char *path, int64_t rows, const char *codec, const char *threads,
+                    bool nulls)
 {
-    struct run r = {threads, codec, "128MiB", "1MiB", "1MiB", rows, true, false};
+    struct run r = {threads, codec, "128MiB", "1MiB", "1MiB", rows, nulls, false};
     struct memout m = {0};
     int rc = write_file(&r, &m);
     FILE *f = fopen(path, "wb");
@@ -430,7 +431,7 @@ int main(int argc, char **argv)
 {
     if (argc > 3 && strcmp(argv[1], "--write") == 0) {
         return write_to(argv[2], strtoll(argv[3], NULL, 10), argc > 4 ? argv[4] : "snappy",
-                        argc > 5 ? argv[5] : "1");
+                        argc > 5 ? argv[5] : "1", argc <= 6 || strcmp(argv[6], "0") != 0);
     }
     if (argc > 2 && strcmp(argv[1], "--bench") == 0) {
         return bench(strtoll(argv[2], NULL, 10), argc > 3 ? argv[3] : "snappy",

@@ -255,9 +255,58 @@ static void thrift_struct(void)
     weir_pq_buf_reset(&scratch);
 }
 
+/* Folds vals (n values of len bytes) in one by one and as a run, in pieces
+ * of `piece` values; true when counts and min/max bytes agree. */
+static bool run_matches(int kind, const void *vals, size_t n, size_t len, size_t piece)
+{
+    struct weir_pq_stats a, b;
+    weir_pq_stats_init(&a, kind);
+    weir_pq_stats_init(&b, kind);
+    const uint8_t *p = vals;
+    const uint8_t *ptrs[64];
+    for (size_t i = 0; i < n; i++) {
+        weir_pq_stats_update(&a, p + i * len, len);
+        ptrs[i] = p + i * len;
+    }
+    for (size_t i = 0; i < n; i += piece) {
+        weir_pq_stats_update_run(&b, ptrs + i, n - i < piece ? n - i : piece, len);
+    }
+    bool ok = a.value_count == b.value_count && a.nan_count == b.nan_count &&
+              a.has_minmax == b.has_minmax &&
+              (!a.has_minmax || (a.min.len == b.min.len && a.max.len == b.max.len &&
+                                 memcmp(a.min.data, b.min.data, a.min.len) == 0 &&
+                                 memcmp(a.max.data, b.max.data, a.max.len) == 0));
+    weir_pq_stats_free(&a);
+    weir_pq_stats_free(&b);
+    return ok;
+}
+
+static void runs(void)
+{
+    const double d[] = {NAN, -0.0, 0.0, 3.5, NAN, -7.25, 0.0, -0.0, 1e300, -1e300, 2.0};
+    const double dn[] = {NAN, NAN, NAN};
+    const float f[] = {0.0f, -0.0f, NAN, 1.5f, -2.5f, -0.0f, 0.0f};
+    const int64_t l[] = {5, INT64_MIN, 7, INT64_MAX, 7, 5, -1};
+    const int32_t i[] = {-3, 9, INT32_MIN, 0, INT32_MAX, 9, -3};
+    const uint32_t u[] = {3, 0xffffffffu, 0, 0x80000000u, 7};
+    bool ok = true;
+    for (size_t piece = 1; piece <= 11; piece++) {
+        ok = ok && run_matches(WEIR_PQ_SK_F64, d, 11, 8, piece) &&
+             run_matches(WEIR_PQ_SK_F64, dn, 3, 8, piece) &&
+             run_matches(WEIR_PQ_SK_F32, f, 7, 4, piece) &&
+             run_matches(WEIR_PQ_SK_I64, l, 7, 8, piece) &&
+             run_matches(WEIR_PQ_SK_I32, i, 7, 4, piece) &&
+             run_matches(WEIR_PQ_SK_U32, u, 5, 4, piece) &&
+             run_matches(WEIR_PQ_SK_BYTES, "abcabdaaz", 3, 3, piece);
+    }
+    TAP_OK(ok, "update_run equals value-by-value updates: NaN first and only, -0.0/+0.0 kept as "
+               "they came, integer extremes, unsigned order, bytes");
+}
+
 int main(void)
 {
     orders();
+    runs();
     floats();
     truncation();
     thrift_struct();

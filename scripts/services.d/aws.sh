@@ -11,29 +11,12 @@
 aws_up() { curl -sf -o /dev/null "http://127.0.0.1:$AWSPORT_T/__admin/health"; }
 
 start_aws() {
-  local d=$base/aws
+  local d=$base/aws seed=()
   mkdir -p "$d"
-  if ! aws_up; then
-    local seed=()
-    [ -f "$here/tests/fixtures/aws/fake-seed.json" ] && seed=(--seed "$here/tests/fixtures/aws/fake-seed.json")
-    setsid nohup /usr/bin/python3 "$here/tests/aws-fake/server.py" --port "$AWSPORT_T" \
-      "${seed[@]}" --s3-upstream "127.0.0.1:$S3PORT_T" --log "$d/server.log" \
-      >"$d/stdout.log" 2>&1 </dev/null &
-    echo $! >"$d/server.pid"
-    local i
-    for i in $(seq 1 60); do aws_up && break; sleep 0.25; done
-    aws_up || { echo "aws fake did not start; see $d/stdout.log" >&2; tail -n 20 "$d/stdout.log" >&2; return 1; }
-  fi
+  [ -f "$here/tests/fixtures/aws/fake-seed.json" ] && seed=(--seed "$here/tests/fixtures/aws/fake-seed.json")
+  daemon_start "$d" "aws fake" aws_up "$d/stdout.log" -- /usr/bin/python3 "$here/tests/aws-fake/server.py" \
+    --port "$AWSPORT_T" "${seed[@]}" --s3-upstream "127.0.0.1:$S3PORT_T" --log "$d/server.log" || return 1
   echo "aws fake: 127.0.0.1:$AWSPORT_T"
 }
 
-stop_aws() {
-  local d=$base/aws pid
-  if [ -f "$d/server.pid" ]; then
-    pid=$(cat "$d/server.pid")
-    kill "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$d/server.pid"
-  fi
-}
+stop_aws() { daemon_stop "$base/aws"; }

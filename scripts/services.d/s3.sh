@@ -17,24 +17,9 @@ start_s3() {
   if [ ! -x "$bin" ]; then
     echo "s3rver is not installed: run npm ci in tests/node" >&2; return 1
   fi
-  if ! s3_up; then
-    setsid nohup node "$bin" --directory "$d/data" --address 127.0.0.1 --port "$S3PORT_T" \
-      --silent --configure-bucket weir-test >"$d/server.log" 2>&1 </dev/null &
-    echo $! >"$d/server.pid"
-    local i
-    for i in $(seq 1 60); do s3_up && break; sleep 0.25; done
-    s3_up || { echo "s3rver did not start; see $d/server.log" >&2; tail -n 20 "$d/server.log" >&2; return 1; }
-  fi
+  daemon_start "$d" s3rver s3_up "$d/server.log" -- node "$bin" --directory "$d/data" \
+    --address 127.0.0.1 --port "$S3PORT_T" --silent --configure-bucket weir-test || return 1
   echo "s3rver: 127.0.0.1:$S3PORT_T (bucket weir-test, keys S3RVER/S3RVER)"
 }
 
-stop_s3() {
-  local d=$base/s3 pid
-  if [ -f "$d/server.pid" ]; then
-    pid=$(cat "$d/server.pid")
-    kill "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$d/server.pid"
-  fi
-}
+stop_s3() { daemon_stop "$base/s3"; }

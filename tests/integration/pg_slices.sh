@@ -82,12 +82,12 @@ weir_expect 78 "a text slice column is a config error" run "$spec"
 like "$(cat "$WEIR_ERR")" "slices.yaml:[0-9]+:[0-9]+: jobs.sl.slices.column: .*not an integer column" \
     "the message names the file, line and field"
 
-# connections at once: over a slow view (1 ms a row) the slices' COPY
-# statements overlap in pg_stat_activity
+# connections at once: over a slow view (2 ms a row, about 2 s a slice)
+# the slices' COPY statements overlap in pg_stat_activity
 pg "DROP VIEW IF EXISTS ${T}_slow; DROP TABLE IF EXISTS ${T}_src;
     CREATE TABLE ${T}_src (id int PRIMARY KEY, v text);
-    INSERT INTO ${T}_src SELECT g, 'v' || g FROM generate_series(1, 2400) g;
-    CREATE VIEW ${T}_slow AS SELECT s.*, pg_sleep(0.001) IS NULL AS z FROM ${T}_src s" >/dev/null
+    INSERT INTO ${T}_src SELECT g, 'v' || g FROM generate_series(1, 3000) g;
+    CREATE VIEW ${T}_slow AS SELECT s.*, pg_sleep(0.002) IS NULL AS z FROM ${T}_src s" >/dev/null
 { spec_header "$WEIR_TEST_TMP/slow"; cat <<EOS
 jobs:
   - name: slow
@@ -99,7 +99,7 @@ EOS
 "$WEIR" run "$WEIR_TEST_TMP/slow.yaml" >"$WEIR_TEST_TMP/par.out" 2>"$WEIR_TEST_TMP/par.err" </dev/null &
 wpid=$!
 most=0
-for _ in $(seq 1 200); do
+for _ in $(seq 1 300); do
     n=$(pg "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'weir' AND query LIKE 'COPY%'")
     [ "$n" -gt "$most" ] && most=$n
     kill -0 $wpid 2>/dev/null || break

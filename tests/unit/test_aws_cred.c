@@ -15,6 +15,7 @@
 #include "aws/cred.h"
 #include "aws/parse.h"
 #include "tap.h"
+#include "test_env.h"
 
 static char dir[256];
 
@@ -145,16 +146,6 @@ static void no_sleep(void *ctx, long ms)
 {
     (void)ctx;
     (void)ms;
-}
-
-static const char *table_getenv(void *ctx, const char *name)
-{
-    for (const char *const *kv = ctx; *kv != NULL; kv += 2) {
-        if (strcmp(kv[0], name) == 0) {
-            return kv[1];
-        }
-    }
-    return NULL;
 }
 
 struct env {

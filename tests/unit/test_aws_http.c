@@ -13,6 +13,7 @@
 #include "aws/parse.h"
 #include "aws/request.h"
 #include "tap.h"
+#include "test_env.h"
 
 /* ---- a scripted transport ------------------------------------------------------------------- */
 
@@ -330,16 +331,6 @@ static void test_parsers(void)
 }
 
 /* ---- environment and endpoints -------------------------------------------------------------- */
-
-static const char *table_getenv(void *ctx, const char *name)
-{
-    for (const char *const *kv = ctx; *kv != NULL; kv += 2) {
-        if (strcmp(kv[0], name) == 0) {
-            return kv[1];
-        }
-    }
-    return NULL;
-}
 
 static void test_endpoints(void)
 {

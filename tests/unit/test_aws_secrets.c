@@ -12,6 +12,7 @@
 
 #include "aws/secrets.h"
 #include "tap.h"
+#include "test_env.h"
 
 struct fake {
     const char *status_body; /* response body */
@@ -43,22 +44,6 @@ static int transport(void *ctx, const struct weir_aws_http_request *req,
 static const char *env[] = {"AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret",
                             "AWS_REGION", "eu-west-1", "AWS_EC2_METADATA_DISABLED", "true",
                             "AWS_CONFIG_FILE", "/nonexistent", NULL};
-
-static const char *table_getenv(void *ctx, const char *name)
-{
-    for (const char *const *kv = ctx; *kv != NULL; kv += 2) {
-        if (strcmp(kv[0], name) == 0) {
-            return kv[1];
-        }
-    }
-    return NULL;
-}
-
-static int64_t clock0(void *ctx)
-{
-    (void)ctx;
-    return 1700000000;
-}
 
 static int get(struct fake *f, const char *ref, const char *stage, char **value, size_t *len,
                struct weir_error *err)

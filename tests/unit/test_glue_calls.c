@@ -12,6 +12,7 @@
 
 #include "aws/glue.h"
 #include "tap.h"
+#include "test_env.h"
 
 #define MAX_CALLS 16
 
@@ -51,22 +52,6 @@ static const char *env[] = {"AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_
                             "AWS_REGION", "eu-west-1", "AWS_EC2_METADATA_DISABLED", "true",
                             "AWS_CONFIG_FILE", "/nonexistent",
                             "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent", NULL};
-
-static const char *table_getenv(void *ctx, const char *name)
-{
-    for (const char *const *kv = ctx; *kv != NULL; kv += 2) {
-        if (strcmp(kv[0], name) == 0) {
-            return kv[1];
-        }
-    }
-    return NULL;
-}
-
-static int64_t clock0(void *ctx)
-{
-    (void)ctx;
-    return 1700000000;
-}
 
 static struct weir_aws_session *session(struct fake *f)
 {

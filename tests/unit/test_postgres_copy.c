@@ -11,6 +11,7 @@
 #include "drivers/postgres/pgcopy.h"
 #include "drivers/postgres/pgtypes.h"
 #include "tap.h"
+#include "test_env.h"
 #include "util/arrow.h"
 
 static uint8_t *load(const char *name, size_t *len)
@@ -182,34 +183,6 @@ static const char *var(const struct ArrowArray *a, int col, int row, char *buf, 
 static const uint8_t *fixed(const struct ArrowArray *a, int col, int row, size_t width)
 {
     return (const uint8_t *)kid(a, col)->buffers[1] + width * (size_t)row;
-}
-
-/* int128 little-endian bytes as decimal text */
-static const char *dec128(const uint8_t *b, char *buf, size_t cap)
-{
-    unsigned __int128 v = 0;
-    for (int i = 15; i >= 0; i--) {
-        v = (v << 8) | b[i];
-    }
-    int neg = (b[15] & 0x80) != 0;
-    if (neg) {
-        v = (unsigned __int128)0 - v;
-    }
-    char tmp[64];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v != 0);
-    size_t at = 0;
-    if (neg && at + 1 < cap) {
-        buf[at++] = '-';
-    }
-    while (n > 0 && at + 1 < cap) {
-        buf[at++] = tmp[--n];
-    }
-    buf[at] = '\0';
-    return buf;
 }
 
 /* Same values and validity in two columns of the same format. */

@@ -12,6 +12,7 @@
 #include "drivers/postgres/pgnumeric.h"
 #include "drivers/postgres/pgtypes.h"
 #include "tap.h"
+#include "test_env.h"
 
 #define MAXROWS 32
 
@@ -45,33 +46,6 @@ static int load_numeric(void)
         off += 6 + fl;
     }
     return n_rows;
-}
-
-static const char *dec128(const uint8_t *b, char *buf, size_t cap)
-{
-    unsigned __int128 v = 0;
-    for (int i = 15; i >= 0; i--) {
-        v = (v << 8) | b[i];
-    }
-    int neg = (b[15] & 0x80) != 0;
-    if (neg) {
-        v = (unsigned __int128)0 - v;
-    }
-    char tmp[64];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v != 0);
-    size_t at = 0;
-    if (neg) {
-        buf[at++] = '-';
-    }
-    while (n > 0 && at + 1 < cap) {
-        buf[at++] = tmp[--n];
-    }
-    buf[at] = '\0';
-    return buf;
 }
 
 struct case_ {

@@ -194,6 +194,53 @@ int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx
     return WEIR_OK;
 }
 
+int weir_s3_parse_uploads(const char *xml, size_t len, weir_s3_upload_fn fn, void *ctx,
+                          char *next_key, size_t kcap, char *next_id, size_t icap,
+                          struct weir_error *err)
+{
+    size_t pos = 0, end = 0;
+    char *upload;
+    next_key[0] = next_id[0] = '\0';
+    while ((upload = weir_aws_xml_text(xml, len, pos, "Upload", &end)) != NULL) {
+        pos = end;
+        char *key = weir_aws_xml_text(upload, strlen(upload), 0, "Key", NULL);
+        char *id = weir_aws_xml_text(upload, strlen(upload), 0, "UploadId", NULL);
+        free(upload);
+        int rc = WEIR_OK;
+        if (key == NULL || id == NULL) {
+            rc = weir_error_set(err, WEIR_EUNAVAILABLE,
+                                "S3 ListMultipartUploads: <Upload> without <Key> or <UploadId>");
+        } else {
+            rc = fn(ctx, key, id, err);
+        }
+        free(key);
+        free(id);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+    }
+    char truncated[16] = "";
+    weir_aws_xml_copy(xml, len, "IsTruncated", truncated, sizeof(truncated));
+    if (strcmp(truncated, "true") == 0) {
+        char *k = weir_aws_xml_text(xml, len, 0, "NextKeyMarker", NULL);
+        char *i = weir_aws_xml_text(xml, len, 0, "NextUploadIdMarker", NULL);
+        int bad =
+            k == NULL || k[0] == '\0' || strlen(k) >= kcap || (i != NULL && strlen(i) >= icap);
+        if (!bad) {
+            memcpy(next_key, k, strlen(k) + 1);
+            snprintf(next_id, icap, "%s", i != NULL ? i : "");
+        }
+        free(k);
+        free(i);
+        if (bad) {
+            return weir_error_set(err, WEIR_EUNAVAILABLE,
+                                  "S3 ListMultipartUploads: truncated page without a usable "
+                                  "NextKeyMarker");
+        }
+    }
+    return WEIR_OK;
+}
+
 /* Sets the client's region and endpoint; virtual-host style on AWS, and
  * path style on the regional endpoint for bucket names with dots (a dotted
  * host name does not match the wildcard certificate). */
@@ -512,6 +559,36 @@ int weir_s3_abort_multipart(struct weir_s3 *s3, const char *key, const char *upl
     return rc;
 }
 
+/* Appends name=value to a query ('&' between parameters); the value
+ * URI-encoded, nothing when it is NULL or empty unless `always`. */
+static void query_add(struct weir_bytes *q, const char *name, const char *value, int always)
+{
+    if (!always && (value == NULL || value[0] == '\0')) {
+        return;
+    }
+    if (q->len > 0) {
+        weir_bytes_putc(q, '&');
+    }
+    weir_bytes_puts(q, name);
+    weir_bytes_putc(q, '=');
+    if (value != NULL) {
+        weir_sigv4_uri_encode(q, value, strlen(value), 0);
+    }
+}
+
+/* GETs one page of a bucket listing with the query q (emptied here) into resp. */
+static int list_page(struct weir_s3 *s3, const char *what, struct weir_bytes *q,
+                     struct weir_aws_http_response *resp, struct weir_error *err)
+{
+    weir_aws_http_response_reset(resp);
+    int rc = weir_bytes_check(q, "S3 query", err);
+    if (rc == WEIR_OK) {
+        rc = s3_call(s3, NULL, NULL, what, "GET", NULL, q->data, NULL, 0, NULL, 0, resp, err);
+    }
+    weir_bytes_reset(q, 0);
+    return rc;
+}
+
 int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void *ctx,
                  struct weir_error *err)
 {
@@ -522,27 +599,47 @@ int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void
     do {
         struct weir_bytes q;
         weir_bytes_init(&q, 16 * 1024);
-        if (token[0] != '\0') {
-            weir_bytes_puts(&q, "continuation-token=");
-            weir_sigv4_uri_encode(&q, token, strlen(token), 0);
-            weir_bytes_putc(&q, '&');
-        }
-        weir_bytes_puts(&q, "list-type=2&prefix=");
-        weir_sigv4_uri_encode(&q, prefix, strlen(prefix), 0);
-        rc = weir_bytes_check(&q, "S3 query", err);
-        if (rc == WEIR_OK) {
-            rc = s3_call(s3, NULL, NULL, "S3 ListObjectsV2", "GET", NULL, q.data, NULL, 0, NULL, 0,
-                         &resp, err);
-        }
-        weir_bytes_reset(&q, 0);
+        query_add(&q, "continuation-token", token, 0);
+        query_add(&q, "list-type", "2", 1);
+        query_add(&q, "prefix", prefix, 1);
+        rc = list_page(s3, "S3 ListObjectsV2", &q, &resp, err);
         if (rc == WEIR_OK) {
             rc = weir_s3_parse_list(resp.body.data != NULL ? resp.body.data : "", resp.body.len, fn,
                                     ctx, token, sizeof(token), err);
         }
-        weir_aws_http_response_reset(&resp);
     } while (rc == WEIR_OK && token[0] != '\0');
+    weir_aws_http_response_reset(&resp);
     if (rc != WEIR_OK) {
         weir_error_detail(err, "listing s3://%s/%s", s3->bucket, prefix);
+    }
+    return rc;
+}
+
+int weir_s3_list_uploads(struct weir_s3 *s3, const char *prefix, weir_s3_upload_fn fn, void *ctx,
+                         struct weir_error *err)
+{
+    char key_marker[2048] = "", id_marker[1024] = "";
+    int rc = WEIR_OK;
+    struct weir_aws_http_response resp;
+    weir_aws_http_response_init(&resp);
+    do {
+        struct weir_bytes q;
+        weir_bytes_init(&q, 16 * 1024);
+        query_add(&q, "key-marker", key_marker, 0);
+        query_add(&q, "prefix", prefix, 1);
+        query_add(&q, "upload-id-marker", id_marker, 0);
+        query_add(&q, "uploads", NULL, 1);
+        rc = list_page(s3, "S3 ListMultipartUploads", &q, &resp, err);
+        if (rc == WEIR_OK) {
+            rc = weir_s3_parse_uploads(resp.body.data != NULL ? resp.body.data : "", resp.body.len,
+                                       fn, ctx, key_marker, sizeof(key_marker), id_marker,
+                                       sizeof(id_marker), err);
+        }
+    } while (rc == WEIR_OK && key_marker[0] != '\0');
+    weir_aws_http_response_reset(&resp);
+    if (rc != WEIR_OK) {
+        weir_error_detail(err, "listing the multipart uploads under s3://%s/%s", s3->bucket,
+                          prefix);
     }
     return rc;
 }

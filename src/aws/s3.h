@@ -93,6 +93,13 @@ typedef int (*weir_s3_key_fn)(void *ctx, const char *key, struct weir_error *err
 int weir_s3_list(struct weir_s3 *s3, const char *prefix, weir_s3_key_fn fn, void *ctx,
                  struct weir_error *err);
 
+/* Called with the key and id of each multipart upload still in progress. */
+typedef int (*weir_s3_upload_fn)(void *ctx, const char *key, const char *upload_id,
+                                 struct weir_error *err);
+/* ListMultipartUploads under a prefix, every page (key and upload-id markers). */
+int weir_s3_list_uploads(struct weir_s3 *s3, const char *prefix, weir_s3_upload_fn fn, void *ctx,
+                         struct weir_error *err);
+
 /* Pure helpers, exposed for tests. */
 /* The CompleteMultipartUpload body for n parts (ETags XML-escaped). */
 int weir_s3_complete_xml(struct weir_bytes *b, char *const *etags, int n);
@@ -100,6 +107,13 @@ int weir_s3_complete_xml(struct weir_bytes *b, char *const *etags, int n);
  * bytes) gets NextContinuationToken ("" when the listing is complete). */
 int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx, char *next,
                        size_t cap, struct weir_error *err);
+/* One ListMultipartUploads page: calls fn for each <Upload>'s <Key> and
+ * <UploadId>; when the page is truncated, next_key / next_id get
+ * NextKeyMarker / NextUploadIdMarker (next_key is "" when the listing is
+ * complete). */
+int weir_s3_parse_uploads(const char *xml, size_t len, weir_s3_upload_fn fn, void *ctx,
+                          char *next_key, size_t kcap, char *next_id, size_t icap,
+                          struct weir_error *err);
 /* Size of part number `part` (from 1) for a base size: doubled every 1000
  * parts so 10,000 parts hold at least base × 1,023,000 bytes; capped at 5 GiB. */
 size_t weir_s3_part_size(size_t base, int part);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "aws/s3.h"
+#include "util/log.h"
 
 #define UPLOADERS 4
 #define DEFAULT_PART ((size_t)8 << 20)
@@ -276,12 +277,64 @@ static int s3_commit(struct weir_sink_file *f, struct weir_error *err)
     return WEIR_OK;
 }
 
+struct stale_ctx {
+    struct s3_sink *sink;
+    const char *key;
+    const char *path;
+    int aborted;
+};
+
+static int abort_stale(void *ud, const char *key, const char *upload_id, struct weir_error *err)
+{
+    (void)err;
+    struct stale_ctx *sc = ud;
+    if (strcmp(key, sc->key) != 0) {
+        return WEIR_OK; /* a longer key under the same prefix */
+    }
+    struct weir_error e;
+    weir_error_clear(&e);
+    if (weir_s3_abort_multipart(sc->sink->s3, key, upload_id, &e) == WEIR_OK) {
+        sc->aborted++;
+        weir_log_event(WEIR_LOG_INFO, "s3_upload_aborted",
+                       json_pack("{s:s, s:s}", "key", key, "upload_id", upload_id),
+                       "aborted the unfinished multipart upload of %s%s", sc->sink->base.root,
+                       sc->path);
+    } else {
+        weir_log_event(WEIR_LOG_WARN, "s3_upload_abort_failed",
+                       json_pack("{s:s, s:s}", "key", key, "detail", e.detail),
+                       "could not abort the unfinished multipart upload of %s%s: %s",
+                       sc->sink->base.root, sc->path, e.message);
+    }
+    return WEIR_OK;
+}
+
+/*
+ * Deletes the object, then aborts any multipart upload of that same key
+ * still in progress: a run killed mid-upload (SIGKILL, a lost machine)
+ * cannot abort its own, and its parts would be billed until a lifecycle
+ * rule removed them. The recovery of the killed run's intent removes its
+ * files through here. The abort is a clean-up, never a reason to fail:
+ * a listing refused (no s3:ListBucketMultipartUploads) is logged.
+ */
 static int s3_remove(struct weir_sink *base, const char *path, struct weir_error *err)
 {
     struct s3_sink *s = (struct s3_sink *)base;
     char key[2048];
     snprintf(key, sizeof(key), "%s%s", s->prefix, path);
-    return weir_s3_delete_object(s->s3, key, NULL, err);
+    int rc = weir_s3_delete_object(s->s3, key, NULL, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    struct stale_ctx sc = {s, key, path, 0};
+    struct weir_error e;
+    weir_error_clear(&e);
+    if (weir_s3_list_uploads(s->s3, key, abort_stale, &sc, &e) != WEIR_OK) {
+        weir_log_event(WEIR_LOG_WARN, "s3_uploads_unlisted", json_pack("{s:s}", "detail", e.detail),
+                       "could not look for unfinished uploads of %s%s (%s); a lifecycle rule "
+                       "with AbortIncompleteMultipartUpload cleans them up",
+                       s->base.root, path, e.message);
+    }
+    return WEIR_OK;
 }
 
 struct list_ctx {

@@ -27,20 +27,24 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
   GET  /__admin/glue/databases, /__admin/glue/<db>, /__admin/glue/<db>/<table>,
        /__admin/glue/<db>/<table>/partitions
   POST /__admin/reset          back to the seed
+  GET  /__admin/uploads         the multipart uploads in progress: [{"Bucket", "Key", "UploadId"}]
   GET  /__admin/health
 
 S3: requests signed for s3 (or any non-POST /) get their SigV4 signature and
 payload hash checked with botocore's S3 signer, then go to s3rver
 (--s3-upstream HOST:PORT), which itself checks only the access key id. The
 fake itself serves what s3rver 3.7 lacks: conditional PUTs (If-Match /
-If-None-Match → 412) and AbortMultipartUpload (204; the upload id is then
-gone: NoSuchUpload).
+If-None-Match → 412), AbortMultipartUpload (204; the upload id is then
+gone: NoSuchUpload) and ListMultipartUploads (the uploads created through the
+fake and neither completed nor aborted; prefix, key-marker, upload-id-marker
+and max-uploads as S3 has them).
 Point AWS_ENDPOINT_URL_S3 at the fake to have S3 signatures checked.
 
 Usage: server.py --port 54580 [--seed seed.json] [--log FILE] [--s3-upstream HOST:PORT]
 """
 
 import argparse
+import re
 import threading
 import base64
 import copy
@@ -103,6 +107,7 @@ class State:
             self.faults = []
             self.requests = []
             self.aborted_uploads = set()
+            self.uploads = {}  # upload id → (bucket, key, initiated): created, not yet ended
             self.bucket_regions = {}  # bucket → region; requests signed for another get 301
             self.imds_tokens = {}
             self.imds_role = self.seed.get("imds_role", "weir-test-role")
@@ -245,6 +250,9 @@ class Handler(BaseHTTPRequestHandler):
             if parts == ["faults"] and self.command == "DELETE":
                 st.faults = []
                 return self.send(200, {"ok": True})
+            if parts == ["uploads"] and self.command == "GET":
+                return self.send(200, [{"Bucket": b, "Key": k, "UploadId": u}
+                                       for u, (b, k, _) in sorted(st.uploads.items())])
             if parts == ["requests"]:
                 if self.command == "DELETE":
                     st.requests = []
@@ -409,6 +417,9 @@ class Handler(BaseHTTPRequestHandler):
                                                                                 [None])[0]
             if upload_id is not None:
                 entry["upload_id"] = upload_id
+            if s3op == "ListMultipartUploads":
+                self.record(entry, 200, None)
+                return self.send(200, self.list_uploads(), "application/xml")
             for h in ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
                       "If-Match", "If-None-Match", "Content-MD5"):
                 if self.headers.get(h) is not None:
@@ -454,6 +465,8 @@ class Handler(BaseHTTPRequestHandler):
                        '</UploadId></Error>' % services.escape(upload_id))
                 return self.send(404, xml, "application/xml")
             if s3op == "AbortMultipartUpload":
+                with self.state.lock:
+                    self.state.uploads.pop(upload_id, None)
                 self.record(entry, 204, None)
                 return self.send(204, "", "application/xml")
         # s3rver 3.7 ignores If-Match / If-None-Match on PUT: checked here like S3 does
@@ -490,6 +503,8 @@ class Handler(BaseHTTPRequestHandler):
             return "CompleteMultipartUpload"
         if self.command == "DELETE" and "uploadId=" in q:
             return "AbortMultipartUpload"
+        if self.command == "GET" and ({"uploads", "uploads="} & set(q.split("&"))):
+            return "ListMultipartUploads"
         return {"PUT": "PutObject", "GET": "GetObject", "DELETE": "DeleteObject",
                 "HEAD": "HeadObject"}.get(self.command, "s3:" + self.command)
 
@@ -522,6 +537,8 @@ class Handler(BaseHTTPRequestHandler):
             conn.request(self.command, self.path, body=body, headers=headers)
             r = conn.getresponse()
             data = r.read()
+            if r.status == 200:
+                self.track_upload(entry, data)
             self.record(entry, r.status, None)
             self.send_response(r.status)
             for k, v in r.getheaders():
@@ -538,6 +555,55 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(502, "s3rver unreachable: %s" % e, "text/plain")
         finally:
             conn.close()
+
+    def bucket_key(self):
+        path = urllib.parse.unquote(self.path.partition("?")[0]).lstrip("/")
+        bucket, _, key = path.partition("/")
+        return bucket, key
+
+    def track_upload(self, entry, data):
+        """Keeps the uploads s3rver started and that are not completed yet."""
+        op = entry.get("s3_operation")
+        if op == "CreateMultipartUpload":
+            m = re.search(rb"<UploadId>([^<]+)</UploadId>", data)
+            if m:
+                bucket, key = self.bucket_key()
+                with self.state.lock:
+                    self.state.uploads[m.group(1).decode()] = (bucket, key, time.time())
+        elif op == "CompleteMultipartUpload" and b"<Error>" not in data:
+            with self.state.lock:
+                self.state.uploads.pop(entry.get("upload_id"), None)
+
+    def list_uploads(self):
+        """ListMultipartUploadsResult over the tracked uploads, in key then id order."""
+        q = urllib.parse.parse_qs(self.path.partition("?")[2], keep_blank_values=True)
+        one = lambda name: q.get(name, [""])[0]
+        bucket, _ = self.bucket_key()
+        prefix, key_marker, id_marker = one("prefix"), one("key-marker"), one("upload-id-marker")
+        most = int(one("max-uploads") or 1000)
+        with self.state.lock:
+            rows = sorted((k, u) for u, (b, k, _) in self.state.uploads.items()
+                          if b == bucket and k.startswith(prefix))
+        if key_marker:
+            rows = [(k, u) for k, u in rows
+                    if k > key_marker or (id_marker and k == key_marker and u > id_marker)]
+        page, truncated = rows[:most], len(rows) > most
+        esc = services.escape
+        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult '
+               'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>%s</Bucket>'
+               '<KeyMarker>%s</KeyMarker><UploadIdMarker>%s</UploadIdMarker><Prefix>%s</Prefix>'
+               '<MaxUploads>%d</MaxUploads><IsTruncated>%s</IsTruncated>'
+               % (esc(bucket), esc(key_marker), esc(id_marker), esc(prefix), most,
+                  "true" if truncated else "false")]
+        if truncated:
+            out.append("<NextKeyMarker>%s</NextKeyMarker><NextUploadIdMarker>%s"
+                       "</NextUploadIdMarker>" % (esc(page[-1][0]), esc(page[-1][1])))
+        for k, u in page:
+            out.append("<Upload><Key>%s</Key><UploadId>%s</UploadId><Initiator><ID>weir-test"
+                       "</ID></Initiator><StorageClass>STANDARD</StorageClass></Upload>"
+                       % (esc(k), esc(u)))
+        out.append("</ListMultipartUploadsResult>")
+        return "".join(out)
 
     def record(self, entry, status, code):
         entry["status"], entry["code"] = status, code

@@ -1,4 +1,5 @@
-/* S3 pure helpers: CompleteMultipartUpload body, ListObjectsV2 pages, error
+/* S3 pure helpers: CompleteMultipartUpload body, ListObjectsV2 and
+ * ListMultipartUploads pages, error
  * bodies, key encoding, locations, part-size growth, Content-MD5. */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,69 @@ static int collect(void *ctx, const char *key, struct weir_error *err)
     size_t l = strlen(k->got);
     snprintf(k->got + l, sizeof(k->got) - l, "%s%s", k->n++ ? "|" : "", key);
     return WEIR_OK;
+}
+
+static int collect_upload(void *ctx, const char *key, const char *id, struct weir_error *err)
+{
+    struct keys *k = ctx;
+    (void)err;
+    size_t l = strlen(k->got);
+    snprintf(k->got + l, sizeof(k->got) - l, "%s%s#%s", k->n++ ? "|" : "", key, id);
+    return WEIR_OK;
+}
+
+static void test_uploads(void)
+{
+    struct weir_error err;
+    weir_error_clear(&err);
+    const char *p1 =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListMultipartUploadsResult "
+        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><KeyMarker>"
+        "</KeyMarker><UploadIdMarker></UploadIdMarker><NextKeyMarker>lake/x&amp;y.parquet"
+        "</NextKeyMarker><NextUploadIdMarker>U2</NextUploadIdMarker><Prefix>lake/</Prefix>"
+        "<MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated>"
+        "<Upload><Key>lake/a.parquet</Key><UploadId>U1</UploadId><Initiator><ID>i</ID>"
+        "</Initiator><StorageClass>STANDARD</StorageClass></Upload>"
+        "<Upload><Key>lake/x&amp;y.parquet</Key><UploadId>U2</UploadId></Upload>"
+        "</ListMultipartUploadsResult>";
+    struct keys k = {"", 0};
+    char nk[64], ni[16];
+    TAP_OK(weir_s3_parse_uploads(p1, strlen(p1), collect_upload, &k, nk, sizeof(nk), ni, sizeof(ni),
+                                 &err) == WEIR_OK,
+           "uploads page 1 parsed");
+    TAP_EQ_STR(k.got, "lake/a.parquet#U1|lake/x&y.parquet#U2",
+               "uploads page 1: keys (entities decoded) and ids, in order");
+    TAP_EQ_STR(nk, "lake/x&y.parquet", "next key marker");
+    TAP_EQ_STR(ni, "U2", "next upload id marker");
+
+    const char *p2 = "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>false"
+                     "</IsTruncated></ListMultipartUploadsResult>";
+    k.got[0] = '\0';
+    k.n = 0;
+    TAP_OK(weir_s3_parse_uploads(p2, strlen(p2), collect_upload, &k, nk, sizeof(nk), ni, sizeof(ni),
+                                 &err) == WEIR_OK,
+           "an empty last page parsed");
+    TAP_OK(k.n == 0 && nk[0] == '\0' && ni[0] == '\0', "no uploads and no markers");
+
+    /* a plain ListBucketResult (a peer that ignores ?uploads) lists no uploads */
+    const char *objs = "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>lake/a"
+                       "</Key></Contents></ListBucketResult>";
+    TAP_OK(weir_s3_parse_uploads(objs, strlen(objs), collect_upload, &k, nk, sizeof(nk), ni,
+                                 sizeof(ni), &err) == WEIR_OK &&
+               k.n == 0,
+           "an object listing holds no uploads");
+
+    const char *nomark = "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                         "</ListMultipartUploadsResult>";
+    TAP_OK(weir_s3_parse_uploads(nomark, strlen(nomark), collect_upload, &k, nk, sizeof(nk), ni,
+                                 sizeof(ni), &err) == WEIR_EUNAVAILABLE,
+           "truncated page without NextKeyMarker refused");
+    TAP_OK(strstr(err.message, "ListMultipartUploads") != NULL, "the error names the operation");
+    const char *noid = "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+                       "<Upload><Key>lake/a</Key></Upload></ListMultipartUploadsResult>";
+    TAP_OK(weir_s3_parse_uploads(noid, strlen(noid), collect_upload, &k, nk, sizeof(nk), ni,
+                                 sizeof(ni), &err) == WEIR_EUNAVAILABLE,
+           "an <Upload> without <UploadId> refused");
 }
 
 int main(void)
@@ -151,5 +215,6 @@ int main(void)
         TAP_EQ_STR(c->endpoint, "https://b1.s3.cn-north-1.amazonaws.com.cn", "the .cn domain");
         weir_s3_free(c);
     }
+    test_uploads();
     return tap_done();
 }

@@ -82,7 +82,10 @@ static int announce(void *ctx, const char *path, struct weir_error *err)
     return save(r, err);
 }
 
-static int remove_files(struct run *r, json_t *files, const char *why, struct weir_error *err)
+/* Removes the files; `unfinished`: they are a dead run's, which may have
+ * left uploads open (the sink's abandon). */
+static int remove_files(struct run *r, json_t *files, const char *why, int unfinished,
+                        struct weir_error *err)
 {
     size_t i;
     json_t *v;
@@ -90,6 +93,9 @@ static int remove_files(struct run *r, json_t *files, const char *why, struct we
     {
         if (r->sink->ops->remove(r->sink, json_string_value(v), err) != WEIR_OK) {
             return err->status;
+        }
+        if (unfinished && r->sink->ops->abandon != NULL) {
+            r->sink->ops->abandon(r->sink, json_string_value(v));
         }
         weir_log_event(WEIR_LOG_INFO, "file_removed",
                        json_pack("{s:s,s:s}", "path", json_string_value(v), "why", why),
@@ -118,7 +124,7 @@ static int finish_cleanup(struct run *r, struct weir_error *err)
     if (!json_is_array(cleanup) || json_array_size(cleanup) == 0) {
         return WEIR_OK;
     }
-    if (remove_files(r, cleanup, "replaced by a full reload", err) != WEIR_OK) {
+    if (remove_files(r, cleanup, "replaced by a full reload", 0, err) != WEIR_OK) {
         return err->status;
     }
     json_object_set_new(r->doc, "cleanup", json_null());
@@ -178,7 +184,7 @@ static int resume_pending(struct run *r, json_t *pending, struct weir_error *err
     weir_log_event(WEIR_LOG_WARN, "run_resumed", NULL,
                    "run %s did not finish: removing its files and extracting its window again",
                    r->run_id);
-    if (remove_files(r, json_object_get(pending, "files"), "redo of an unfinished run", err) !=
+    if (remove_files(r, json_object_get(pending, "files"), "redo of an unfinished run", 1, err) !=
         WEIR_OK) {
         return err->status;
     }

@@ -31,6 +31,11 @@ struct weir_sink_ops {
     /* Lists committed files whose path starts with `prefix` (a folder ending in '/'). */
     int (*list)(struct weir_sink *s, const char *prefix, weir_sink_list_fn fn, void *ctx,
                 struct weir_error *err);
+    /* After `remove` of a file that a run which died was writing: aborts
+     * what `remove` cannot reach (S3: a multipart upload of that key still
+     * open, its parts billed until aborted). Best effort: a failure is
+     * logged, never returned. NULL when the sink leaves nothing of the kind. */
+    void (*abandon)(struct weir_sink *s, const char *path);
     void (*free)(struct weir_sink *s);
 };
 

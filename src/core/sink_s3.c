@@ -308,23 +308,27 @@ static int abort_stale(void *ud, const char *key, const char *upload_id, struct 
     return WEIR_OK;
 }
 
-/*
- * Deletes the object, then aborts any multipart upload of that same key
- * still in progress: a run killed mid-upload (SIGKILL, a lost machine)
- * cannot abort its own, and its parts would be billed until a lifecycle
- * rule removed them. The recovery of the killed run's intent removes its
- * files through here. The abort is a clean-up, never a reason to fail:
- * a listing refused (no s3:ListBucketMultipartUploads) is logged.
- */
 static int s3_remove(struct weir_sink *base, const char *path, struct weir_error *err)
 {
     struct s3_sink *s = (struct s3_sink *)base;
     char key[2048];
     snprintf(key, sizeof(key), "%s%s", s->prefix, path);
-    int rc = weir_s3_delete_object(s->s3, key, NULL, err);
-    if (rc != WEIR_OK) {
-        return rc;
-    }
+    return weir_s3_delete_object(s->s3, key, NULL, err);
+}
+
+/*
+ * Aborts any multipart upload of the key still in progress: a run killed
+ * mid-upload (SIGKILL, a lost machine) cannot abort its own, and its parts
+ * would be billed until a lifecycle rule removed them. The recovery of the
+ * killed run's intent calls this for each of its files. One
+ * ListMultipartUploads (prefix = the key) a file; a listing refused (no
+ * s3:ListBucketMultipartUploads) is logged and the run goes on.
+ */
+static void s3_abandon(struct weir_sink *base, const char *path)
+{
+    struct s3_sink *s = (struct s3_sink *)base;
+    char key[2048];
+    snprintf(key, sizeof(key), "%s%s", s->prefix, path);
     struct stale_ctx sc = {s, key, path, 0};
     struct weir_error e;
     weir_error_clear(&e);
@@ -334,7 +338,6 @@ static int s3_remove(struct weir_sink *base, const char *path, struct weir_error
                        "with AbortIncompleteMultipartUpload cleans them up",
                        s->base.root, path, e.message);
     }
-    return WEIR_OK;
 }
 
 struct list_ctx {
@@ -373,7 +376,7 @@ static void s3_free(struct weir_sink *base)
 }
 
 static const struct weir_sink_ops s3_ops = {
-    s3_open_file, s3_write, s3_commit, s3_abort, s3_remove, s3_list, s3_free,
+    s3_open_file, s3_write, s3_commit, s3_abort, s3_remove, s3_list, s3_abandon, s3_free,
 };
 
 void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size)

@@ -158,38 +158,52 @@ int weir_s3_complete_xml(struct weir_bytes *b, char *const *etags, int n)
     return b->failed ? -1 : 0;
 }
 
+/* The marker a truncated listing page names for the next page: its text
+ * copied into out (cap bytes). 0 when the page is not truncated, 1 when
+ * copied, -1 when the page is truncated but the marker is missing, empty
+ * or too long (an empty `optional` marker is allowed). */
+static int next_marker(const char *xml, size_t len, const char *tag, int optional, char *out,
+                       size_t cap)
+{
+    char truncated[16] = "";
+    out[0] = '\0';
+    weir_aws_xml_copy(xml, len, "IsTruncated", truncated, sizeof(truncated));
+    if (strcmp(truncated, "true") != 0) {
+        return 0;
+    }
+    char *m = weir_aws_xml_text(xml, len, 0, tag, NULL);
+    int rc = -1;
+    if (m == NULL || m[0] == '\0') {
+        rc = optional ? 1 : -1;
+    } else if (strlen(m) < cap) {
+        memcpy(out, m, strlen(m) + 1);
+        rc = 1;
+    }
+    free(m);
+    return rc;
+}
+
 int weir_s3_parse_list(const char *xml, size_t len, weir_s3_key_fn fn, void *ctx, char *next,
                        size_t cap, struct weir_error *err)
 {
     size_t pos = 0, end = 0;
     char *contents;
-    next[0] = '\0';
     while ((contents = weir_aws_xml_text(xml, len, pos, "Contents", &end)) != NULL) {
         pos = end;
         char *key = weir_aws_xml_text(contents, strlen(contents), 0, "Key", NULL);
         free(contents);
-        if (key == NULL) {
-            return weir_error_set(err, WEIR_EUNAVAILABLE,
-                                  "S3 ListObjectsV2: <Contents> without <Key>");
-        }
-        int rc = fn(ctx, key, err);
+        int rc = key == NULL ? weir_error_set(err, WEIR_EUNAVAILABLE,
+                                              "S3 ListObjectsV2: <Contents> without <Key>")
+                             : fn(ctx, key, err);
         free(key);
         if (rc != WEIR_OK) {
             return rc;
         }
     }
-    char truncated[16] = "";
-    weir_aws_xml_copy(xml, len, "IsTruncated", truncated, sizeof(truncated));
-    if (strcmp(truncated, "true") == 0) {
-        char *tok = weir_aws_xml_text(xml, len, 0, "NextContinuationToken", NULL);
-        if (tok == NULL || tok[0] == '\0' || strlen(tok) >= cap) {
-            free(tok);
-            return weir_error_set(err, WEIR_EUNAVAILABLE,
-                                  "S3 ListObjectsV2: truncated page without a usable "
-                                  "NextContinuationToken");
-        }
-        memcpy(next, tok, strlen(tok) + 1);
-        free(tok);
+    if (next_marker(xml, len, "NextContinuationToken", 0, next, cap) < 0) {
+        return weir_error_set(err, WEIR_EUNAVAILABLE,
+                              "S3 ListObjectsV2: truncated page without a usable "
+                              "NextContinuationToken");
     }
     return WEIR_OK;
 }
@@ -200,43 +214,28 @@ int weir_s3_parse_uploads(const char *xml, size_t len, weir_s3_upload_fn fn, voi
 {
     size_t pos = 0, end = 0;
     char *upload;
-    next_key[0] = next_id[0] = '\0';
     while ((upload = weir_aws_xml_text(xml, len, pos, "Upload", &end)) != NULL) {
         pos = end;
         char *key = weir_aws_xml_text(upload, strlen(upload), 0, "Key", NULL);
         char *id = weir_aws_xml_text(upload, strlen(upload), 0, "UploadId", NULL);
         free(upload);
-        int rc = WEIR_OK;
-        if (key == NULL || id == NULL) {
-            rc = weir_error_set(err, WEIR_EUNAVAILABLE,
-                                "S3 ListMultipartUploads: <Upload> without <Key> or <UploadId>");
-        } else {
-            rc = fn(ctx, key, id, err);
-        }
+        int rc = key == NULL || id == NULL
+                     ? weir_error_set(err, WEIR_EUNAVAILABLE,
+                                      "S3 ListMultipartUploads: <Upload> without <Key> or "
+                                      "<UploadId>")
+                     : fn(ctx, key, id, err);
         free(key);
         free(id);
         if (rc != WEIR_OK) {
             return rc;
         }
     }
-    char truncated[16] = "";
-    weir_aws_xml_copy(xml, len, "IsTruncated", truncated, sizeof(truncated));
-    if (strcmp(truncated, "true") == 0) {
-        char *k = weir_aws_xml_text(xml, len, 0, "NextKeyMarker", NULL);
-        char *i = weir_aws_xml_text(xml, len, 0, "NextUploadIdMarker", NULL);
-        int bad =
-            k == NULL || k[0] == '\0' || strlen(k) >= kcap || (i != NULL && strlen(i) >= icap);
-        if (!bad) {
-            memcpy(next_key, k, strlen(k) + 1);
-            snprintf(next_id, icap, "%s", i != NULL ? i : "");
-        }
-        free(k);
-        free(i);
-        if (bad) {
-            return weir_error_set(err, WEIR_EUNAVAILABLE,
-                                  "S3 ListMultipartUploads: truncated page without a usable "
-                                  "NextKeyMarker");
-        }
+    if (next_marker(xml, len, "NextKeyMarker", 0, next_key, kcap) < 0 ||
+        next_marker(xml, len, "NextUploadIdMarker", 1, next_id, icap) < 0) {
+        next_key[0] = '\0';
+        return weir_error_set(err, WEIR_EUNAVAILABLE,
+                              "S3 ListMultipartUploads: truncated page without a usable "
+                              "NextKeyMarker");
     }
     return WEIR_OK;
 }

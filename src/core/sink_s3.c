@@ -281,7 +281,6 @@ struct stale_ctx {
     struct s3_sink *sink;
     const char *key;
     const char *path;
-    int aborted;
 };
 
 static int abort_stale(void *ud, const char *key, const char *upload_id, struct weir_error *err)
@@ -294,7 +293,6 @@ static int abort_stale(void *ud, const char *key, const char *upload_id, struct 
     struct weir_error e;
     weir_error_clear(&e);
     if (weir_s3_abort_multipart(sc->sink->s3, key, upload_id, &e) == WEIR_OK) {
-        sc->aborted++;
         weir_log_event(WEIR_LOG_INFO, "s3_upload_aborted",
                        json_pack("{s:s, s:s}", "key", key, "upload_id", upload_id),
                        "aborted the unfinished multipart upload of %s%s", sc->sink->base.root,
@@ -329,7 +327,7 @@ static void s3_abandon(struct weir_sink *base, const char *path)
     struct s3_sink *s = (struct s3_sink *)base;
     char key[2048];
     snprintf(key, sizeof(key), "%s%s", s->prefix, path);
-    struct stale_ctx sc = {s, key, path, 0};
+    struct stale_ctx sc = {s, key, path};
     struct weir_error e;
     weir_error_clear(&e);
     if (weir_s3_list_uploads(s->s3, key, abort_stale, &sc, &e) != WEIR_OK) {

@@ -61,13 +61,18 @@ COMPARE_NAME="after the increment: s3 lake = source" \
 
 # SIGTERM in the middle of a multipart upload: the upload is aborted, no
 # object appears, the watermark stays, and the next run commits the rows
-T2=it_s3term
-pg >/dev/null <<EOS
+# wide_table NAME ROWS: 104 bytes of hex text a row, so a few 100k rows make
+# files larger than one 8 MiB part
+wide_table() {
+    pg >/dev/null <<EOS
 SET client_min_messages = warning;
-DROP TABLE IF EXISTS $T2;
-CREATE TABLE $T2 (id bigint PRIMARY KEY, a text, b text);
-INSERT INTO $T2 SELECT g, md5(g::text) || md5((g + 7)::text), md5((g * 3)::text) FROM generate_series(1, 600000) g;
+DROP TABLE IF EXISTS $1;
+CREATE TABLE $1 (id bigint PRIMARY KEY, a text, b text);
+INSERT INTO $1 SELECT g, md5(g::text) || md5((g + 7)::text), md5((g * 3)::text) FROM generate_series(1, $2) g;
 EOS
+}
+T2=it_s3term
+wide_table $T2 600000
 spec2=$WEIR_TEST_TMP/s3term.yaml
 sed -e "s/name: s3job/name: s3term/" -e "s/table: public.$T/table: public.$T2/" \
     -e "s/columns: \[updated_at, id\]/columns: [id]/" \
@@ -114,12 +119,7 @@ pg "DROP TABLE $T2" >/dev/null
 # run's 3-second lease has expired) removes the killed run's files and aborts
 # that upload, then commits the rows once.
 T3=it_s3kill
-pg >/dev/null <<EOS
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS $T3;
-CREATE TABLE $T3 (id bigint PRIMARY KEY, a text, b text);
-INSERT INTO $T3 SELECT g, md5(g::text) || md5((g + 7)::text), md5((g * 3)::text) FROM generate_series(1, 150000) g;
-EOS
+wide_table $T3 150000
 spec3=$WEIR_TEST_TMP/s3kill.yaml
 sed -e "s/name: s3term/name: s3kill/" -e "s/table: public.$T2/table: public.$T3/" "$spec2" >"$spec3"
 admin DELETE requests >/dev/null

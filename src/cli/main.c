@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "aws/secrets.h"
+#include "cli/help.h"
 #include "core/job.h"
 #include "core/state.h"
 #include "spec/spec.h"
@@ -32,7 +33,8 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  run SPEC [--job NAME] [--full-reload]   extract every job (or one) into the lake\n"
-    "  run --event EVENT.json                  the same, spec and job named by an EventBridge event\n"
+    "  run --event FILE|-|JSON                 the same, spec and job named by an EventBridge event\n"
+    "                                          (or its JSON in the environment variable WEIR_EVENT)\n"
     "  plan SPEC [--job NAME] [--full-reload]  print SQL, watermark window and files; change nothing\n"
     "  check SPEC [--job NAME]                 validate the spec, plugins, secrets, connection, query\n"
     "  state show SPEC --job NAME              print the job's state document\n"
@@ -41,9 +43,9 @@ static const char usage_text[] =
     "  spec schema                             print the JSON Schema of the spec format\n"
     "\n"
     "options:\n"
-    "  --log-format json|text   JSON lines (default) or text, on stderr\n"
+    "  --log-format text|json   on stderr; default: text on a terminal, JSON lines otherwise\n"
     "  --log-level debug|info|warn|error\n"
-    "  -h, --help               this text; `weir <command> --help` too\n"
+    "  -h, --help               this text; `weir <command> --help` for one command\n"
     "  --version                print the version\n"
     "\n"
     "exit codes: 0 done, 64 usage, 65 bad data, 66 missing input, 69 service unavailable,\n"
@@ -82,8 +84,15 @@ static int report(const struct weir_error *err)
 static int read_event(struct cli *cli, json_t **keep, struct weir_error *err)
 {
     json_error_t je;
-    json_t *ev = strcmp(cli->event, "-") == 0 ? json_loadf(stdin, 0, &je)
-                                              : json_load_file(cli->event, 0, &je);
+    json_t *ev;
+    if (strcmp(cli->event, "-") == 0) {
+        ev = json_loadf(stdin, 0, &je);
+    } else if (cli->event[strspn(cli->event, " \t\r\n")] == '{') {
+        ev = json_loads(cli->event, 0, &je); /* inline, e.g. from an input transformer */
+        cli->event = "(inline event)";
+    } else {
+        ev = json_load_file(cli->event, 0, &je);
+    }
     if (ev == NULL) {
         weir_error_set(err, WEIR_EUSAGE, "cannot read event %s", cli->event);
         return weir_error_detail(err, "%s:%d:%d: %s", cli->event, je.line, je.column, je.text);
@@ -147,7 +156,10 @@ static int for_jobs(const struct cli *cli, const struct weir_spec *spec, struct 
         }
     }
     if (n_run == 0) {
+        char names[200];
+        weir_cli_job_names(spec, names, sizeof(names));
         weir_error_set(err, WEIR_EUSAGE, "%s has no job named \"%s\"", spec->path, cli->job);
+        weir_error_hint(err, "its jobs: %s", names);
         return WEIR_EUSAGE;
     }
     if (first == 0 && strcmp(cli->command, "check") == 0) {
@@ -161,9 +173,19 @@ static int state_command(const struct cli *cli, const struct weir_spec *spec,
 {
     const struct weir_spec_job *job = cli->job ? weir_spec_find_job(spec, cli->job) : NULL;
     if (job == NULL) {
+        char names[200];
+        weir_cli_job_names(spec, names, sizeof(names));
         weir_error_set(err, WEIR_EUSAGE, "state %s needs --job NAME naming a job of %s",
                        cli->sub, spec->path);
+        weir_error_hint(err, "its jobs: %s", names);
         return WEIR_EUSAGE;
+    }
+    if (strcmp(cli->sub, "set") == 0 && (size_t)cli->n_values == job->n_wm) {
+        struct weir_run_options opts = {.cancel = &cancel_flag, .fetch = weir_aws_secret_fetch};
+        int vrc = weir_job_check_bounds(spec, job, &opts, cli->values, job->n_wm, err);
+        if (vrc != WEIR_OK) {
+            return vrc;
+        }
     }
     struct weir_state_store *store = NULL;
     json_t *doc = NULL;
@@ -231,7 +253,8 @@ done:
 
 int main(int argc, char **argv)
 {
-    struct cli cli = {.log_format = WEIR_LOG_JSON, .log_level = WEIR_LOG_INFO};
+    struct cli cli = {.log_format = -1, .log_level = WEIR_LOG_INFO};
+    int help = 0;
     static const struct option longopts[] = {
         {"job", required_argument, NULL, 'j'},
         {"full-reload", no_argument, NULL, 'F'},
@@ -296,8 +319,8 @@ int main(int argc, char **argv)
             break;
         }
         case 'h':
-            fputs(usage_text, stdout);
-            return 0;
+            help = 1;
+            break;
         case 'V':
             printf("weir %s (plugin ABI %u)\n", PACKAGE_VERSION, WEIR_ABI_VERSION);
             return 0;
@@ -305,9 +328,17 @@ int main(int argc, char **argv)
             return usage_error("unknown option %s", argv[optind - 1]);
         }
     }
+    if (help) {
+        const char *text = n_pos > 0 ? weir_cli_help(positional[0]) : NULL;
+        fputs(text ? text : usage_text, stdout);
+        return 0;
+    }
     if (n_pos == 0) {
         fputs(usage_text, stderr);
         return 64;
+    }
+    if (cli.log_format < 0) {
+        cli.log_format = weir_cli_log_format(stderr);
     }
     cli.command = positional[0];
     int pi = 1;
@@ -351,6 +382,9 @@ int main(int argc, char **argv)
     struct weir_error err;
     weir_error_clear(&err);
     json_t *event = NULL;
+    if (cli.event == NULL && cli.spec == NULL && strcmp(cli.command, "run") == 0) {
+        cli.event = getenv("WEIR_EVENT");
+    }
     if (cli.event != NULL && read_event(&cli, &event, &err) != WEIR_OK) {
         return report(&err);
     }
@@ -362,8 +396,11 @@ int main(int argc, char **argv)
     int rc = weir_spec_load(cli.spec, &spec, &err);
     if (rc == WEIR_OK) {
         if (cli.job != NULL && weir_spec_find_job(spec, cli.job) == NULL) {
+            char names[200];
+            weir_cli_job_names(spec, names, sizeof(names));
             rc = weir_error_set(&err, WEIR_EUSAGE, "%s has no job named \"%s\"", cli.spec,
                                 cli.job);
+            weir_error_hint(&err, "its jobs: %s", names);
         } else if (cli.sub != NULL) {
             rc = state_command(&cli, spec, &err);
         } else {

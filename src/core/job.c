@@ -220,6 +220,9 @@ static int plan_window(struct run *r, struct weir_error *err)
                                                    sizeof(c->high_note), err);
     c->q.lag_us = 0;
     if (rc != WEIR_OK) {
+        if (r->has_low && json_is_object(wm)) {
+            weir_job_low_hint(c->spec, job, c->low, err);
+        }
         return rc;
     }
     r->has_high = c->high[0].present;

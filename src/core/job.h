@@ -33,4 +33,18 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
 int weir_job_check(const struct weir_spec *spec, const struct weir_spec_job *job,
                    const struct weir_run_options *opts, FILE *out, struct weir_error *err);
 
+/* Checks state-set values (borrowed, n = the job's watermark columns) against
+ * the source: connects and asks the database to compare each column with its
+ * value. WEIR_EDATA naming the --value and column the database refuses;
+ * connection errors as weir_job_check returns them. */
+int weir_job_check_bounds(const struct weir_spec *spec, const struct weir_spec_job *job,
+                          const struct weir_run_options *opts, const char *const *values,
+                          size_t n, struct weir_error *err);
+
+/* When err (a failed query with the committed low watermark `low`, n_wm
+ * bounds) is bad data or configuration: adds the stored values to the detail
+ * and a hint naming weir state show / set / reset. Other errors unchanged. */
+void weir_job_low_hint(const struct weir_spec *spec, const struct weir_spec_job *job,
+                       const struct weir_bound *low, struct weir_error *err);
+
 #endif

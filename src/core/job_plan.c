@@ -99,6 +99,9 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
         c.q.lag_us = job->wm_lag_us;
         if ((rc = c.source.desc.source->high_watermark(c.conn, &c.q, c.high, c.high_note,
                                                        sizeof(c.high_note), err)) != WEIR_OK) {
+            if (has_low && !full && json_is_object(wm)) {
+                weir_job_low_hint(spec, job, c.low, err);
+            }
             goto cleanup;
         }
         c.q.lag_us = 0;

@@ -46,6 +46,48 @@ static void clear_progress(FILE *f)
     }
 }
 
+/* Text for people: "HH:MM:SS job: message k=v", warnings and errors with
+ * their level first and an error's detail and hint on lines of their own,
+ * as the spec docs show them ("file:line:col: field: what" / "hint: ..."). */
+static void emit_text(FILE *f, int level, const char *now, json_t *fields, const char *message)
+{
+    const char *k;
+    json_t *v;
+    if (level >= WEIR_LOG_WARN) {
+        fprintf(f, "%s: %s%s%s", level == WEIR_LOG_ERROR ? "error" : "warning", log_job,
+                log_job[0] ? ": " : "", message);
+    } else {
+        fprintf(f, "%.8s %s%s%s", strlen(now) > 11 ? now + 11 : now, log_job,
+                log_job[0] ? ": " : "", message);
+    }
+    if (fields != NULL) {
+        json_object_foreach(fields, k, v)
+        {
+            if (level == WEIR_LOG_ERROR && json_is_string(v) &&
+                (strcmp(k, "status") == 0 || strcmp(k, "detail") == 0 || strcmp(k, "hint") == 0)) {
+                continue;
+            }
+            if (json_is_real(v)) { /* seconds and rates: people need no 17 digits */
+                fprintf(f, " %s=%.4g", k, json_real_value(v));
+                continue;
+            }
+            char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            fprintf(f, " %s=%s", k, s ? s : json_string_value(v));
+            free(s);
+        }
+    }
+    fputc('\n', f);
+    if (level == WEIR_LOG_ERROR && fields != NULL) {
+        static const char *const parts[] = {"detail", "hint"};
+        for (size_t i = 0; i < 2; i++) {
+            const char *t = json_string_value(json_object_get(fields, parts[i]));
+            if (t != NULL && t[0]) {
+                fprintf(f, "%s: %s\n", parts[i], t);
+            }
+        }
+    }
+}
+
 static void emit(int level, const char *event, json_t *fields, const char *message)
 {
     FILE *f = out_stream();
@@ -53,19 +95,7 @@ static void emit(int level, const char *event, json_t *fields, const char *messa
     weir_time_now_iso(now, sizeof(now));
     clear_progress(f);
     if (log_format == WEIR_LOG_TEXT) {
-        fprintf(f, "%s %-5s %s%s%s: %s", now, level_names[level], log_job[0] ? log_job : "",
-                log_job[0] ? " " : "", event, message);
-        if (fields != NULL) {
-            const char *k;
-            json_t *v;
-            json_object_foreach(fields, k, v)
-            {
-                char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-                fprintf(f, " %s=%s", k, s ? s : json_string_value(v));
-                free(s);
-            }
-        }
-        fputc('\n', f);
+        emit_text(f, level, now, fields, message);
     } else {
         json_t *o = json_object();
         json_object_set_new(o, "time", json_string(now));
@@ -123,6 +153,10 @@ void weir_log_error(const char *event, const struct weir_error *err)
 void weir_log_metrics(json_t *values, json_t *units)
 {
     FILE *f = out_stream();
+    if (log_min > WEIR_LOG_INFO) { /* metrics are info lines: --log-level warn hides them */
+        json_decref(values);
+        return;
+    }
     json_t *metrics = json_array();
     const char *k;
     json_t *v;

@@ -25,8 +25,9 @@ WEIR_BUILDDIR=${WEIR_BUILDDIR:-$WEIR_SRCDIR/_build/release}
 WEIR=${WEIR:-$WEIR_BUILDDIR/weir}
 WEIR_PLUGIN_PATH=${WEIR_PLUGIN_PATH:-$WEIR_BUILDDIR/.libs}
 export WEIR WEIR_PLUGIN_PATH WEIR_SRCDIR WEIR_BUILDDIR
-if [ -z "${PGPORT:-}" ] && [ -f "$WEIR_SRCDIR/_tmp/services/env" ]; then
-    . "$WEIR_SRCDIR/_tmp/services/env"
+_svc_env=$("$WEIR_SRCDIR/scripts/services" dir)/env
+if [ -z "${PGPORT:-}" ] && [ -f "$_svc_env" ]; then
+    . "$_svc_env"
 fi
 if [ -z "${WEIR_TEST_TMP:-}" ]; then
     WEIR_TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/weir-test.XXXXXX")

@@ -5,7 +5,8 @@
 // then one object per row, keys in column order.
 //
 //   node tests/node/read.mjs --reader duckdb|hyparquet [--sort COL[,COL]] FILE_OR_GLOB...
-//   node tests/node/read.mjs --sql "SELECT ... FROM lake" FILE_OR_GLOB...
+//   node tests/node/read.mjs --sql "SELECT ... FROM lake" [--table] FILE_OR_GLOB...
+//        (--table: an aligned text table for people instead of JSON lines)
 //        (DuckDB; the files are the view `lake`; read_parquet(...) works too)
 //   node tests/node/read.mjs --meta FILE
 //        (DuckDB's parquet_metadata, parquet_schema and parquet_kv_metadata, and
@@ -492,6 +493,22 @@ export function printResult(result, write = s => process.stdout.write(s)) {
     }
 }
 
+// A table for people (the demo, README examples): one header line, values as
+// text without JSON quotes, numbers right-aligned, NULL for null.
+export function printTable(result, write = s => process.stdout.write(s)) {
+    const names = result.schema.map(c => c.name);
+    const numeric = result.schema.map(c => /^(u?int\d+|float\d+|decimal)/.test(c.type));
+    const cells = result.rows.map(r => names.map(n => (r[n] === null ? 'NULL' : String(r[n]))));
+    const width = names.map((n, i) => Math.max(n.length, ...cells.map(c => c[i].length)));
+    const line = row => row.map((v, i) => (numeric[i] ? v.padStart(width[i]) : v.padEnd(width[i])))
+        .join('  ').trimEnd() + '\n';
+    write(line(names));
+    write(line(width.map(w => '-'.repeat(w))));
+    for (const c of cells) {
+        write(line(c));
+    }
+}
+
 export async function readWith(reader, files) {
     if (reader === 'duckdb') {
         return readDuckdb(files);
@@ -505,13 +522,13 @@ export async function readWith(reader, files) {
 function usage(msg) {
     process.stderr.write(`read.mjs: ${msg}\n` +
         'usage: read.mjs --reader duckdb|hyparquet [--sort COL,...] FILE_OR_GLOB...\n' +
-        '       read.mjs --sql "SELECT ... FROM lake" [FILE_OR_GLOB...]\n' +
+        '       read.mjs --sql "SELECT ... FROM lake" [--table] [FILE_OR_GLOB...]\n' +
         '       read.mjs --meta FILE\n');
     process.exit(64);
 }
 
 async function main(argv) {
-    let reader = null, sql = null, meta = null, sort = null;
+    let reader = null, sql = null, meta = null, sort = null, table = false;
     const args = [];
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -522,6 +539,8 @@ async function main(argv) {
             sql = next();
         } else if (a === '--meta') {
             meta = next();
+        } else if (a === '--table') {
+            table = true;
         } else if (a === '--sort') {
             sort = next().split(',');
         } else if (a === '-h' || a === '--help') {
@@ -539,7 +558,8 @@ async function main(argv) {
         return;
     }
     if (sql) {
-        printResult(sortRows(await duckSql(sql, expandFiles(args)), sort), out);
+        const result = sortRows(await duckSql(sql, expandFiles(args)), sort);
+        (table ? printTable : printResult)(result, out);
         return;
     }
     if (!reader) {

@@ -1,0 +1,126 @@
+/* Per-command help, the default log format, job-name lists; see help.h. */
+#include "cli/help.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+#define COMMON_OPTIONS                                                                    \
+    "  --log-format text|json  text on a terminal, JSON lines otherwise (the default)\n"  \
+    "  --log-level debug|info|warn|error   (default info)\n"
+
+struct help_entry {
+    const char *command;
+    const char *text;
+};
+
+static const struct help_entry help_table[] = {
+    {"run",
+     "usage: weir run SPEC [--job NAME] [--full-reload] [options]\n"
+     "       weir run --event FILE|-|JSON [options]\n"
+     "       weir run            (with the event JSON in the environment variable WEIR_EVENT)\n"
+     "\n"
+     "Extracts every job of SPEC (or the one named by --job) into the lake:\n"
+     "rows above the committed watermark, written, registered in the catalog,\n"
+     "then the watermark moves. A job whose lock another run holds exits 75.\n"
+     "\n"
+     "options:\n"
+     "  --job NAME         only this job\n"
+     "  --full-reload      a complete new snapshot of the job(s), then older files go\n"
+     "  --event E          an EventBridge event naming spec, job and full_reload in\n"
+     "                     \"detail\": a file, - for stdin, or the JSON itself (starts with {)\n" COMMON_OPTIONS
+     "\n"
+     "examples:\n"
+     "  weir run specs/shop.yaml\n"
+     "  weir run specs/shop.yaml --job orders --full-reload\n"
+     "  weir run --event '{\"detail\": {\"spec\": \"specs/shop.yaml\", \"job\": \"orders\"}}'\n"
+     "  WEIR_EVENT='{\"detail\": {\"spec\": \"specs/shop.yaml\"}}' weir run\n"},
+    {"plan",
+     "usage: weir plan SPEC [--job NAME] [--full-reload] [options]\n"
+     "\n"
+     "Prints, per job, the SQL a run would send, the low and high watermark and\n"
+     "which rule set them, the row count and the files it would write. Connects\n"
+     "to the source; writes nothing and takes no lock.\n"
+     "\n"
+     "options:\n"
+     "  --job NAME         only this job\n"
+     "  --full-reload      plan a full reload instead\n" COMMON_OPTIONS
+     "\n"
+     "example:\n"
+     "  weir plan specs/shop.yaml --job orders\n"},
+    {"check",
+     "usage: weir check SPEC [--job NAME] [options]\n"
+     "\n"
+     "Validates the spec, loads the plugins and checks their options, resolves\n"
+     "secrets, connects, describes each job's query and checks the target and\n"
+     "state locations. Prints one line per check and \"ok\" at the end, or what is\n"
+     "wrong (exit 78 for the spec, 69/75/77 for services).\n"
+     "\n"
+     "options:\n"
+     "  --job NAME         only this job\n" COMMON_OPTIONS
+     "\n"
+     "example:\n"
+     "  weir check specs/shop.yaml\n"},
+    {"state",
+     "usage: weir state show  SPEC --job NAME\n"
+     "       weir state set   SPEC --job NAME --value V [--value V ...]\n"
+     "       weir state reset SPEC --job NAME\n"
+     "\n"
+     "show   prints the job's state document (watermark, unfinished run, history)\n"
+     "set    sets the committed watermark: one --value per watermark column, in the\n"
+     "       order of watermark.columns; each value is checked against its column\n"
+     "       by the source database first (exit 65 naming the column when refused)\n"
+     "reset  forgets the watermark: the next run starts over (watermark.start)\n"
+     "set and reset take the job's lock and forget an unfinished run.\n"
+     "\n"
+     "options:\n"
+     "  --job NAME         the job (required)\n"
+     "  --value V          a watermark value, as text the database parses\n" COMMON_OPTIONS
+     "\n"
+     "examples:\n"
+     "  weir state show  specs/shop.yaml --job orders\n"
+     "  weir state set   specs/shop.yaml --job orders --value '2026-11-01 00:00:00+00' --value 0\n"
+     "  weir state reset specs/shop.yaml --job orders\n"},
+    {"spec",
+     "usage: weir spec schema\n"
+     "\n"
+     "Prints the JSON Schema of the spec format (also specs/weir-spec.schema.json),\n"
+     "for editors and validators.\n"
+     "\n"
+     "example:\n"
+     "  weir spec schema > weir-spec.schema.json\n"},
+};
+
+const char *weir_cli_help(const char *command)
+{
+    for (size_t i = 0; i < sizeof(help_table) / sizeof(help_table[0]); i++) {
+        if (strcmp(help_table[i].command, command) == 0) {
+            return help_table[i].text;
+        }
+    }
+    return NULL;
+}
+
+int weir_cli_log_format(FILE *stream)
+{
+    return isatty(fileno(stream)) ? WEIR_LOG_TEXT : WEIR_LOG_JSON;
+}
+
+void weir_cli_job_names(const struct weir_spec *spec, char *buf, size_t cap)
+{
+    size_t used = 0;
+    if (cap == 0) {
+        return;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < spec->n_jobs; i++) {
+        const char *name = spec->jobs[i].name.s;
+        size_t need = strlen(name) + (i ? 2 : 0);
+        if (used + need + 4 >= cap) {
+            snprintf(buf + used, cap - used, "%s...", i ? ", " : "");
+            return;
+        }
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", name);
+    }
+}

@@ -441,8 +441,16 @@ int weir_pg_connect(const struct weir_host *host, const struct weir_kv *options,
     if ((rc = session_setup(c, err)) != WEIR_OK) {
         goto cleanup;
     }
-    weir_pg_log(c, WEIR_LOG_INFO, "source_connected", "connected to PostgreSQL %d at %s as %s",
-                PQserverVersion(c->pg), c->endpoint, c->role);
+    /* PQserverVersion: 150018 is 15.18 (from 10 on), 90624 is 9.6.24 */
+    int sv = PQserverVersion(c->pg);
+    char version[32];
+    if (sv >= 100000) {
+        snprintf(version, sizeof(version), "%d.%d", sv / 10000, sv % 10000);
+    } else {
+        snprintf(version, sizeof(version), "%d.%d.%d", sv / 10000, sv / 100 % 100, sv % 100);
+    }
+    weir_pg_log(c, WEIR_LOG_INFO, "source_connected", "connected to PostgreSQL %s at %s as %s",
+                version, c->endpoint, c->role);
     *conn = c;
     return WEIR_OK;
 cleanup:

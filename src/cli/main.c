@@ -126,6 +126,12 @@ static int for_jobs(const struct cli *cli, const struct weir_spec *spec, struct 
                                     .fetch = weir_aws_secret_fetch};
     int first = 0;
     int n_run = 0;
+    if (strcmp(cli->command, "check") == 0) { /* one connection for every job */
+        if ((first = weir_spec_check(spec, cli->job, &opts, stdout, err)) == WEIR_OK) {
+            printf("ok\n");
+        }
+        return first;
+    }
     for (size_t i = 0; i < spec->n_jobs; i++) {
         const struct weir_spec_job *job = &spec->jobs[i];
         if (cli->job != NULL && strcmp(cli->job, job->name.s) != 0) {

@@ -28,8 +28,15 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
 int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
                   const struct weir_run_options *opts, FILE *out, struct weir_error *err);
 
-/* Loads plugins, checks options, resolves secrets, connects, describes the
- * query and checks the target and state locations. Prints one line per check. */
+/* weir check (check.c): loads the plugins, resolves secrets and connects
+ * once, checks the target and state locations (creating nothing), then per
+ * job (every job, or only `only_job`) checks its options, describes its query
+ * and prints its columns as SQL type and lake (Glue) type. Every job is
+ * checked even after one fails; the first failure is returned in err. */
+int weir_spec_check(const struct weir_spec *spec, const char *only_job,
+                    const struct weir_run_options *opts, FILE *out, struct weir_error *err);
+
+/* weir_spec_check of one job. */
 int weir_job_check(const struct weir_spec *spec, const struct weir_spec_job *job,
                    const struct weir_run_options *opts, FILE *out, struct weir_error *err);
 

@@ -90,6 +90,9 @@ static int read_event(struct cli *cli, json_t **keep, struct weir_error *err)
     } else if (cli->event[strspn(cli->event, " \t\r\n")] == '{') {
         ev = json_loads(cli->event, 0, &je); /* inline, e.g. from an input transformer */
         cli->event = "(inline event)";
+    } else if (access(cli->event, F_OK) != 0) {
+        weir_error_set(err, WEIR_ENOINPUT, "event file %s does not exist", cli->event);
+        return weir_error_hint(err, "give a file, - for stdin, or the JSON itself");
     } else {
         ev = json_load_file(cli->event, 0, &je);
     }

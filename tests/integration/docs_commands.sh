@@ -45,8 +45,7 @@ for path in docs:
             continue
         spans = [line] if fenced else re.findall(r"`([^`]+)`", line)
         for span in spans:
-            m = re.search(r"(?:^|[\s;(|&$])weir\s+(\S.*)$", span.strip()) or \
-                re.match(r"^weir\s+(\S.*)$", span.strip())
+            m = re.search(r"(?:^|[\s;(|&$])weir\s+([a-z-].*)$", span.strip())
             if m:
                 found.append((os.path.relpath(path, src), no, "weir " + m.group(1)))
 result(len(found) >= 10, "the docs show weir command lines (%d found)" % len(found))
@@ -68,7 +67,11 @@ for path, no, text in found:
         prev = words[i] if i else ""
         if w.endswith((".yaml", ".yml")) or w == "SPEC":
             args.append(missing)
-        elif prev == "--event" and not w.startswith("{") and w != "-":
+        elif prev == "--event" and w.startswith("{"):
+            ev = json.loads(w)  # inline: its spec replaced too
+            (ev.get("detail") or ev)["spec"] = missing
+            args.append(json.dumps(ev))
+        elif prev == "--event" and w != "-":
             args.append(os.path.join(tmp, "missing-event.json"))
         elif re.match(r"^[A-Z]+(\.\.\.)?$", w):
             args.append("x")  # NAME, V: any value
@@ -78,6 +81,8 @@ for path, no, text in found:
     if args and args[0] in ("run", "plan", "check", "state") and missing not in args \
             and "--event" not in args and "--help" not in args:
         args.append(missing)
+    if args[:2] == ["state", "set"] and "--value" not in args:
+        args += ["--job", "x", "--value", "x"]
     rc, out, err = weir_out(*args, env=env)
     result(rc in (0, 66), "%s:%d: `%s` is accepted (exit %d)" % (path, no, text.strip(), rc),
            "ran: weir " + " ".join(shlex.quote(a) for a in args), err.strip()[-400:])

@@ -6,17 +6,28 @@
 #ifndef WEIR_CORE_JOB_H
 #define WEIR_CORE_JOB_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/secret.h"
 #include "spec/spec.h"
 #include "weir/weir.h"
 
+/* What one run did; filled by weir_job_run when opts->result is set. */
+struct weir_run_result {
+    uint64_t rows;  /* committed rows (0 for "no new rows" and failures) */
+    uint64_t bytes;
+    uint64_t files;
+    double seconds;
+    int failed;     /* 1 when weir_job_run returned an error */
+};
+
 struct weir_run_options {
     int full_reload;             /* --full-reload */
     volatile int *cancel;        /* set by signal handlers; borrowed */
     weir_secret_fetch_fn fetch;  /* Secrets Manager, or NULL */
     void *fetch_ctx;
+    struct weir_run_result *result; /* borrowed, may be NULL: filled by weir_job_run */
 };
 
 /* Runs the job. WEIR_OK also when there was nothing new to extract. */
@@ -32,5 +43,15 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
  * query and checks the target and state locations. Prints one line per check. */
 int weir_job_check(const struct weir_spec *spec, const struct weir_spec_job *job,
                    const struct weir_run_options *opts, FILE *out, struct weir_error *err);
+
+/* Emits the run's CloudWatch EMF record (namespace weir, dimension job):
+ * Rows, Bytes, Files, Seconds, RowsPerSecond, Failed (0/1), and
+ * WatermarkLagSeconds (now minus the value) when `watermark` (may be NULL:
+ * the committed value of the first watermark column, text) is a date or
+ * timestamp. job_metrics.c. */
+void weir_job_metrics(const struct weir_run_result *res, const char *watermark);
+/* Parses YYYY-MM-DD[( |T)HH:MM:SS[.f*][Z|±HH[:MM]]] (no zone: UTC) into
+ * microseconds since the epoch; -1 when the text is not such a time. */
+int weir_job_parse_time(const char *text, int64_t *us);
 
 #endif

@@ -74,14 +74,7 @@ discover=(discover --driver postgres --connection "$conn" --user "${PGUSER:-weir
 weir_expect 0 "discover three schemas" "${discover[@]}" --include "$A.*" --include "$B.*" \
     --include "$M.*" --exclude "$A.tmp_*"
 cp "$WEIR_OUT" "$spec"
-# job → table, as discover wrote them
-python3 - "$spec" >"$WEIR_TEST_TMP/jobs.tsv" <<'EOP'
-import sys, yaml
-for j in yaml.safe_load(open(sys.argv[1]))["jobs"]:
-    wm = ",".join(j.get("watermark", {}).get("columns", []))
-    print("\t".join([j["name"], j["table"], j.get("mode", "incremental"), wm,
-                     ",".join(f"{k}={v}" for k, v in (j.get("types") or {}).items())]))
-EOP
+spec_jobs "$spec" >"$WEIR_TEST_TMP/jobs.tsv"
 is "$(wc -l <"$WEIR_TEST_TMP/jobs.tsv")" 30 "30 jobs: 12 + 8 + 6 + 2 (Tmp-Keep, tmp-keep) + 2 mixed; no view, no tmp_scratch"
 job_line() { awk -F'\t' -v j="$1" '$1 == j' "$WEIR_TEST_TMP/jobs.tsv"; }
 like "$(job_line it_fleet_a_orders_01)" $'\tit_fleet_a.orders_01\tincremental\tlast_update,id\t' \
@@ -119,18 +112,12 @@ else:
 # every job's lake folder holds exactly what its table holds: one count
 # query on each side (PostgreSQL; DuckDB over each job's folder), compared
 check_counts() { # NAME
-    local job table mode wm types pgq="" dq="" first=""
-    while IFS=$'\t' read -r job table mode wm types; do
+    local job table pgq=""
+    while IFS=$'\t' read -r job table _; do
         pgq+="${pgq:+ UNION ALL }SELECT '$job', count(*) FROM $(pg_ref "$table")"
-        dq+="${dq:+ UNION ALL }SELECT '$job' AS job, count(*) AS n FROM read_parquet('$lake/$job/**/*.parquet')"
-        first=${first:-$lake/$job/**/*.parquet}
     done <"$WEIR_TEST_TMP/jobs.tsv"
     pg "$pgq" | tr '|' ' ' | LC_ALL=C sort >"$WEIR_TEST_TMP/counts.pg"
-    lake_sql "$dq" "$first" | python3 -c '
-import json, sys
-for l in sys.stdin:
-    o = json.loads(l)
-    print(o["job"], o["n"])' | LC_ALL=C sort >"$WEIR_TEST_TMP/counts.lake"
+    lake_job_counts "$lake" "$WEIR_TEST_TMP/jobs.tsv" >"$WEIR_TEST_TMP/counts.lake"
     if [ -s "$WEIR_TEST_TMP/counts.pg" ] && diff "$WEIR_TEST_TMP/counts.pg" "$WEIR_TEST_TMP/counts.lake" >/dev/null; then
         pass "$1: every table's count = DuckDB's count of its folder ($(wc -l <"$WEIR_TEST_TMP/counts.pg") tables)"
     else

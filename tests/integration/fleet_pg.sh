@@ -186,6 +186,39 @@ is "$(printf '%s\n' "$m" | wc -l)" 30 "every other job ran"
 weir_expect 78 "the same sequentially" run "$spec"
 is "$(metrics_of "$WEIR_ERR" | wc -l)" 30 "--parallel 1 runs every job too"
 
+# the connection budget: six jobs of two slices each, --parallel 4: never
+# more than 4 connections at once (sampled from pg_stat_activity meanwhile)
+{ spec_header "$WEIR_TEST_TMP/slake"; echo "jobs:"
+  for t in 01 02 04 05 07 08; do
+    printf '  - {name: s%s, table: %s.orders_%s, mode: full, slices: {column: id, count: 2}}\n' "$t" "$A" "$t"
+  done
+} | write_spec "$WEIR_TEST_TMP/slices.yaml"
+pg >"$WEIR_TEST_TMP/sampler.out" 2>&1 <<'EOS' &
+DO $$
+DECLARE m int := 0; c int; seen boolean := false; idle int := 0;
+BEGIN
+  FOR i IN 1..4000 LOOP
+    PERFORM pg_stat_clear_snapshot();
+    SELECT count(*) INTO c FROM pg_stat_activity WHERE application_name = 'weir';
+    m := greatest(m, c);
+    seen := seen OR c > 0;
+    idle := CASE WHEN seen AND c = 0 THEN idle + 1 ELSE 0 END;
+    EXIT WHEN idle > 200;
+    PERFORM pg_sleep(0.002);
+  END LOOP;
+  RAISE NOTICE 'max=%', m;
+END $$;
+EOS
+sampler=$!
+sleep 0.5
+weir_expect 0 "six sliced jobs, --parallel 4" run "$WEIR_TEST_TMP/slices.yaml" --parallel 4
+wait "$sampler"
+most=$(sed -n 's/.*max=\([0-9]*\).*/\1/p' "$WEIR_TEST_TMP/sampler.out")
+diag "most weir connections seen at once: ${most:-?}"
+[ -n "$most" ] && [ "$most" -ge 1 ] && [ "$most" -le 4 ] &&
+    pass "--parallel 4 never opened more than 4 source connections (slices count)" ||
+    not_ok "--parallel 4 never opened more than 4 source connections (slices count)" "sampler: $(cat "$WEIR_TEST_TMP/sampler.out")"
+
 # bad input
 for p in 0 -1 x 1025 ""; do
     weir_expect 64 "--parallel '$p' is a usage error" run "$spec" --parallel "$p"

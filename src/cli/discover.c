@@ -425,7 +425,8 @@ static int render(const struct dopts *o, struct walk *w, struct weir_jobctx *c, 
     if (f == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
-    fprintf(f, "# weir discover: %zu tables of %s (schemas:%s)\n", w->n, o->driver, w->schemas);
+    fprintf(f, "# weir discover: %zu tables through %s; schemas in the database:%s\n", w->n,
+            o->driver, w->schemas);
     fprintf(f, "# check with `weir check`, then `weir run SPEC --parallel N`\n");
     print_header(o, f);
     int odbc = strcmp(o->driver, "odbc") == 0;

@@ -190,7 +190,19 @@ void weir_discover_choose(const struct weir_catalog_table *t, struct weir_discov
             }
         }
     }
+    /* say what came closest, so a reader knows what to fix in the schema */
+    const char *key = NULL;
+    for (size_t i = 0; n_pk == 1 && i < t->n_columns; i++) {
+        if (t->columns[i].pk_position == 1 && t->columns[i].kind == WEIR_COLUMN_INTEGER) {
+            key = t->columns[i].name;
+        }
+    }
     out->full = 1;
-    snprintf(out->why, sizeof(out->why), "nothing safe to be incremental on%s%s%s: full reload",
-             nullable ? " (" : "", nullable ? nullable->name : "", nullable ? " is nullable)" : "");
+    char near[300] = "";
+    if (nullable != NULL || key != NULL) {
+        snprintf(near, sizeof(near), " (%s%s%s%s%s)", nullable ? nullable->name : "",
+                 nullable ? " is nullable" : "", nullable && key ? "; " : "", key ? key : "",
+                 key ? " is an integer key without a sequence" : "");
+    }
+    snprintf(out->why, sizeof(out->why), "nothing safe to be incremental on%s: full reload", near);
 }

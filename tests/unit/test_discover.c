@@ -113,7 +113,8 @@ static void test_choose(void)
         COL("id", "integer", WEIR_COLUMN_INTEGER, 1, 1, 0),
     };
     choose(plain_key, 1, &ch);
-    TAP_OK(ch.full, "an integer key without a sequence is not ever-increasing");
+    TAP_OK(ch.full && strstr(ch.why, "(id is an integer key without a sequence)") != NULL,
+           "an integer key without a sequence is not ever-increasing: %s", ch.why);
     const struct weir_catalog_column two_times[] = {
         COL("modified", "timestamp", WEIR_COLUMN_TIMESTAMP, 1, 0, 0),
         COL("updated_at", "timestamp", WEIR_COLUMN_TIMESTAMP, 1, 0, 0),

@@ -96,10 +96,11 @@ static int job_weight(const struct weir_spec_job *job)
 
 /* Runs one job here; the status, and the figures in *out. */
 static void run_here(const struct weir_spec *spec, struct slot *s,
-                     const struct weir_fleet_options *o)
+                     const struct weir_fleet_options *o, struct weir_conn_cache *cache)
 {
     struct weir_run_options ro = *o->run;
     ro.result = &s->out.res;
+    ro.conn_cache = cache;
     struct weir_error err;
     weir_error_clear(&err);
     s->out.status = weir_job_run(spec, s->job, &ro, &err);
@@ -123,15 +124,18 @@ static void worker_main(const struct weir_spec *spec, struct slot *slots, int cm
         weir_log_setup(f, o->log_format, o->log_level);
     }
     weir_log_set_progress(0);
+    /* a worker keeps its connection between its jobs: no login per job */
+    struct weir_conn_cache cache = {0};
     long idx;
     while (read(cmd, &idx, sizeof(idx)) == (ssize_t)sizeof(idx)) {
         struct slot *s = &slots[idx];
-        run_here(spec, s, o);
+        run_here(spec, s, o, &cache);
         s->out.exit_code = s->exit_code;
         if (write(res, &s->out, sizeof(s->out)) != (ssize_t)sizeof(s->out)) {
             break;
         }
     }
+    weir_conn_cache_drop(&cache);
     fflush(NULL);
     _exit(0);
 }
@@ -348,7 +352,7 @@ static void schedule(const struct weir_spec *spec, struct slot *slots, size_t n,
     /* no process could be started (out of processes): the rest run here */
     for (; next < n && !(cancel && *cancel); next++) {
         slots[next].started = 1;
-        run_here(spec, &slots[next], o);
+        run_here(spec, &slots[next], o, NULL);
     }
     free(pfd);
     free(ws);
@@ -389,13 +393,14 @@ int weir_fleet_run(const struct weir_spec *spec, const struct weir_fleet_options
         }
     }
     volatile int *cancel = o->run->cancel;
-    if (n > 1) {
+    /* also what lets a worker's cached connection outlive its job's plugin handle */
+    if (n > 1 || o->parallel > 1) {
         preload(spec, plugins);
     }
     if (o->parallel <= 1) {
         for (size_t i = 0; i < n && !(cancel && *cancel); i++) {
             slots[i].started = 1;
-            run_here(spec, &slots[i], o);
+            run_here(spec, &slots[i], o, NULL);
         }
     } else {
         schedule(spec, slots, n, o);

@@ -538,7 +538,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if ((rc = weir_jobctx_connect(&r->c, err)) != WEIR_OK) {
         goto cleanup;
     }
-    if ((rc = r->c.source.desc.source->begin(r->c.conn, err)) != WEIR_OK) {
+    if ((rc = weir_jobctx_begin(&r->c, err)) != WEIR_OK) {
         goto cleanup;
     }
     r->c.in_snapshot = 1;
@@ -600,6 +600,7 @@ cleanup:
         r->out_schema.release(&r->out_schema);
     }
     weir_pii_free(r->pii);
+    r->c.reusable = rc == WEIR_OK;
     weir_jobctx_reset(&r->c);
     if (r->locked) {
         r->store->ops->unlock(r->store, job->name.s);

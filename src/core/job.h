@@ -22,12 +22,31 @@ struct weir_run_result {
     int failed;     /* 1 when weir_job_run returned an error */
 };
 
+/*
+ * A source connection kept between the jobs of one process (conncache.c):
+ * a job whose connection settings are the same takes it instead of logging
+ * in. The plugin that made it must stay loaded while the cache holds it.
+ */
+struct weir_conn_cache {
+    void *conn;                      /* owned; NULL when empty */
+    void (*disconnect)(void *conn);  /* the plugin's */
+    unsigned char key[32];           /* SHA-256 of the settings */
+    /* the host services every connection of the process is made with: a
+     * plugin keeps the pointer until disconnect, longer than one job */
+    struct weir_host host;
+    int host_set;
+};
+
+/* Disconnects what the cache holds. */
+void weir_conn_cache_drop(struct weir_conn_cache *cache);
+
 struct weir_run_options {
     int full_reload;             /* --full-reload */
     volatile int *cancel;        /* set by signal handlers; borrowed */
     weir_secret_fetch_fn fetch;  /* Secrets Manager, or NULL */
     void *fetch_ctx;
     struct weir_run_result *result; /* borrowed, may be NULL: filled by weir_job_run */
+    struct weir_conn_cache *conn_cache; /* borrowed, may be NULL: reuse connections */
 };
 
 /* Runs the job. WEIR_OK also when there was nothing new to extract. */

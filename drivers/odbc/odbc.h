@@ -96,4 +96,11 @@ int weir_odbc_scan_open(void *conn, const struct weir_query *q, struct ArrowSche
 int weir_odbc_scan_next(void *scan, struct ArrowArray *batch, struct weir_error *err);
 void weir_odbc_scan_close(void *scan);
 
+/* catalog ops for `weir discover` (odbc_catalog.c) */
+int weir_odbc_catalog(void *conn, int32_t views, weir_catalog_fn fn, void *ctx,
+                      struct weir_error *err);
+int weir_odbc_numeric_extent(void *conn, const char *schema, const char *table,
+                             const char *column, int64_t max_rows, int32_t *int_digits,
+                             int32_t *scale, int32_t *found, struct weir_error *err);
+
 #endif

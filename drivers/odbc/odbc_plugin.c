@@ -603,6 +603,8 @@ static const struct weir_source_ops source_ops = {
     .scan_open = weir_odbc_scan_open,
     .scan_next = weir_odbc_scan_next,
     .scan_close = weir_odbc_scan_close,
+    .catalog = weir_odbc_catalog,
+    .numeric_extent = weir_odbc_numeric_extent,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

@@ -132,5 +132,11 @@ int weir_pg_key_range(void *conn, const struct weir_query *q, const char *column
 int weir_pg_snapshot_export(void *conn, char *id, size_t cap, struct weir_error *err);
 int weir_pg_snapshot_begin(void *conn, const char *id, struct weir_error *err);
 int weir_pg_end(void *conn, struct weir_error *err);
+/* ---- pgcatalog.c ---- */
+int weir_pg_catalog(void *conn, int32_t views, weir_catalog_fn fn, void *ctx,
+                    struct weir_error *err);
+int weir_pg_numeric_extent(void *conn, const char *schema, const char *table, const char *column,
+                           int64_t max_rows, int32_t *int_digits, int32_t *scale, int32_t *found,
+                           struct weir_error *err);
 
 #endif

@@ -31,6 +31,8 @@ static const struct weir_source_ops ops = {
     .key_range = weir_pg_key_range,
     .snapshot_export = weir_pg_snapshot_export,
     .snapshot_begin = weir_pg_snapshot_begin,
+    .catalog = weir_pg_catalog,
+    .numeric_extent = weir_pg_numeric_extent,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

@@ -17,23 +17,29 @@ struct help_entry {
 
 static const struct help_entry help_table[] = {
     {"run",
-     "usage: weir run SPEC [--job NAME] [--full-reload] [options]\n"
+     "usage: weir run SPEC [--job NAME] [--full-reload] [--parallel N] [options]\n"
      "       weir run --event FILE|-|JSON [options]\n"
      "       weir run            (with the event JSON in the environment variable WEIR_EVENT)\n"
      "\n"
      "Extracts every job of SPEC (or the one named by --job) into the lake:\n"
      "rows above the committed watermark, written, registered in the catalog,\n"
      "then the watermark moves. A job whose lock another run holds exits 75.\n"
+     "With several jobs, one failing does not stop the others; the run ends with\n"
+     "a summary (a table on a terminal, a run_summary event) and exits with the\n"
+     "most severe job's code: 70 > 71 > 77 > 78 > 65 > 66 > 69 > 74 > 75 > 64 > 0.\n"
      "\n"
      "options:\n"
      "  --job NAME         only this job\n"
      "  --full-reload      a complete new snapshot of the job(s), then older files go\n"
+     "  --parallel N       run up to N jobs at once (1 to 1024, default 1); never more\n"
+     "                     than N source connections, a job's slices included\n"
      "  --event E          an EventBridge event naming spec, job and full_reload in\n"
      "                     \"detail\": a file, - for stdin, or the JSON itself (starts with {)\n" COMMON_OPTIONS
      "\n"
      "examples:\n"
      "  weir run specs/shop.yaml\n"
      "  weir run specs/shop.yaml --job orders --full-reload\n"
+     "  weir run specs/erp.yaml --parallel 8\n"
      "  weir run --event '{\"detail\": {\"spec\": \"specs/shop.yaml\", \"job\": \"orders\"}}'\n"
      "  WEIR_EVENT='{\"detail\": {\"spec\": \"specs/shop.yaml\"}}' weir run\n"},
     {"plan",

@@ -14,6 +14,8 @@
 #include "config.h"
 #include "aws/secrets.h"
 #include "cli/help.h"
+#include "cli/discover.h"
+#include "cli/fleet.h"
 #include "core/job.h"
 #include "core/state.h"
 #include "spec/spec.h"
@@ -32,7 +34,9 @@ static const char usage_text[] =
     "usage: weir <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SPEC [--job NAME] [--full-reload]   extract every job (or one) into the lake\n"
+    "  discover --driver D --connection C ...  print a spec with one job per table (discover --help)\n"
+    "  run SPEC [--job NAME] [--full-reload] [--parallel N]\n"
+    "                                          extract every job (or one) into the lake, N at once\n"
     "  run --event FILE|-|JSON                 the same, spec and job named by an EventBridge event\n"
     "                                          (or its JSON in the environment variable WEIR_EVENT)\n"
     "  plan SPEC [--job NAME] [--full-reload]  print SQL, watermark window and files; change nothing\n"
@@ -71,6 +75,7 @@ struct cli {
     int n_values;
     int log_format;
     int log_level;
+    const char *parallel;
 };
 
 static int report(const struct weir_error *err)
@@ -123,6 +128,7 @@ static int read_event(struct cli *cli, json_t **keep, struct weir_error *err)
     return WEIR_OK;
 }
 
+/* plan and check (run goes through fleet.c) */
 static int for_jobs(const struct cli *cli, const struct weir_spec *spec, struct weir_error *err)
 {
     struct weir_run_options opts = {.full_reload = cli->full_reload, .cancel = &cancel_flag,
@@ -144,9 +150,7 @@ static int for_jobs(const struct cli *cli, const struct weir_spec *spec, struct 
         struct weir_error jerr;
         weir_error_clear(&jerr);
         int rc;
-        if (strcmp(cli->command, "run") == 0) {
-            rc = weir_job_run(spec, job, &opts, &jerr);
-        } else if (strcmp(cli->command, "plan") == 0) {
+        if (strcmp(cli->command, "plan") == 0) {
             rc = weir_job_plan(spec, job, &opts, stdout, &jerr);
         } else {
             rc = weir_job_check(spec, job, &opts, stdout, &jerr);
@@ -269,12 +273,16 @@ int main(int argc, char **argv)
         {"full-reload", no_argument, NULL, 'F'},
         {"event", required_argument, NULL, 'e'},
         {"value", required_argument, NULL, 'v'},
+        {"parallel", required_argument, NULL, 'P'},
         {"log-format", required_argument, NULL, 'L'},
         {"log-level", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
+    if (argc > 1 && strcmp(argv[1], "discover") == 0) {
+        return weir_discover_main(argc - 1, argv + 1);
+    }
     int ch;
     const char *positional[4];
     int n_pos = 0;
@@ -296,6 +304,9 @@ int main(int argc, char **argv)
             break;
         case 'e':
             cli.event = optarg;
+            break;
+        case 'P':
+            cli.parallel = optarg;
             break;
         case 'v':
             if (cli.n_values >= 16) {
@@ -376,6 +387,12 @@ int main(int argc, char **argv)
     if (cli.event != NULL && strcmp(cli.command, "run") != 0) {
         return usage_error("--event goes with run%s", "");
     }
+    int parallel = cli.parallel ? weir_fleet_parse_parallel(cli.parallel) : 1;
+    if (cli.parallel != NULL && (strcmp(cli.command, "run") != 0 || parallel < 1)) {
+        return usage_error("--parallel goes with run and takes a number from 1 to 1024, not "
+                           "\"%s\"",
+                           cli.parallel);
+    }
     if (cli.sub != NULL && strcmp(cli.sub, "set") == 0 && cli.n_values == 0) {
         return usage_error("state set needs --value%s", "");
     }
@@ -412,6 +429,18 @@ int main(int argc, char **argv)
             weir_error_hint(&err, "its jobs: %s", names);
         } else if (cli.sub != NULL) {
             rc = state_command(&cli, spec, &err);
+        } else if (strcmp(cli.command, "run") == 0) {
+            struct weir_run_options ro = {.full_reload = cli.full_reload, .cancel = &cancel_flag,
+                                          .fetch = weir_aws_secret_fetch};
+            struct weir_fleet_options fo = {.only_job = cli.job, .parallel = parallel,
+                                            .table = isatty(STDERR_FILENO) ||
+                                                     cli.log_format == WEIR_LOG_TEXT,
+                                            .log_format = cli.log_format,
+                                            .log_level = cli.log_level, .run = &ro};
+            int code = weir_fleet_run(spec, &fo);
+            weir_spec_free(spec);
+            json_decref(event);
+            return code;
         } else {
             rc = for_jobs(&cli, spec, &err);
         }

@@ -452,30 +452,45 @@ static int commit(struct run *r, struct weir_error *err)
     return rc;
 }
 
-static void report(struct run *r)
+/* The run_done event of a committed run, and for every outcome the EMF
+ * record (job_metrics.c). */
+static void report(struct run *r, int rc, int committed)
 {
-    uint64_t rows = r->set ? weir_outset_rows(r->set) : 0;
-    uint64_t bytes = r->set ? weir_outset_bytes(r->set) : 0;
-    size_t files = r->set ? json_array_size(weir_outset_files(r->set)) : 0;
-    double secs = weir_time_mono() - r->t0;
-    char low[600], high[600];
-    weir_bounds_text(r->c.low, r->c.job->n_wm, low, sizeof(low));
-    weir_bounds_text(r->c.high, r->c.job->n_wm, high, sizeof(high));
-    weir_log_event(
-        WEIR_LOG_INFO, "run_done",
-        json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:f}", "kind", r->full ? "full" : "incremental",
-                  "rows", (json_int_t)rows, "source_count", (json_int_t)r->source_count, "files",
-                  (json_int_t)files, "bytes", (json_int_t)bytes, "low", r->has_low ? low : "",
-                  "high", r->has_high ? high : "", "seconds", secs),
-        "%s run committed: %" PRIu64 " rows in %zu files", r->full ? "full" : "incremental", rows,
-        files);
-    json_t *units = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Rows", "Count", "Bytes", "Bytes", "Files",
-                              "Count", "Seconds", "Seconds", "RowsPerSecond", "Count/Second");
-    weir_log_metrics(json_pack("{s:I,s:I,s:I,s:f,s:f}", "Rows", (json_int_t)rows, "Bytes",
-                               (json_int_t)bytes, "Files", (json_int_t)files, "Seconds", secs,
-                               "RowsPerSecond", secs > 0 ? (double)rows / secs : 0.0),
-                     units);
-    json_decref(units);
+    struct weir_run_result res = {0};
+    res.seconds = weir_time_mono() - r->t0;
+    res.failed = rc != WEIR_OK;
+    if (committed && r->set != NULL) {
+        res.rows = weir_outset_rows(r->set);
+        res.bytes = weir_outset_bytes(r->set);
+        res.files = json_array_size(weir_outset_files(r->set));
+    }
+    if (committed) {
+        char low[600], high[600];
+        weir_bounds_text(r->c.low, r->c.job->n_wm, low, sizeof(low));
+        weir_bounds_text(r->c.high, r->c.job->n_wm, high, sizeof(high));
+        weir_log_event(WEIR_LOG_INFO, "run_done",
+                       json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:f}", "kind",
+                                 r->full ? "full" : "incremental", "rows", (json_int_t)res.rows,
+                                 "source_count", (json_int_t)r->source_count, "files",
+                                 (json_int_t)res.files, "bytes", (json_int_t)res.bytes, "low",
+                                 r->has_low ? low : "", "high", r->has_high ? high : "",
+                                 "seconds", res.seconds),
+                       "%s run committed: %" PRIu64 " rows in %" PRIu64 " files",
+                       r->full ? "full" : "incremental", res.rows, res.files);
+    }
+    /* the watermark the state holds now: the new high, or the old one */
+    const char *wm = NULL;
+    if (r->c.job->n_wm > 0) {
+        if (committed && r->has_high && r->c.high[0].present) {
+            wm = r->c.high[0].text;
+        } else if (r->has_low && r->c.low[0].present && !r->c.q.low_inclusive) {
+            wm = r->c.low[0].text;
+        }
+    }
+    weir_job_metrics(&res, wm);
+    if (r->c.opts != NULL && r->c.opts->result != NULL) {
+        *r->c.opts->result = res;
+    }
 }
 
 int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
@@ -486,6 +501,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
     int rc;
+    int committed = 0;
     r->t0 = weir_time_mono();
     r->full = opts->full_reload || job->mode == WEIR_MODE_FULL;
     weir_time_now_iso(r->started, sizeof(r->started));
@@ -525,7 +541,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if ((rc = weir_jobctx_connect(&r->c, err)) != WEIR_OK) {
         goto cleanup;
     }
-    if ((rc = r->c.source.desc.source->begin(r->c.conn, err)) != WEIR_OK) {
+    if ((rc = weir_jobctx_begin(&r->c, err)) != WEIR_OK) {
         goto cleanup;
     }
     r->c.in_snapshot = 1;
@@ -540,7 +556,9 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     }
     if (!r->full && job->n_wm > 0 && !r->has_high) {
         weir_log_event(WEIR_LOG_INFO, "no_new_rows", NULL, "no rows above the watermark");
-        rc = commit(r, err);
+        if ((rc = commit(r, err)) == WEIR_OK) {
+            committed = 1;
+        }
         goto cleanup;
     }
     r->c.q.low = r->has_low && !r->full ? r->c.low : NULL;
@@ -569,9 +587,10 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if ((rc = register_catalog(r, err)) != WEIR_OK || (rc = commit(r, err)) != WEIR_OK) {
         goto cleanup;
     }
-    report(r);
+    committed = 1;
 cleanup:
     weir_log_progress(NULL);
+    report(r, rc, committed);
     weir_slices_close(r->slices);
     if (r->scan != NULL) {
         r->c.source.desc.source->scan_close(r->scan);
@@ -584,6 +603,7 @@ cleanup:
         r->out_schema.release(&r->out_schema);
     }
     weir_pii_free(r->pii);
+    r->c.reusable = rc == WEIR_OK;
     weir_jobctx_reset(&r->c);
     if (r->locked) {
         r->store->ops->unlock(r->store, job->name.s);

@@ -205,7 +205,7 @@ int weir_jobctx_query(struct weir_jobctx *c, struct weir_error *err)
 
 void weir_jobctx_reset(struct weir_jobctx *c)
 {
-    if (c->conn != NULL) {
+    if (c->conn != NULL && !weir_jobctx_park(c)) {
         if (c->in_snapshot) {
             struct weir_error ignored;
             c->source.desc.source->end(c->conn, &ignored);

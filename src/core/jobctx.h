@@ -41,6 +41,11 @@ struct weir_jobctx {
     size_t n_owned;
     void *conn;
     int in_snapshot;
+    /* the connection cache (conncache.c) */
+    unsigned char conn_key[32];
+    int conn_keyed;  /* conn_key holds the settings' key */
+    int conn_reused; /* conn came from the cache */
+    int reusable;    /* set by the job when it succeeded: conn may be parked */
     /* the query */
     const char **columns;
     size_t n_columns;
@@ -67,7 +72,15 @@ int weir_jobctx_query(struct weir_jobctx *c, struct weir_error *err);
 /* Adds a writer option (copied). */
 int weir_jobctx_writer_opt(struct weir_jobctx *c, const char *key, const char *value,
                            struct weir_error *err);
-/* Frees everything; safe on a partly initialised context. */
+/* begin on c->conn; a reused connection that fails it is replaced by a new
+ * login, once. */
+int weir_jobctx_begin(struct weir_jobctx *c, struct weir_error *err);
+/* conncache.c: takes the cached connection when its settings are c's (1),
+ * and parks c->conn in the cache when c->reusable (1). */
+int weir_jobctx_take_cached(struct weir_jobctx *c);
+int weir_jobctx_park(struct weir_jobctx *c);
+/* Frees everything (parks the connection when it may); safe on a partly
+ * initialised context. */
 void weir_jobctx_reset(struct weir_jobctx *c);
 
 /* Bounds ↔ JSON arrays of strings (null for absent). */

@@ -185,7 +185,37 @@ static int do_connect(struct weir_jobctx *c, void **conn, struct weir_error *err
     for (size_t i = 0; i < c->n_source_opts; i++) {
         kv[n++] = c->source_opts[i];
     }
-    return c->source.desc.source->connect(&c->host, kv, n, conn, err);
+    const struct weir_host *host = &c->host;
+    struct weir_conn_cache *cache = c->opts != NULL ? c->opts->conn_cache : NULL;
+    if (cache != NULL) {
+        /* a kept connection outlives this job's context and its host table */
+        if (!cache->host_set) {
+            weir_log_host(&cache->host, c->opts->cancel);
+            cache->host_set = 1;
+        }
+        host = &cache->host;
+    }
+    return c->source.desc.source->connect(host, kv, n, conn, err);
+}
+
+int weir_jobctx_begin(struct weir_jobctx *c, struct weir_error *err)
+{
+    const struct weir_source_ops *src = c->source.desc.source;
+    int rc = src->begin(c->conn, err);
+    if (rc == WEIR_OK || !c->conn_reused) {
+        return rc;
+    }
+    /* the kept connection died meanwhile (server restart, idle timeout) */
+    weir_log_event(WEIR_LOG_INFO, "source_reconnect", NULL,
+                   "the reused connection failed (%s): logging in again", err->message);
+    src->disconnect(c->conn);
+    c->conn = NULL;
+    c->conn_reused = 0;
+    weir_error_clear(err);
+    if ((rc = do_connect(c, &c->conn, err)) != WEIR_OK) {
+        return rc;
+    }
+    return src->begin(c->conn, err);
 }
 
 int weir_jobctx_connect_another(struct weir_jobctx *c, void **conn, struct weir_error *err)
@@ -285,6 +315,9 @@ int weir_jobctx_connect(struct weir_jobctx *c, struct weir_error *err)
     if ((rc = resolve_all(c, NULL, err)) != WEIR_OK ||
         (rc = weir_resolve(&r, &c->spec->pii_key, "pii_key", &c->pii_key, err)) != WEIR_OK) {
         return rc;
+    }
+    if (weir_jobctx_take_cached(c)) {
+        return WEIR_OK;
     }
     rc = do_connect(c, &c->conn, err);
     if (rc != WEIR_EAUTH || !uses_secrets_manager(c->spec)) {

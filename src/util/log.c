@@ -17,6 +17,7 @@ static int log_min = WEIR_LOG_INFO;
 static char log_job[128];
 static char log_run[64];
 static int progress_shown;
+static int progress_on = 1;
 
 static const char *level_names[] = {"debug", "info", "warn", "error"};
 
@@ -194,7 +195,7 @@ void weir_log_metrics(json_t *values, json_t *units)
 void weir_log_progress(const char *fmt, ...)
 {
     FILE *f = out_stream();
-    if (!isatty(fileno(f))) {
+    if (!progress_on || !isatty(fileno(f))) {
         return;
     }
     if (fmt == NULL) {
@@ -210,6 +211,11 @@ void weir_log_progress(const char *fmt, ...)
     fprintf(f, "\r\033[K%s", msg);
     fflush(f);
     progress_shown = 1;
+}
+
+void weir_log_set_progress(int on)
+{
+    progress_on = on;
 }
 
 /* ---- host services for plugins ---- */

@@ -36,6 +36,10 @@ void weir_log_metrics(json_t *values, json_t *units);
  * NULL clears the line. */
 void weir_log_progress(const char *fmt, ...) WEIR_PRINTF(1, 2);
 
+/* Turns the progress line off (0) or back on (1, the default): parallel
+ * runs, whose processes share one terminal, turn it off. */
+void weir_log_set_progress(int on);
+
 /* The host services table (struct weir_host) that forwards plugin logs,
  * metrics and cancellation to this logger. `cancel_flag` is borrowed. */
 void weir_log_host(struct weir_host *host, volatile int *cancel_flag);

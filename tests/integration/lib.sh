@@ -283,3 +283,28 @@ with open(path, encoding="utf-8", errors="replace") as f:
 sys.exit(1)
 EOP
 }
+
+# --- specs written by weir discover ----------------------------------------
+
+spec_jobs() { # SPEC: per job a tab-separated line: name, table, mode, watermark columns, types (k=v,...)
+    /usr/bin/python3 - "$1" <<'EOP'
+import sys, yaml
+for j in yaml.safe_load(open(sys.argv[1], encoding="utf-8"))["jobs"]:
+    wm = ",".join(j.get("watermark", {}).get("columns", []))
+    types = ",".join(f"{k}={v}" for k, v in (j.get("types") or {}).items())
+    print("\t".join([j["name"], j["table"], j.get("mode", "incremental"), wm, types]))
+EOP
+}
+
+lake_job_counts() { # LAKE JOBS_TSV: "job count" per job of JOBS_TSV (spec_jobs), DuckDB over LAKE/<job>/, sorted
+    local lake=$1 job rest sql="" first=""
+    while IFS=$'\t' read -r job rest; do
+        sql+="${sql:+ UNION ALL }SELECT '$job' AS job, count(*) AS n FROM read_parquet('$lake/$job/**/*.parquet')"
+        first=${first:-$lake/$job/**/*.parquet}
+    done <"$2"
+    lake_sql "$sql" "$first" | /usr/bin/python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    print(o["job"], o["n"])' | LC_ALL=C sort
+}

@@ -136,4 +136,14 @@ else
     skip "psqlODBC with source.secret" "psqlODBC is not registered (scripts/odbc-setup)"
 fi
 
+# weir discover logs in with the secret alone and writes source.secret, no password
+weir_expect 0 "discover with --secret" discover --driver postgres --secret "$SECRET" \
+    --include "public.$T" --target "file://$WEIR_TEST_TMP/dlake" --state "file://$WEIR_TEST_TMP/dstate"
+cp "$WEIR_OUT" "$WEIR_TEST_TMP/discovered.yaml"
+like "$(cat "$WEIR_TEST_TMP/discovered.yaml")" "secret: \"$SECRET\"" "the discovered spec names the secret"
+unlike "$(cat "$WEIR_TEST_TMP/discovered.yaml")" "password|connection:" "and no password or connection string"
+no_password_in_logs "no password in discover's output or logs"
+weir_expect 0 "the discovered spec runs with the secret" run "$WEIR_TEST_TMP/discovered.yaml"
+compare_db_lake "public.$T" "$WEIR_TEST_TMP/dlake/public_${T}/**/*.parquet" --key id
+
 done_testing

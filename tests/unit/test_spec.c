@@ -684,7 +684,7 @@ static void test_examples(void)
 {
     static const char *const names[] = {
         "postgres-incremental.yaml", "mariadb-odbc.yaml", "s3-glue-secret.yaml",
-        "full-reload-dimension.yaml", "demo.yaml",
+        "full-reload-dimension.yaml", "demo.yaml", "discovered-shop.yaml",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char path[1024];

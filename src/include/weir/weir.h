@@ -351,6 +351,45 @@ enum { WEIR_SLICE_LO = 1, WEIR_SLICE_HI = 2, WEIR_SLICE_NULLS = 4 };
 #define WEIR_HAS_MEMBER(p, type, m) ((p)->size >= offsetof(type, m) + sizeof(((type *)0)->m))
 
 /*
+ * The database catalog, for `weir discover` (the optional `catalog` and
+ * `numeric_extent` ops). Everything is borrowed for the duration of the
+ * callback.
+ */
+enum weir_column_kind {
+    WEIR_COLUMN_OTHER = 0,
+    WEIR_COLUMN_INTEGER = 1,   /* smallint, integer, bigint */
+    WEIR_COLUMN_TIMESTAMP = 2, /* timestamp with or without time zone */
+    WEIR_COLUMN_DATE = 3,
+    WEIR_COLUMN_NUMERIC = 4,   /* exact decimal: precision 0 means unconstrained */
+};
+
+struct weir_catalog_column {
+    size_t size;
+    const char *name;
+    const char *type;    /* the database's type name, e.g. "timestamp with time zone" */
+    int32_t kind;        /* enum weir_column_kind */
+    int32_t not_null;    /* 1: declared NOT NULL */
+    int32_t pk_position; /* 1-based position in the primary key, 0: not in it */
+    int32_t precision;   /* WEIR_COLUMN_NUMERIC: declared precision, 0 when unconstrained */
+    int32_t scale;       /* WEIR_COLUMN_NUMERIC: declared scale */
+    int32_t identity;    /* 1: filled by a sequence / identity / auto-increment */
+};
+
+struct weir_catalog_table {
+    size_t size;
+    const char *schema;   /* "" when the database has no schemas */
+    const char *name;
+    int32_t is_view;
+    int64_t row_estimate; /* the planner's estimate; -1 unknown */
+    const struct weir_catalog_column *columns;
+    size_t n_columns;     /* in the table's column order */
+};
+
+/* Called once per table; a non-zero return stops the listing with it. */
+typedef int (*weir_catalog_fn)(void *ctx, const struct weir_catalog_table *table,
+                               struct weir_error *err);
+
+/*
  * Options the host passes to connect (the plugin may define more):
  *   connection   libpq conninfo / ODBC connection string (may hold secrets)
  *   user, password (password is WEIR_OPT_SECRET)
@@ -408,6 +447,19 @@ struct weir_source_ops {
     int (*snapshot_export)(void *conn, char *id, size_t cap, struct weir_error *err);
     /* Like begin, but in the snapshot another connection exported. */
     int (*snapshot_begin)(void *conn, const char *id, struct weir_error *err);
+
+    /* Optional (NULL, or absent from an older plugin): `weir discover`. */
+
+    /* Calls fn for every base table (and view when `views` is 1) of the
+     * database outside its system schemas, in schema and table order. */
+    int (*catalog)(void *conn, int32_t views, weir_catalog_fn fn, void *ctx,
+                   struct weir_error *err);
+    /* The most digits before and after the decimal point among the values of
+     * a numeric column, reading at most `max_rows` rows (0: all);
+     * *found = 0 when no value is non-NULL. */
+    int (*numeric_extent)(void *conn, const char *schema, const char *table, const char *column,
+                          int64_t max_rows, int32_t *int_digits, int32_t *scale, int32_t *found,
+                          struct weir_error *err);
 };
 
 /* ---------------------------------------------------------------------------

@@ -1,0 +1,397 @@
+/*
+ * The catalog for `weir discover` through ODBC's catalog functions:
+ * SQLTables for the tables, one SQLColumns for all their columns (patterns
+ * would need escaping per table), SQLPrimaryKeys and the auto-increment
+ * attribute of a zero-row SELECT per table. MariaDB has no schemas: its
+ * database (the ODBC catalog) is reported as the schema, which is also how
+ * the driver's `table: db.table` names it. Row counts are not estimated.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/odbc/odbc.h"
+
+#define NAME_CAP 256
+
+struct ocol {
+    char name[NAME_CAP];
+    char type[64];
+    struct weir_catalog_column c;
+};
+
+struct otable {
+    char cat[NAME_CAP], schema[NAME_CAP], name[NAME_CAP];
+    int is_view;
+    struct ocol *cols;
+    size_t n_cols, cap_cols;
+};
+
+struct olist {
+    struct otable *t;
+    size_t n, cap;
+};
+
+static void get_str(SQLHSTMT st, SQLUSMALLINT col, char *buf, size_t cap)
+{
+    SQLLEN ind = 0;
+    buf[0] = '\0';
+    if (!SQL_SUCCEEDED(SQLGetData(st, col, SQL_C_CHAR, buf, (SQLLEN)cap, &ind)) ||
+        ind == SQL_NULL_DATA) {
+        buf[0] = '\0';
+    }
+}
+
+static long get_long(SQLHSTMT st, SQLUSMALLINT col, long dflt)
+{
+    SQLINTEGER v = 0;
+    SQLLEN ind = 0;
+    if (!SQL_SUCCEEDED(SQLGetData(st, col, SQL_C_SLONG, &v, sizeof(v), &ind)) ||
+        ind == SQL_NULL_DATA) {
+        return dflt;
+    }
+    return (long)v;
+}
+
+static int new_stmt(struct weir_odbc_conn *c, SQLHSTMT *st, struct weir_error *err)
+{
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, st))) {
+        return weir_odbc_diag(SQL_HANDLE_DBC, c->dbc, "SQLAllocHandle(STMT)",
+                              "cannot read the catalog", err);
+    }
+    return WEIR_OK;
+}
+
+/* MariaDB: the schema is the catalog (the database). */
+static const char *schema_of(const struct weir_odbc_conn *c, const char *cat, const char *schem)
+{
+    return c->dbms == WEIR_ODBC_DBMS_MARIADB && schem[0] == '\0' ? cat : schem;
+}
+
+static int kind_of(SQLSMALLINT t)
+{
+    switch (t) {
+    case SQL_TINYINT:
+    case SQL_SMALLINT:
+    case SQL_INTEGER:
+    case SQL_BIGINT:
+        return WEIR_COLUMN_INTEGER;
+    case SQL_TYPE_TIMESTAMP:
+    case SQL_TIMESTAMP:
+        return WEIR_COLUMN_TIMESTAMP;
+    case SQL_TYPE_DATE:
+    case SQL_DATE:
+        return WEIR_COLUMN_DATE;
+    case SQL_DECIMAL:
+    case SQL_NUMERIC:
+        return WEIR_COLUMN_NUMERIC;
+    default:
+        return WEIR_COLUMN_OTHER;
+    }
+}
+
+static int list_tables(struct weir_odbc_conn *c, const char *cat, int32_t views, struct olist *l,
+                       struct weir_error *err)
+{
+    SQLHSTMT st = SQL_NULL_HSTMT;
+    int rc = new_stmt(c, &st, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    const char *types = views ? "TABLE,VIEW" : "TABLE";
+    SQLRETURN r = SQLTables(st, (SQLCHAR *)cat, cat ? SQL_NTS : 0, NULL, 0, (SQLCHAR *)"%", SQL_NTS,
+                            (SQLCHAR *)types, SQL_NTS);
+    if (!SQL_SUCCEEDED(r)) {
+        rc = weir_odbc_diag(SQL_HANDLE_STMT, st, "SQLTables", "cannot list the tables", err);
+        goto done;
+    }
+    while (SQL_SUCCEEDED(r = SQLFetch(st))) {
+        char type[64];
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? l->cap * 2 : 64;
+            struct otable *n = realloc(l->t, cap * sizeof(*n));
+            if (n == NULL) {
+                rc = weir_error_set(err, WEIR_ENOMEM, "out of memory");
+                goto done;
+            }
+            l->t = n;
+            l->cap = cap;
+        }
+        struct otable *t = &l->t[l->n];
+        memset(t, 0, sizeof(*t));
+        get_str(st, 1, t->cat, sizeof(t->cat));
+        get_str(st, 2, t->schema, sizeof(t->schema));
+        get_str(st, 3, t->name, sizeof(t->name));
+        get_str(st, 4, type, sizeof(type));
+        t->is_view = strcmp(type, "VIEW") == 0;
+        /* SQLite's own tables (sqlite_sequence, sqlite_stat1) are not data */
+        if (c->dbms == WEIR_ODBC_DBMS_SQLITE && strncmp(t->name, "sqlite_", 7) == 0) {
+            continue;
+        }
+        if ((strcmp(type, "TABLE") == 0 || (views && t->is_view)) && t->name[0] != '\0') {
+            l->n++;
+        }
+    }
+done:
+    SQLFreeHandle(SQL_HANDLE_STMT, st);
+    return rc;
+}
+
+static struct otable *find(struct olist *l, const char *cat, const char *schema, const char *name,
+                           size_t *hint)
+{
+    for (size_t k = 0; k < l->n; k++) {
+        size_t i = (*hint + k) % l->n;
+        struct otable *t = &l->t[i];
+        if (strcmp(t->name, name) == 0 && strcmp(t->schema, schema) == 0 &&
+            strcmp(t->cat, cat) == 0) {
+            *hint = i;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static int list_columns(struct weir_odbc_conn *c, const char *cat, struct olist *l,
+                        struct weir_error *err)
+{
+    SQLHSTMT st = SQL_NULL_HSTMT;
+    int rc = new_stmt(c, &st, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    size_t hint = 0;
+    SQLRETURN r = SQLColumns(st, (SQLCHAR *)cat, cat ? SQL_NTS : 0, NULL, 0, (SQLCHAR *)"%",
+                             SQL_NTS, (SQLCHAR *)"%", SQL_NTS);
+    if (!SQL_SUCCEEDED(r)) {
+        rc = weir_odbc_diag(SQL_HANDLE_STMT, st, "SQLColumns", "cannot list the columns", err);
+        goto done;
+    }
+    while (SQL_SUCCEEDED(SQLFetch(st))) {
+        char tcat[NAME_CAP], tschem[NAME_CAP], tname[NAME_CAP];
+        get_str(st, 1, tcat, sizeof(tcat));
+        get_str(st, 2, tschem, sizeof(tschem));
+        get_str(st, 3, tname, sizeof(tname));
+        struct otable *t = find(l, tcat, tschem, tname, &hint);
+        if (t == NULL) {
+            continue;
+        }
+        if (t->n_cols == t->cap_cols) {
+            size_t cap = t->cap_cols ? t->cap_cols * 2 : 16;
+            struct ocol *n = realloc(t->cols, cap * sizeof(*n));
+            if (n == NULL) {
+                rc = weir_error_set(err, WEIR_ENOMEM, "out of memory");
+                goto done;
+            }
+            t->cols = n;
+            t->cap_cols = cap;
+        }
+        struct ocol *oc = &t->cols[t->n_cols++];
+        memset(oc, 0, sizeof(*oc));
+        get_str(st, 4, oc->name, sizeof(oc->name));
+        get_str(st, 6, oc->type, sizeof(oc->type));
+        oc->c.size = sizeof(oc->c);
+        oc->c.kind = kind_of((SQLSMALLINT)get_long(st, 5, 0));
+        oc->c.not_null = get_long(st, 11, SQL_NULLABLE_UNKNOWN) == SQL_NO_NULLS;
+        if (oc->c.kind == WEIR_COLUMN_NUMERIC) {
+            long p = get_long(st, 7, 0);
+            /* no declared precision, or more than any decimal holds: unconstrained */
+            oc->c.precision = p > 0 && p <= 38 ? (int32_t)p : 0;
+            oc->c.scale = oc->c.precision ? (int32_t)get_long(st, 9, 0) : 0;
+        }
+    }
+done:
+    SQLFreeHandle(SQL_HANDLE_STMT, st);
+    return rc;
+}
+
+static int primary_key(struct weir_odbc_conn *c, struct otable *t, struct weir_error *err)
+{
+    SQLHSTMT st = SQL_NULL_HSTMT;
+    int rc = new_stmt(c, &st, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    /* an empty name is "no such level" (NULL), not the level named "" */
+    SQLRETURN r = SQLPrimaryKeys(st, t->cat[0] ? (SQLCHAR *)t->cat : NULL, t->cat[0] ? SQL_NTS : 0,
+                                 t->schema[0] ? (SQLCHAR *)t->schema : NULL,
+                                 t->schema[0] ? SQL_NTS : 0, (SQLCHAR *)t->name, SQL_NTS);
+    while (SQL_SUCCEEDED(r) && SQL_SUCCEEDED(SQLFetch(st))) {
+        char name[NAME_CAP];
+        get_str(st, 4, name, sizeof(name));
+        long seq = get_long(st, 5, 0);
+        for (size_t i = 0; i < t->n_cols; i++) {
+            if (strcmp(t->cols[i].name, name) == 0) {
+                t->cols[i].c.pk_position = (int32_t)seq;
+            }
+        }
+    }
+    SQLFreeHandle(SQL_HANDLE_STMT, st);
+    return WEIR_OK; /* a driver without SQLPrimaryKeys: no key, so no tie-breaker */
+}
+
+/* The table's name as the driver's queries take it. */
+static void table_ref(const struct weir_odbc_conn *c, const char *schema, const char *table,
+                      char *out, size_t cap)
+{
+    (void)c;
+    snprintf(out, cap, "%s%s%s", schema && schema[0] ? schema : "", schema && schema[0] ? "." : "",
+             table);
+}
+
+/* SQL_DESC_AUTO_UNIQUE_VALUE of each column of a zero-row SELECT. */
+static void identity(struct weir_odbc_conn *c, struct otable *t)
+{
+    char ref[2 * NAME_CAP + 2];
+    table_ref(c, schema_of(c, t->cat, t->schema), t->name, ref, sizeof(ref));
+    struct weir_query q = {.size = sizeof(q), .table = ref, .filter = "1 = 0"};
+    struct weir_odbc_sql s = {0};
+    struct weir_error err;
+    SQLHSTMT st = SQL_NULL_HSTMT;
+    if (weir_odbc_sql_build(&c->dialect, &q, WEIR_ODBC_STMT_SELECT, 0, &s, &err) == WEIR_OK &&
+        weir_odbc_prepare(c, &s, "describe", &st, &err) == WEIR_OK &&
+        weir_odbc_execute(st, "describe", &err) == WEIR_OK) {
+        SQLSMALLINT n = 0;
+        SQLNumResultCols(st, &n);
+        for (SQLSMALLINT i = 1; i <= n && (size_t)i <= t->n_cols; i++) {
+            SQLLEN auto_unique = 0;
+            if (SQL_SUCCEEDED(SQLColAttribute(st, (SQLUSMALLINT)i, SQL_DESC_AUTO_UNIQUE_VALUE, NULL,
+                                              0, NULL, &auto_unique))) {
+                t->cols[i - 1].c.identity = auto_unique == SQL_TRUE;
+            }
+        }
+    }
+    if (st != SQL_NULL_HSTMT) {
+        SQLFreeHandle(SQL_HANDLE_STMT, st);
+    }
+    weir_odbc_sql_reset(&s);
+}
+
+static int emit(struct weir_odbc_conn *c, struct otable *t, weir_catalog_fn fn, void *ctx,
+                struct weir_error *err)
+{
+    struct weir_catalog_column *cols = calloc(t->n_cols ? t->n_cols : 1, sizeof(*cols));
+    if (cols == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < t->n_cols; i++) {
+        cols[i] = t->cols[i].c;
+        cols[i].name = t->cols[i].name;
+        cols[i].type = t->cols[i].type;
+    }
+    struct weir_catalog_table ct = {
+        .size = sizeof(ct),
+        .schema = schema_of(c, t->cat, t->schema),
+        .name = t->name,
+        .is_view = t->is_view,
+        .row_estimate = -1,
+        .columns = cols,
+        .n_columns = t->n_cols,
+    };
+    int rc = fn(ctx, &ct, err);
+    free(cols);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct otable *x = a, *y = b;
+    int d = strcmp(x->cat, y->cat);
+    d = d ? d : strcmp(x->schema, y->schema);
+    return d ? d : strcmp(x->name, y->name);
+}
+
+int weir_odbc_catalog(void *conn, int32_t views, weir_catalog_fn fn, void *ctx,
+                      struct weir_error *err)
+{
+    struct weir_odbc_conn *c = conn;
+    struct olist l = {0};
+    char current[NAME_CAP] = "";
+    const char *cat = NULL;
+    if (c->dbms == WEIR_ODBC_DBMS_MARIADB) {
+        /* only the connection's database, not every database the user sees */
+        SQLINTEGER len = 0;
+        if (SQL_SUCCEEDED(SQLGetConnectAttr(c->dbc, SQL_ATTR_CURRENT_CATALOG, current,
+                                            sizeof(current), &len)) &&
+            current[0] != '\0') {
+            cat = current;
+        }
+    }
+    int rc = list_tables(c, cat, views, &l, err);
+    if (rc == WEIR_OK && l.n > 0) {
+        qsort(l.t, l.n, sizeof(*l.t), by_name);
+        rc = list_columns(c, cat, &l, err);
+    }
+    for (size_t i = 0; rc == WEIR_OK && i < l.n; i++) {
+        if ((rc = primary_key(c, &l.t[i], err)) == WEIR_OK) {
+            identity(c, &l.t[i]);
+            rc = emit(c, &l.t[i], fn, ctx, err);
+        }
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        free(l.t[i].cols);
+    }
+    free(l.t);
+    return rc;
+}
+
+/* Digits before and after the point of a decimal's text ("-12.340" → 2, 3). */
+static void digits_of(const char *v, int32_t *int_digits, int32_t *scale)
+{
+    const char *p = v;
+    while (*p == '-' || *p == '+' || *p == ' ') {
+        p++;
+    }
+    int32_t before = 0, after = 0, seen_point = 0;
+    for (; *p; p++) {
+        if (*p == '.') {
+            seen_point = 1;
+        } else if (*p >= '0' && *p <= '9') {
+            *(seen_point ? &after : &before) += 1;
+        } else {
+            return; /* an exponent, NaN: not a plain decimal */
+        }
+    }
+    *int_digits = before > *int_digits ? before : *int_digits;
+    *scale = after > *scale ? after : *scale;
+}
+
+int weir_odbc_numeric_extent(void *conn, const char *schema, const char *table, const char *column,
+                             int64_t max_rows, int32_t *int_digits, int32_t *scale, int32_t *found,
+                             struct weir_error *err)
+{
+    struct weir_odbc_conn *c = conn;
+    char ref[2 * NAME_CAP + 2];
+    table_ref(c, schema, table, ref, sizeof(ref));
+    const char *cols[1] = {column};
+    struct weir_query q = {.size = sizeof(q), .table = ref, .columns = cols, .n_columns = 1};
+    struct weir_odbc_sql s = {0};
+    SQLHSTMT st = SQL_NULL_HSTMT;
+    *int_digits = *scale = *found = 0;
+    int rc = weir_odbc_sql_build(&c->dialect, &q, WEIR_ODBC_STMT_SELECT, 0, &s, err);
+    if (rc == WEIR_OK && (rc = weir_odbc_prepare(c, &s, "sample", &st, err)) == WEIR_OK) {
+        rc = weir_odbc_execute(st, "sample", err);
+    }
+    for (int64_t n = 0; rc == WEIR_OK && (max_rows <= 0 || n < max_rows); n++) {
+        SQLRETURN r = SQLFetch(st);
+        if (r == SQL_NO_DATA) {
+            break;
+        }
+        char v[160];
+        SQLLEN ind = 0;
+        if (!SQL_SUCCEEDED(r) ||
+            !SQL_SUCCEEDED(SQLGetData(st, 1, SQL_C_CHAR, v, sizeof(v), &ind))) {
+            rc = weir_odbc_diag(SQL_HANDLE_STMT, st, "SQLFetch", "cannot sample a numeric column",
+                                err);
+            break;
+        }
+        if (ind != SQL_NULL_DATA) {
+            *found = 1;
+            digits_of(v, int_digits, scale);
+        }
+    }
+    if (st != SQL_NULL_HSTMT) {
+        SQLFreeHandle(SQL_HANDLE_STMT, st);
+    }
+    weir_odbc_sql_reset(&s);
+    return rc;
+}

@@ -20,23 +20,27 @@ pg >/dev/null <<EOS
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS $T;
 CREATE TABLE $T (id int PRIMARY KEY, t time, u uuid, ts timestamp, tstz timestamptz,
-                 n numeric(12,2), j jsonb, b bytea, tags text[]);
+                 n numeric(12,2), j jsonb, b bytea, tags text[], nu numeric);
 INSERT INTO $T VALUES
   (1, '00:00:00', '00000000-0000-0000-0000-000000000000', '1970-01-01 00:00:00',
-   '1970-01-01 00:00:00+00', 0, '{}', '\\x', '{}'),
+   '1970-01-01 00:00:00+00', 0, '{}', '\\x', '{}', 0),
   (2, '23:59:59.999999', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', '2026-12-05 21:50:00.123456',
-   '2026-12-05 21:50:00.654321+02', -9999999999.99, '{"k": "ü"}', '\\x00ff', '{a,"b c",NULL}'),
+   '2026-12-05 21:50:00.654321+02', -9999999999.99, '{"k": "ü"}', '\\x00ff', '{a,"b c",NULL}', -123456789012345678.0123456789),
   (3, '24:00:00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '0001-01-01 00:00:00',
-   '9999-12-31 23:59:59.999999+00', 9999999999.99, '[1, 2]', '\\xdeadbeef', NULL),
-  (4, '12:34:56.5', NULL, NULL, NULL, NULL, NULL, NULL, '{}'),
+   '9999-12-31 23:59:59.999999+00', 9999999999.99, '[1, 2]', '\\xdeadbeef', NULL, 0.0000000001),
+  (4, '12:34:56.5', NULL, NULL, NULL, NULL, NULL, NULL, '{}', NULL),
   (5, NULL, '6f1c4e8a-9d2b-4c3e-8f70-123456789abc', '1969-12-31 23:59:59.999999',
-   '1969-12-31 23:59:59.999999+00', 0.01, 'null', '\\x01', '{x}');
+   '1969-12-31 23:59:59.999999+00', 0.01, 'null', '\\x01', '{x}', 42);
 EOS
 
-run_profile() { # PROFILE: extracts $T into $WEIR_TEST_TMP/lake-PROFILE
-    local profile=$1 spec=$WEIR_TEST_TMP/$1.yaml
-    { spec_header "$WEIR_TEST_TMP/lake-$profile" snappy |
-        sed "s/^  compression: .*/&\n  types_profile: $profile/"; cat <<EOS
+run_profile() { # PROFILE [NUMERIC_POLICY [RC]]: extracts $T into $WEIR_TEST_TMP/lake-PROFILE[-POLICY]
+    local profile=$1 policy=${2:-} want=${3:-0} name=$1${2:+-${2//[^a-z0-9]/_}}
+    local spec=$WEIR_TEST_TMP/$name.yaml
+    { spec_header "$WEIR_TEST_TMP/lake-$name" snappy |
+        sed "s/^  compression: .*/&\n  types_profile: $profile/" |
+        if [ -n "$policy" ]; then
+            sed "s/^  password: .*/&\n  options:\n    numeric_unconstrained: \"$policy\"/"
+        else cat; fi; cat <<EOS
 jobs:
   - name: contract
     table: public.$T
@@ -44,7 +48,7 @@ jobs:
     partition_by: none
 EOS
     } | write_spec "$spec"
-    weir_expect 0 "$profile: weir run exits 0" run "$spec" --log-format json
+    weir_expect "$want" "$name: weir run exits $want" run "$spec" --log-format json
 }
 
 # --- 1. compat (the default) -----------------------------------------------
@@ -72,6 +76,27 @@ if run_profile native; then
     COMPARE_NAME="native: postgres = lake, value by value (TIME, UUID)" \
         compare_db_lake "SELECT * FROM $T" "$WEIR_TEST_TMP/lake-native/contract/*.parquet" --key id
 fi
+
+# --- numeric without a precision: the numeric_unconstrained policy ---------
+if run_profile compat string; then
+    is "$(lake_sql "SELECT typeof(nu) AS t, nu FROM lake WHERE id = 2" \
+        "$WEIR_TEST_TMP"/lake-compat-string/contract/*.parquet)" \
+        '{"t":"VARCHAR","nu":"-123456789012345678.0123456789"}' \
+        "numeric_unconstrained string: the exact text"
+    COMPARE_NAME="numeric_unconstrained string: postgres = lake, value by value" \
+        compare_db_lake "SELECT * FROM $T" "$WEIR_TEST_TMP/lake-compat-string/contract/*.parquet" --key id
+fi
+if run_profile compat 'decimal(30,10)'; then
+    is "$(lake_sql "SELECT typeof(nu) AS t FROM lake LIMIT 1" \
+        "$WEIR_TEST_TMP"/lake-compat-decimal_30_10_/contract/*.parquet)" '{"t":"DECIMAL(30,10)"}' \
+        "numeric_unconstrained decimal(30,10): the column's type"
+fi
+run_profile compat fail 78
+like "$(cat "$WEIR_ERR")" 'column \\"nu\\": numeric without a precision' \
+    "numeric_unconstrained fail: exit 78 naming the column"
+run_profile compat 'decimal(40,2)' 78
+like "$(cat "$WEIR_ERR")" 'numeric_unconstrained.*not allowed.*string or fail' \
+    "a bad numeric_unconstrained: exit 78 naming the allowed values"
 
 # --- 3. every Parquet file the other tests of this run wrote ---------------
 list=$WEIR_TEST_TMP/others.list

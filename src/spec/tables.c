@@ -162,8 +162,8 @@ static const struct spec_option target_opts[] = {
      .help = "unit of timestamps in the files (ms for readers that cannot read micros)",
      .off = S(target.timestamp_unit), .aux = SPEC_NO_AUX},
     {.name = "types_profile", .type = SPEC_T_ENUM, .def = "compat", .choices = "compat|native",
-     .help = "compat writes types every lake reader reads (Spark 3, Athena, Hive, pyarrow, "
-             "DuckDB): uuid as text, time as int64 microseconds; native keeps Parquet UUID "
+     .help = "compat writes types Spark 3.3+, Athena, pyarrow and DuckDB all read "
+             "(Hive 3: see drivers/TYPES.md): uuid as text, time as int64 microseconds; native keeps Parquet UUID "
              "and TIME (see drivers/TYPES.md)",
      .off = S(target.types_profile), .aux = SPEC_NO_AUX},
     {.name = "kms_key_id", .type = SPEC_T_STRING,

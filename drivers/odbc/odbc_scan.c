@@ -85,10 +85,15 @@ static const struct fixed_map fixed_types[] = {
  * in an INTEGER column reads as 0): numbers, booleans, dates and timestamps are
  * read as text and parsed strictly, so a value that does not fit its declared
  * type is WEIR_EDATA. Declared lengths mean nothing there: text and blobs are
- * read whole.
+ * read whole. SQLite's integers are 64-bit whatever the declaration, and
+ * sqliteodbc reports INTEGER (a rowid alias included) as SQL_INTEGER: such a
+ * column is int64, so a rowid-sized value extracts instead of failing.
  */
 static void sqlite_plan(struct scol *k)
 {
+    if (k->kind == K_FIXED && strcmp(k->format, "i") == 0) {
+        snprintf(k->format, sizeof(k->format), "l");
+    }
     if (k->kind == K_BOOL || k->kind == K_FIXED || k->kind == K_U64 || k->kind == K_DATE ||
         k->kind == K_TS) {
         k->textual = 1;

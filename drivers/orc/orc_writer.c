@@ -10,6 +10,7 @@
 #include "orc_column.h"
 #include "orc_pb.h"
 #include "orc_stream.h"
+#include "util/arrow.h"
 
 #define SLICE_ROWS 256 /* rows encoded between two checks of the stripe size */
 #define WRITER_VERSION 8 /* PostScript.writerVersion: ORC-203 (trimmed string stats) */
@@ -27,6 +28,8 @@ const struct weir_option weir_orc_options[] = {
      "string columns use a dictionary when distinct/non-null values <= this (0 disables)"},
     {"timestamp_unit", WEIR_OPT_ENUM, 0, "us", "us|ms",
      "accepted and ignored: ORC keeps nanoseconds"},
+    {"types_profile", WEIR_OPT_ENUM, 0, "compat", "compat|native",
+     "the same ORC types either way (ORC has no uuid or time type); stored as weir.types_profile"},
     {"created_by", WEIR_OPT_STRING, 0, NULL, NULL,
      "stored as the user metadata item weir.created_by"},
     {"meta.*", WEIR_OPT_STRING, 0, NULL, NULL, "meta.<key>: user metadata item <key> in the footer"},
@@ -122,6 +125,25 @@ static int add_user(struct orc_writer *w, const char *key, const char *value,
         return weir_error_set(err, WEIR_ENOMEM, "orc: out of memory for user metadata");
     }
     return WEIR_OK;
+}
+
+/* User metadata every file carries: the types profile and the source types. */
+static int add_weir_keys(struct orc_writer *w, const struct ArrowSchema *schema,
+                         const char *profile, struct weir_error *err)
+{
+    if (strcmp(profile, "compat") != 0 && strcmp(profile, "native") != 0) {
+        return bad_option(err, "types_profile", profile, "use compat or native");
+    }
+    int rc = add_user(w, "weir.types_profile", profile, err);
+    char *types = weir_arrow_source_types_json(schema);
+    if (types == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "orc: out of memory for user metadata");
+    }
+    if (rc == WEIR_OK) {
+        rc = add_user(w, "weir.source_types", types, err);
+    }
+    free(types);
+    return rc;
 }
 
 static int parse_options(struct orc_writer *w, const struct weir_kv *kv, size_t n, int *comp,
@@ -224,6 +246,8 @@ int weir_orc_writer_open(const struct weir_host *host, const struct ArrowSchema 
         goto fail;
     }
     if ((rc = parse_options(w, options, n_options, &comp, err)) != WEIR_OK ||
+        (rc = add_weir_keys(w, schema, opt(options, n_options, "types_profile"), err)) !=
+            WEIR_OK ||
         (rc = weir_orc_codec_init(&w->codec, comp, err)) != WEIR_OK) {
         goto fail;
     }

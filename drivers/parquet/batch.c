@@ -68,6 +68,7 @@ static int arrow_width(const struct weir_pq_coltype *t)
         return 2;
     case WEIR_PQ_SRC_I32:
     case WEIR_PQ_SRC_U32:
+    case WEIR_PQ_SRC_U32_TO_I64:
     case WEIR_PQ_SRC_F32:
         return 4;
     case WEIR_PQ_SRC_I64:
@@ -77,6 +78,7 @@ static int arrow_width(const struct weir_pq_coltype *t)
     case WEIR_PQ_SRC_DEC_I32:
     case WEIR_PQ_SRC_DEC_I64:
     case WEIR_PQ_SRC_DEC_FLBA:
+    case WEIR_PQ_SRC_UUID_TEXT:
         return 16;
     case WEIR_PQ_SRC_FIXED:
         return t->type_length;

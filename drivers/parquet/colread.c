@@ -90,6 +90,18 @@ static int read_value(struct weir_pq_column *c, const struct ArrowArray *a, int6
         *v = (const uint8_t *)b + (size_t)j * (size_t)c->type.type_length;
         *len = (size_t)c->type.type_length;
         return WEIR_OK;
+    case WEIR_PQ_SRC_U32_TO_I64: {
+        uint32_t u32;
+        memcpy(&u32, (const uint8_t *)b + 4 * j, 4);
+        i64 = (int64_t)u32;
+        memcpy(tmp, &i64, 8);
+        *len = 8;
+        return WEIR_OK;
+    }
+    case WEIR_PQ_SRC_UUID_TEXT:
+        weir_pq_uuid_text((const uint8_t *)b + 16 * j, tmp);
+        *len = 36;
+        return WEIR_OK;
     default:
         return weir_error_set(err, WEIR_EINTERNAL, "column \"%s\": no reader for its type",
                               c->name);

@@ -23,7 +23,7 @@ struct weir_pq_vblock {
     uint32_t hash[WEIR_PQ_BLOCK]; /* set for non-null rows while the dictionary is on */
     uint8_t null[WEIR_PQ_BLOCK];
     bool no_nulls;
-    uint8_t tmp[WEIR_PQ_BLOCK][16];
+    uint8_t tmp[WEIR_PQ_BLOCK][36]; /* a decimal, a timestamp, or a uuid's 36-character text */
 };
 
 /*

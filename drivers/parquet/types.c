@@ -102,6 +102,19 @@ bool weir_pq_decimal_to_i64(const uint8_t le[16], int64_t *out)
     return true;
 }
 
+void weir_pq_uuid_text(const uint8_t uuid[16], uint8_t out[36])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out[o++] = '-';
+        }
+        out[o++] = (uint8_t)hex[uuid[i] >> 4];
+        out[o++] = (uint8_t)hex[uuid[i] & 15];
+    }
+}
+
 static int parse_decimal(const char *format, int *precision, int *scale)
 {
     /* "d:P,S" or "d:P,S,128" */
@@ -137,7 +150,65 @@ static bool has_extension(const struct ArrowSchema *col, const char *name)
     return v != NULL && (size_t)vlen == strlen(name) && memcmp(v, name, (size_t)vlen) == 0;
 }
 
-int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis,
+/* The compat profile's replacements for the formats whose native Parquet type
+ * some lake reader refuses (drivers/TYPES.md gives the reader and the source). */
+static const struct simple_map compat[] = {
+    {"C", WEIR_PQ_SRC_U8, WEIR_PQ_INT32, WEIR_PQ_CT_INT_16, WEIR_PQ_LT_INT, 16, true,
+     WEIR_PQ_SK_I32, 4},
+    {"S", WEIR_PQ_SRC_U16, WEIR_PQ_INT32, WEIR_PQ_CT_INT_32, WEIR_PQ_LT_INT, 32, true,
+     WEIR_PQ_SK_I32, 4},
+    {"I", WEIR_PQ_SRC_U32_TO_I64, WEIR_PQ_INT64, WEIR_PQ_CT_INT_64, WEIR_PQ_LT_INT, 64, true,
+     WEIR_PQ_SK_I64, 8},
+    {"ttu", WEIR_PQ_SRC_I64, WEIR_PQ_INT64, WEIR_PQ_CT_INT_64, WEIR_PQ_LT_INT, 64, true,
+     WEIR_PQ_SK_I64, 8},
+};
+
+static bool map_simple(const struct simple_map *tab, size_t n, const char *f,
+                       struct weir_pq_coltype *t)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(f, tab[i].format) == 0) {
+            t->src = tab[i].src;
+            t->phys = tab[i].phys;
+            t->converted = tab[i].converted;
+            t->logical = tab[i].logical;
+            t->int_bits = tab[i].int_bits;
+            t->int_signed = tab[i].int_signed;
+            t->stat_kind = tab[i].stat_kind;
+            t->value_size = tab[i].value_size;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Fixed-size binary: FLBA natively (UUID-annotated for arrow.uuid); in the
+ * compat profile a uuid becomes its text and other widths BYTE_ARRAY. */
+static void map_fixed(const struct ArrowSchema *col, int n, bool native,
+                      struct weir_pq_coltype *t)
+{
+    bool uuid = n == 16 && has_extension(col, "arrow.uuid");
+    t->type_length = n;
+    if (native) {
+        t->src = WEIR_PQ_SRC_FIXED;
+        t->phys = WEIR_PQ_FLBA;
+        t->stat_kind = WEIR_PQ_SK_BYTES;
+        t->value_size = n;
+        t->logical = uuid ? WEIR_PQ_LT_UUID : WEIR_PQ_LT_NONE;
+    } else if (uuid) {
+        t->src = WEIR_PQ_SRC_UUID_TEXT;
+        t->phys = WEIR_PQ_BYTE_ARRAY;
+        t->stat_kind = WEIR_PQ_SK_UTF8;
+        t->logical = WEIR_PQ_LT_STRING;
+        t->converted = WEIR_PQ_CT_UTF8;
+    } else {
+        t->src = WEIR_PQ_SRC_FIXED;
+        t->phys = WEIR_PQ_BYTE_ARRAY;
+        t->stat_kind = WEIR_PQ_SK_BYTES;
+    }
+}
+
+int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis, bool native,
                                struct weir_pq_coltype *t, struct weir_error *err)
 {
     const char *f = col->format != NULL ? col->format : "";
@@ -145,18 +216,8 @@ int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis,
     memset(t, 0, sizeof(*t));
     t->converted = WEIR_PQ_CT_NONE;
     t->dictionary = true;
-    for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-        if (strcmp(f, simple[i].format) == 0) {
-            t->src = simple[i].src;
-            t->phys = simple[i].phys;
-            t->converted = simple[i].converted;
-            t->logical = simple[i].logical;
-            t->int_bits = simple[i].int_bits;
-            t->int_signed = simple[i].int_signed;
-            t->stat_kind = simple[i].stat_kind;
-            t->value_size = simple[i].value_size;
-            break;
-        }
+    if (native || !map_simple(compat, sizeof(compat) / sizeof(compat[0]), f, t)) {
+        map_simple(simple, sizeof(simple) / sizeof(simple[0]), f, t);
     }
     if (t->src == 0 && strncmp(f, "d:", 2) == 0) {
         if (parse_decimal(f, &t->precision, &t->scale) != 0) {
@@ -187,14 +248,7 @@ int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis,
         if (end == f + 2 || *end != '\0' || n <= 0 || n > 1024) {
             goto unsupported;
         }
-        t->src = WEIR_PQ_SRC_FIXED;
-        t->phys = WEIR_PQ_FLBA;
-        t->type_length = (int)n;
-        t->stat_kind = WEIR_PQ_SK_BYTES;
-        t->value_size = (int)n;
-        if (n == 16 && has_extension(col, "arrow.uuid")) {
-            t->logical = WEIR_PQ_LT_UUID;
-        }
+        map_fixed(col, (int)n, native, t);
     } else if (t->src == 0 && strncmp(f, "tsu:", 4) == 0) {
         /* "tsu:" is wall-clock time; any zone makes the values instants. */
         t->utc = f[4] != '\0';

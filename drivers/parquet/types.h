@@ -72,6 +72,8 @@ enum weir_pq_src {
     WEIR_PQ_SRC_DEC_FLBA, /* decimal128 → big-endian two's complement, type_length bytes */
     WEIR_PQ_SRC_VAR,      /* int32 offsets + bytes */
     WEIR_PQ_SRC_FIXED,    /* fixed-size binary of type_length bytes */
+    WEIR_PQ_SRC_U32_TO_I64, /* uint32 widened to int64 (compat profile) */
+    WEIR_PQ_SRC_UUID_TEXT,  /* 16 bytes → 36-character lowercase text (compat profile) */
 };
 
 /* Statistics comparison (the column's sort order, parquet.thrift ColumnOrder). */
@@ -106,10 +108,15 @@ struct weir_pq_coltype {
 
 /*
  * Maps one column of the batch schema. `ts_millis` selects TIMESTAMP(MILLIS)
- * for timestamp columns. WEIR_ECONFIG naming the column for a format not in
- * weir.h's list.
+ * for timestamp columns. `native` keeps the logical types only some readers
+ * know (UUID, TIME, unsigned INTEGER, unannotated FIXED_LEN_BYTE_ARRAY);
+ * without it (the compat profile of drivers/TYPES.md) they are written as
+ * what Spark 3.3+, Athena, Hive, pyarrow and DuckDB all read: uuid as its
+ * 36-character text, time as int64 microseconds since midnight, uint8/16/32
+ * as the next wider signed integer, other fixed-size binary as BYTE_ARRAY.
+ * WEIR_ECONFIG naming the column for a format not in weir.h's list.
  */
-int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis,
+int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis, bool native,
                                struct weir_pq_coltype *t, struct weir_error *err);
 
 /* Minimal FIXED_LEN_BYTE_ARRAY width for a decimal precision (1..38). */
@@ -120,6 +127,8 @@ int weir_pq_decimal_width(int precision);
  * bytes big-endian two's complement. False when the value does not fit.
  */
 bool weir_pq_decimal_to_be(const uint8_t le[16], int width, uint8_t *out);
+/* The 36-character lowercase text (8-4-4-4-12 hex digits) of a 16-byte uuid. */
+void weir_pq_uuid_text(const uint8_t uuid[16], uint8_t out[36]);
 /* Narrows a decimal128 to int64 (false when it does not fit). */
 bool weir_pq_decimal_to_i64(const uint8_t le[16], int64_t *out);
 

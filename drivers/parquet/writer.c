@@ -26,6 +26,9 @@ const struct weir_option weir_pq_options[] = {
      "dictionary bytes per column chunk before the chunk falls back to PLAIN"},
     {"timestamp_unit", WEIR_OPT_ENUM, 0, "us", "us|ms",
      "timestamp unit; ms drops sub-millisecond digits (floor division)"},
+    {"types_profile", WEIR_OPT_ENUM, 0, "compat", "compat|native",
+     "compat: types every lake reader reads (uuid as text, time as int64 µs); native: Parquet "
+     "UUID, TIME, unsigned INTEGER (drivers/TYPES.md)"},
     {"created_by", WEIR_OPT_STRING, 0, "weir", NULL, "the footer's created_by"},
     {"threads", WEIR_OPT_INT, 0, "1", NULL,
      "encoder threads besides the caller's: 1 encodes and compresses in a worker while the "
@@ -142,8 +145,27 @@ static int size_option(const struct weir_kv *kv, size_t n, const char *key, cons
     return WEIR_OK;
 }
 
-static int parse_options(struct pq_writer *w, const struct weir_kv *kv, size_t n, bool *ts_millis,
+/* Footer keys every file carries: the types profile and the source types. */
+static int add_weir_keys(struct pq_writer *w, const struct ArrowSchema *schema, bool native,
                          struct weir_error *err)
+{
+    struct weir_kv *e = &w->kv[w->n_kv++];
+    e->key = strdup("weir.types_profile");
+    e->value = strdup(native ? "native" : "compat");
+    if (e->key == NULL || e->value == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    e = &w->kv[w->n_kv++];
+    e->key = strdup("weir.source_types");
+    e->value = weir_arrow_source_types_json(schema);
+    if (e->key == NULL || e->value == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    return WEIR_OK;
+}
+
+static int parse_options(struct pq_writer *w, const struct weir_kv *kv, size_t n, bool *ts_millis,
+                         bool *native, struct weir_error *err)
 {
     const char *comp = weir_kv_get(kv, n, "compression");
     int codec = weir_pq_codec_from_name(comp != NULL ? comp : "snappy");
@@ -189,6 +211,13 @@ static int parse_options(struct pq_writer *w, const struct weir_kv *kv, size_t n
                               "parquet option timestamp_unit: \"%s\" is not us or ms", unit);
     }
     *ts_millis = unit != NULL && strcmp(unit, "ms") == 0;
+    const char *prof = weir_kv_get(kv, n, "types_profile");
+    if (prof != NULL && strcmp(prof, "compat") != 0 && strcmp(prof, "native") != 0) {
+        weir_error_set(err, WEIR_ECONFIG, "parquet option types_profile: unknown profile \"%s\"",
+                       prof);
+        return weir_error_hint(err, "use compat or native");
+    }
+    *native = prof != NULL && strcmp(prof, "native") == 0;
     const char *th = weir_kv_get(kv, n, "threads");
     w->threads = 1;
     if (th != NULL && *th != '\0') {
@@ -200,7 +229,7 @@ static int parse_options(struct pq_writer *w, const struct weir_kv *kv, size_t n
     }
     const char *cb = weir_kv_get(kv, n, "created_by");
     w->created_by = strdup(cb != NULL ? cb : "weir");
-    w->kv = calloc(n > 0 ? n : 1, sizeof(*w->kv));
+    w->kv = calloc(n + 2, sizeof(*w->kv)); /* + add_weir_keys */
     if (w->created_by == NULL || w->kv == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
@@ -301,8 +330,11 @@ static int writer_open(const struct weir_host *host, const struct ArrowSchema *s
     weir_pq_buf_init(&w->footer, 0);
     pthread_mutex_init(&w->pipe.mu, NULL);
     pthread_cond_init(&w->pipe.cv, NULL);
-    bool ts_millis = false;
-    int rc = parse_options(w, options, n_options, &ts_millis, err);
+    bool ts_millis = false, native = false;
+    int rc = parse_options(w, options, n_options, &ts_millis, &native, err);
+    if (rc == WEIR_OK) {
+        rc = add_weir_keys(w, schema, native, err);
+    }
     if (rc != WEIR_OK) {
         goto fail;
     }
@@ -315,7 +347,7 @@ static int writer_open(const struct weir_host *host, const struct ArrowSchema *s
     for (size_t i = 0; i < n; i++) {
         const struct ArrowSchema *col = schema->children[i];
         struct weir_pq_coltype t;
-        rc = weir_pq_coltype_from_arrow(col, ts_millis, &t, err);
+        rc = weir_pq_coltype_from_arrow(col, ts_millis, native, &t, err);
         if (rc != WEIR_OK) {
             goto fail;
         }

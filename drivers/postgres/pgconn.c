@@ -383,6 +383,12 @@ int weir_pg_connect(const struct weir_host *host, const struct weir_kv *options,
     if (v != NULL && (rc = parse_size(v, &c->batch_bytes, err)) != WEIR_OK) {
         goto cleanup;
     }
+    v = weir_kv_get(options, n_options, "numeric_unconstrained");
+    if (v != NULL && (rc = weir_pgtypes_check_policy(v, err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    snprintf(c->numeric_unconstrained, sizeof(c->numeric_unconstrained), "%s",
+             v != NULL ? v : "");
     /* The password goes to libpq as a keyword value (borrowed from the host,
      * never copied here), so it never sits in a conninfo string we build. */
     keys[n] = "dbname";

@@ -498,6 +498,11 @@ int weir_pg_describe_shape(struct weir_pgconn *c, const struct weir_query *q,
             goto cleanup;
         }
         const char *ovr = is_wm ? NULL : weir_kv_get(q->types, q->n_types, name);
+        if (!is_wm && (rc = weir_pgtypes_policy_override(name, sc->send, sc->typmod,
+                                                         c->numeric_unconstrained, &ovr, err)) !=
+                          WEIR_OK) {
+            goto cleanup;
+        }
         if ((rc = weir_pgtypes_map(name, sc->send, sc->typmod, ovr, &sc->map, err)) != WEIR_OK) {
             goto cleanup;
         }

@@ -27,6 +27,9 @@ struct weir_pgconn {
     PGconn *pg;
     int64_t batch_rows;
     size_t batch_bytes;
+    /* numeric_unconstrained: NULL (decimal(38,10)), "fail", or a type override
+     * ("string", "decimal(P,S)") for numeric columns without a precision */
+    char numeric_unconstrained[32];
     int in_txn;
     int in_copy;       /* a scan's COPY is running: nothing else may run */
     int stats_visible; /* role sees other sessions' pg_stat_activity rows */

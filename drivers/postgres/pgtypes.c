@@ -112,6 +112,40 @@ int weir_pgtypes_parse_override(const char *column, const char *value, int *kind
                                 "1 <= P <= 38 and 0 <= S <= P");
 }
 
+int weir_pgtypes_check_policy(const char *policy, struct weir_error *err)
+{
+    int kind = 0, p = 0, sc = 0;
+    if (strcmp(policy, "fail") == 0 || strcmp(policy, "string") == 0 ||
+        (strncmp(policy, "decimal(", 8) == 0 &&
+         weir_pgtypes_parse_override("numeric_unconstrained", policy, &kind, &p, &sc, err) ==
+             WEIR_OK)) {
+        return WEIR_OK;
+    }
+    weir_error_set(err, WEIR_ECONFIG, "postgres option numeric_unconstrained: \"%s\" is not "
+                   "allowed", policy);
+    return weir_error_hint(err, "use decimal(P,S) with 1 <= P <= 38 and 0 <= S <= P (default "
+                                "decimal(38,10)), string or fail");
+}
+
+int weir_pgtypes_policy_override(const char *column, const char *typsend, int32_t typmod,
+                                 const char *policy, const char **override,
+                                 struct weir_error *err)
+{
+    const struct type_row *row = find(typsend);
+    if (*override != NULL || policy == NULL || policy[0] == '\0' || row == NULL ||
+        row->dec != WEIR_PGDEC_NUMERIC || typmod >= 4) {
+        return WEIR_OK;
+    }
+    if (strcmp(policy, "fail") == 0) {
+        weir_error_set(err, WEIR_ECONFIG, "column \"%s\": numeric without a precision, and "
+                       "numeric_unconstrained is fail", column);
+        return weir_error_hint(err, "set the column's type in the job's types: (e.g. "
+                                    "decimal(18,2) or string), or cast it in a query");
+    }
+    *override = policy;
+    return WEIR_OK;
+}
+
 int weir_pgtypes_numeric_typmod(int32_t typmod, int *precision, int *scale)
 {
     if (typmod < 4) { /* VARHDRSZ: -1 means unconstrained */

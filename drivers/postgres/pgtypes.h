@@ -47,6 +47,22 @@ int weir_pgtypes_numeric_typmod(int32_t typmod, int *precision, int *scale);
  * Decides the mapping of one column. typsend is pg_type.typsend as text
  * ("int4send"); override is the job's types: value for the column or NULL.
  */
+/*
+ * Checks a numeric_unconstrained value: fail, string, or decimal(P,S) with
+ * 1 <= P <= 38, 0 <= S <= P. WEIR_ECONFIG naming the allowed values.
+ */
+int weir_pgtypes_check_policy(const char *policy, struct weir_error *err);
+
+/*
+ * The override a column gets from the numeric_unconstrained policy (NULL or
+ * "" for the default): the policy itself for an unconstrained numeric
+ * (typsend numeric_send, typmod < 4) without a job override, else
+ * `override`. "fail" is WEIR_ECONFIG naming the column.
+ */
+int weir_pgtypes_policy_override(const char *column, const char *typsend, int32_t typmod,
+                                 const char *policy, const char **override,
+                                 struct weir_error *err);
+
 int weir_pgtypes_map(const char *column, const char *typsend, int32_t typmod, const char *override,
                      struct weir_pgmap *out, struct weir_error *err);
 

@@ -13,6 +13,9 @@ static const struct weir_option options[] = {
     {"batch_rows", WEIR_OPT_INT, 0, "65536", NULL, "rows per batch, at most"},
     {"batch_bytes", WEIR_OPT_SIZE, 0, "64MiB", NULL,
      "memory per batch: a batch ends when either bound is reached"},
+    {"numeric_unconstrained", WEIR_OPT_STRING, 0, "decimal(38,10)", NULL,
+     "numeric columns without a precision: decimal(P,S) (P <= 38), string (exact text), or "
+     "fail (a job must set types: for them); a job's types: wins"},
 };
 
 static const struct weir_source_ops ops = {

@@ -9,6 +9,7 @@
 #define WEIR_AWS_GLUE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "aws/session.h"
 #include "weir/weir.h"
@@ -66,16 +67,21 @@ struct ArrowSchema;
  * l bigint, i int, s smallint, c tinyint, C smallint, S int, I bigint,
  * g double, f float, d:P,S decimal(P,S), u/U string, z/Z binary, b boolean,
  * tdD/tdm date, ts?:* timestamp, tt? bigint (a time of day as its integer
- * count: Hive has no time type), w:16 string for ORC but binary for Parquet
- * (a UUID is a 16-byte FIXED_LEN_BYTE_ARRAY in Parquet and its text in ORC),
- * other w:N binary. WEIR_ECONFIG for any other format.
+ * count: Hive has no time type), w:16 string when `uuid_text` (the writer
+ * stores the uuid as its 36-character text) and otherwise binary, other w:N
+ * binary. WEIR_ECONFIG for any other format. drivers/TYPES.md is the contract
+ * these follow.
  */
-int weir_glue_hive_type(const char *format, const char *writer, char *out, size_t cap);
+int weir_glue_hive_type(const char *format, const char *writer, bool uuid_text, char *out,
+                        size_t cap);
 
-/* Columns (new array of {Name, Type[, Comment]}) of a "+s" schema; the
- * comment is the column's weir:source_type metadata. NULL on error. */
+/* Columns (new array of {Name, Type[, Comment]}) of a "+s" schema written by
+ * `writer` under `types_profile` (compat, the default when NULL, or native);
+ * the comment is the column's weir:source_type metadata. A w:16 column with
+ * ARROW:extension:name arrow.uuid is text in ORC files and in Parquet files of
+ * the compat profile. NULL on error. */
 json_t *weir_glue_columns(const struct ArrowSchema *schema, const char *writer,
-                          struct weir_error *err);
+                          const char *types_profile, struct weir_error *err);
 
 /* Undoes Hive's partition escaping (%XX → byte) into out[cap]; -1 when it
  * does not fit. A malformed escape is kept as written. */

@@ -11,10 +11,11 @@
 #include "util/arrow.h"
 
 
-int weir_glue_hive_type(const char *f, const char *writer, char *out, size_t cap)
+int weir_glue_hive_type(const char *f, const char *writer, bool uuid_text, char *out,
+                        size_t cap)
 {
     const char *t = NULL;
-    int orc = writer != NULL && strcmp(writer, "orc") == 0;
+    (void)writer; /* the same Hive types for both writers today */
     if (f == NULL || f[0] == '\0') {
         return WEIR_ECONFIG;
     }
@@ -41,7 +42,7 @@ int weir_glue_hive_type(const char *f, const char *writer, char *out, size_t cap
     } else if (strncmp(f, "tt", 2) == 0 && f[2] != '\0' && f[3] == '\0') {
         t = "bigint";
     } else if (strcmp(f, "w:16") == 0) {
-        t = orc ? "string" : "binary";
+        t = uuid_text ? "string" : "binary";
     } else if (strncmp(f, "w:", 2) == 0) {
         t = "binary";
     } else if (strncmp(f, "d:", 2) == 0) {
@@ -83,9 +84,20 @@ json_t *weir_glue_column(const char *name, const char *type, const char *comment
     return c;
 }
 
-json_t *weir_glue_columns(const struct ArrowSchema *schema, const char *writer,
-                          struct weir_error *err)
+static bool is_uuid(const struct ArrowSchema *c)
 {
+    int32_t vlen = 0;
+    const char *v = c->metadata != NULL
+                        ? weir_arrow_metadata_find(c->metadata, "ARROW:extension:name", &vlen)
+                        : NULL;
+    return v != NULL && vlen == 10 && memcmp(v, "arrow.uuid", 10) == 0;
+}
+
+json_t *weir_glue_columns(const struct ArrowSchema *schema, const char *writer,
+                          const char *types_profile, struct weir_error *err)
+{
+    bool orc = writer != NULL && strcmp(writer, "orc") == 0;
+    bool native = types_profile != NULL && strcmp(types_profile, "native") == 0;
     json_t *cols = json_array();
     if (cols == NULL) {
         weir_error_set(err, WEIR_ENOMEM, "out of memory");
@@ -94,7 +106,8 @@ json_t *weir_glue_columns(const struct ArrowSchema *schema, const char *writer,
     for (int64_t i = 0; i < schema->n_children; i++) {
         const struct ArrowSchema *c = schema->children[i];
         char type[64], comment[256] = "";
-        if (weir_glue_hive_type(c->format, writer, type, sizeof(type)) != WEIR_OK) {
+        bool uuid_text = is_uuid(c) && (orc || !native);
+        if (weir_glue_hive_type(c->format, writer, uuid_text, type, sizeof(type)) != WEIR_OK) {
             weir_error_set(err, WEIR_ECONFIG, "column %s: Arrow type %s has no Glue (Hive) type",
                            c->name, c->format);
             json_decref(cols);

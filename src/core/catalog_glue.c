@@ -177,7 +177,7 @@ int weir_catalog_glue_register(const struct weir_catalog_run *run, struct weir_e
     snprintf(table, sizeof(table), "%s%s",
              spec->catalog.table_prefix.s != NULL ? spec->catalog.table_prefix.s : "",
              run->job->name.s);
-    if ((cols = weir_glue_columns(run->schema, run->format, err)) == NULL) {
+    if ((cols = weir_glue_columns(run->schema, run->format, spec->target.types_profile.s, err)) == NULL) {
         return err->status;
     }
     keys = partition_keys(run->job, cols);

@@ -136,12 +136,16 @@ static int check_state(const struct weir_spec *spec, FILE *out, struct weir_stat
 
 /* "timestamp (UTC)" and friends: the Glue/Athena type of a column, with what
  * the Hive name hides (time zone, time of day as an integer, uuid). */
-static void lake_type(const struct ArrowSchema *col, const char *writer, char *out, size_t cap)
+static void lake_type(const struct ArrowSchema *col, const char *writer, bool native, char *out,
+                      size_t cap)
 {
     char hive[64];
     int32_t vlen = 0;
     const char *f = col->format;
-    if (weir_glue_hive_type(f, writer, hive, sizeof(hive)) != WEIR_OK) {
+    bool uuid = strcmp(f, "w:16") == 0 && col->metadata != NULL &&
+                weir_arrow_metadata_find(col->metadata, "ARROW:extension:name", &vlen) != NULL;
+    bool uuid_text = uuid && (strcmp(writer, "orc") == 0 || !native);
+    if (weir_glue_hive_type(f, writer, uuid_text, hive, sizeof(hive)) != WEIR_OK) {
         snprintf(out, cap, "(arrow %s)", f);
         return;
     }
@@ -150,9 +154,8 @@ static void lake_type(const struct ArrowSchema *col, const char *writer, char *o
     } else if (strncmp(f, "tt", 2) == 0) {
         snprintf(out, cap, "%s (time of day in %s)", hive,
                  f[2] == 's' ? "s" : f[2] == 'm' ? "ms" : f[2] == 'u' ? "us" : "ns");
-    } else if (strcmp(f, "w:16") == 0 && col->metadata != NULL &&
-               weir_arrow_metadata_find(col->metadata, "ARROW:extension:name", &vlen) != NULL) {
-        snprintf(out, cap, "%s (uuid)", hive);
+    } else if (uuid) {
+        snprintf(out, cap, "%s (uuid%s)", hive, uuid_text ? " as its 36-character text" : "");
     } else {
         snprintf(out, cap, "%s", hive);
     }
@@ -171,7 +174,8 @@ static const char *sql_type(const struct ArrowSchema *col, int32_t *vlen)
     return st;
 }
 
-static void print_columns(const struct ArrowSchema *schema, const char *writer, FILE *out)
+static void print_columns(const struct ArrowSchema *schema, const char *writer, bool native,
+                          FILE *out)
 {
     int wname = 6, wsql = 8;
     for (int64_t i = 0; i < schema->n_children; i++) {
@@ -188,7 +192,7 @@ static void print_columns(const struct ArrowSchema *schema, const char *writer, 
         int32_t vlen = 0;
         const char *st = sql_type(col, &vlen);
         char lt[96];
-        lake_type(col, writer, lt, sizeof(lt));
+        lake_type(col, writer, native, lt, sizeof(lt));
         fprintf(out, "      %-*s  %-*.*s  %s\n", wname, col->name, wsql, (int)vlen, st, lt);
     }
 }
@@ -237,7 +241,10 @@ static int check_job(struct weir_jobctx *c, const struct weir_spec_job *job,
              job->table.s ? job->table.s : "query", schema.n_children,
              json_is_object(wm) ? "watermark committed" : "no state yet (first run)");
     line(out, 1, what, summary);
-    print_columns(&schema, c->spec->target.format.s, out);
+    print_columns(&schema, c->spec->target.format.s,
+                  c->spec->target.types_profile.s != NULL &&
+                      strcmp(c->spec->target.types_profile.s, "native") == 0,
+                  out);
 cleanup:
     json_decref(doc);
     if (schema.release != NULL) {

@@ -98,6 +98,8 @@ int weir_jobctx_init(struct weir_jobctx *c, const struct weir_spec *spec,
         {"row_group_size", size, "target.row_group_size", spec->target.pos},
         {"timestamp_unit", spec->target.timestamp_unit.s, "target.timestamp_unit",
          spec->target.timestamp_unit.pos},
+        {"types_profile", spec->target.types_profile.s, "target.types_profile",
+         spec->target.types_profile.pos},
         {"created_by", "weir version " PACKAGE_VERSION, "target", spec->target.pos},
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {

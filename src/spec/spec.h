@@ -101,6 +101,7 @@ struct weir_spec {
         uint64_t row_group_size;      /* bytes, default 128 MiB */
         uint64_t file_size;           /* bytes per file before roll-over, default 1 GiB */
         struct weir_sval timestamp_unit; /* us (default) | ms */
+        struct weir_sval types_profile;  /* compat (default) | native: see drivers/TYPES.md */
         struct weir_sval kms_key_id;
         struct weir_spec_kv *options; /* writer options */
         size_t n_options;

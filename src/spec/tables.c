@@ -148,8 +148,9 @@ static const struct spec_option target_opts[] = {
      .help = "writer plugin name: parquet or orc (any installed weir_writer_<name>.so)",
      .off = S(target.format), .aux = SPEC_NO_AUX},
     {.name = "compression", .type = SPEC_T_ENUM, .def = "snappy",
-     .choices = "none|snappy|gzip|zstd|lz4",
-     .help = "column chunk / stripe compression (lz4 where the format has it)",
+     .choices = "none|snappy|gzip|zlib|zstd|lz4",
+     .help = "column chunk / stripe compression (lz4 where the format has it; zlib is ORC's "
+             "name for gzip's deflate, orc only)",
      .off = S(target.compression), .aux = SPEC_NO_AUX},
     {.name = "row_group_size", .type = SPEC_T_SIZE, .def = "128MiB",
      .help = "Parquet row group / ORC stripe target, in bytes of encoded data",
@@ -160,6 +161,11 @@ static const struct spec_option target_opts[] = {
     {.name = "timestamp_unit", .type = SPEC_T_ENUM, .def = "us", .choices = "us|ms",
      .help = "unit of timestamps in the files (ms for readers that cannot read micros)",
      .off = S(target.timestamp_unit), .aux = SPEC_NO_AUX},
+    {.name = "types_profile", .type = SPEC_T_ENUM, .def = "compat", .choices = "compat|native",
+     .help = "compat writes types Spark 3.3+, Athena, pyarrow and DuckDB all read "
+             "(Hive 3: see drivers/TYPES.md): uuid as text, time as int64 microseconds; native keeps Parquet UUID "
+             "and TIME (see drivers/TYPES.md)",
+     .off = S(target.types_profile), .aux = SPEC_NO_AUX},
     {.name = "kms_key_id", .type = SPEC_T_STRING,
      .help = "KMS key id or ARN: S3 objects are written with SSE-KMS",
      .off = S(target.kms_key_id), .aux = SPEC_NO_AUX},

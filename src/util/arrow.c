@@ -545,3 +545,75 @@ int weir_arrow_schema_copy(const struct ArrowSchema *src, struct ArrowSchema *ds
     }
     return WEIR_OK;
 }
+
+/* Appends s (n bytes) to *buf as a JSON string; false when out of memory. */
+static bool json_str(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (*cap - *len < 6 * n + 4) {
+        size_t c = (*cap + 6 * n + 4) * 2;
+        char *b = realloc(*buf, c);
+        if (b == NULL) {
+            return false;
+        }
+        *buf = b;
+        *cap = c;
+    }
+    char *o = *buf + *len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            *o++ = '\\';
+            *o++ = (char)ch;
+        } else if (ch < 0x20) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[ch >> 4];
+            o[5] = hex[ch & 15];
+            o += 6;
+        } else {
+            *o++ = (char)ch;
+        }
+    }
+    *o++ = '"';
+    *len = (size_t)(o - *buf);
+    return true;
+}
+
+char *weir_arrow_source_types_json(const struct ArrowSchema *schema)
+{
+    size_t len = 1, cap = 64;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        return NULL;
+    }
+    buf[0] = '{';
+    for (int64_t i = 0; i < schema->n_children; i++) {
+        const struct ArrowSchema *c = schema->children[i];
+        int32_t vlen = 0;
+        const char *v = c->metadata != NULL
+                            ? weir_arrow_metadata_find(c->metadata, "weir:source_type", &vlen)
+                            : NULL;
+        const char *name = c->name != NULL ? c->name : "";
+        if (v == NULL) {
+            continue;
+        }
+        if (len > 1) {
+            buf[len++] = ','; /* json_str keeps 4 bytes spare */
+        }
+        if (!json_str(&buf, &len, &cap, name, strlen(name))) {
+            goto nomem;
+        }
+        buf[len++] = ':';
+        if (!json_str(&buf, &len, &cap, v, (size_t)vlen)) {
+            goto nomem;
+        }
+    }
+    buf[len++] = '}';
+    buf[len] = '\0';
+    return buf;
+
+nomem:
+    free(buf);
+    return NULL;
+}

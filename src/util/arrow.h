@@ -57,6 +57,13 @@ char *weir_arrow_metadata_encode(const char *const *keys, const char *const *val
 /* Looks up `key` in Arrow binary metadata; returns a pointer into `metadata`
  * and sets *vlen, or NULL. */
 const char *weir_arrow_metadata_find(const char *metadata, const char *key, int32_t *vlen);
+/*
+ * The JSON object {"<column>": "<weir:source_type>", ...} of a struct schema's
+ * children, in column order; columns without weir:source_type are left out.
+ * Writers store it as the file metadata key weir.source_types. New string
+ * (caller frees with free()); NULL when out of memory.
+ */
+char *weir_arrow_source_types_json(const struct ArrowSchema *schema);
 
 /* Prepares an empty batch of n columns. Returns WEIR_OK or WEIR_ENOMEM. */
 int weir_abatch_init(struct weir_abatch *b, int64_t n_cols, struct weir_error *err);

@@ -175,6 +175,35 @@ is "$(t '",".join(c["Name"] + ":" + c["Type"] for c in d["StorageDescriptor"]["C
 is "$(t 'd["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"] + " " + d["Parameters"]["classification"] + " " + str(len(d.get("PartitionKeys", [])))')" \
     "org.apache.hadoop.hive.ql.io.orc.OrcSerde orc 0" "ORC SerDe, classification, no partition keys"
 
+# Parquet under the default (compat) and the native types profile: the Glue
+# column types are the contract's (drivers/TYPES.md) for what the files hold,
+# checked by tests/node/lint.mjs against each file's own footer.
+for profile in compat native; do
+    pq=$WEIR_TEST_TMP/pq-$profile.yaml
+    { spec_header "$WEIR_TEST_TMP/lake_pq_$profile" snappy parquet |
+        sed "s/^  compression: .*/&\n  types_profile: $profile/"; cat <<EOS
+catalog:
+  type: glue
+  database: $DB
+jobs:
+  - name: pq_$profile
+    table: public.${T}_orc
+    mode: full
+    partition_by: none
+EOS
+    } | write_spec "$pq"
+    weir_expect 0 "Parquet run registers ($profile)" run "$pq"
+    admin GET "glue/$DB/pq_$profile" >"$WEIR_TEST_TMP/glue-$profile.json"
+    tab=$(cat "$WEIR_TEST_TMP/glue-$profile.json")
+    want="id:int,u:string,r:float,t:bigint"
+    [ "$profile" = native ] && want="id:int,u:binary,r:float,t:bigint"
+    is "$(t '",".join(c["Name"] + ":" + c["Type"] for c in (d.get("Table", d))["StorageDescriptor"]["Columns"])')" \
+        "$want" "Parquet columns, $profile profile"
+    ok "Parquet ($profile): Glue types are the contract's for the files' footers" \
+        node "$WEIR_NODE_DIR/lint.mjs" --glue "$WEIR_TEST_TMP/glue-$profile.json" \
+        "$WEIR_TEST_TMP/lake_pq_$profile/**/*.parquet"
+done
+
 # ${secret:...}: the password comes from the fake's Secrets Manager
 sname=weir/it/glue-$$-$RANDOM
 admin POST secrets "{\"Name\": \"$sname\", \"SecretString\": \"{\\\"password\\\": \\\"$PGPASSWORD\\\"}\"}" >/dev/null

@@ -140,7 +140,10 @@ expect="SELECT id, c_bool, c_int2, c_int4, c_int8, c_float4, c_float8, c_num38, 
   c_uuid, c_json, c_jsonb, c_interval, c_int_arr, c_text_arr FROM $T"
 cmp_opts=(--key id --pg-setting "IntervalStyle=$interval_style")
 
-want_schema='[{"name":"id","type":"int32"},{"name":"c_bool","type":"boolean"},{"name":"c_int2","type":"int16"},{"name":"c_int4","type":"int32"},{"name":"c_int8","type":"int64"},{"name":"c_float4","type":"float32"},{"name":"c_float8","type":"float64"},{"name":"c_num38","type":"decimal(38,10)"},{"name":"c_num10","type":"decimal(10,2)"},{"name":"c_num","type":"decimal(20,6)"},{"name":"c_text","type":"string"},{"name":"c_varchar","type":"string"},{"name":"c_char","type":"string"},{"name":"c_name","type":"string"},{"name":"c_bytea","type":"binary"},{"name":"c_date","type":"date"},{"name":"c_time","type":"time"},{"name":"c_ts","type":"timestamp"},{"name":"c_tstz","type":"timestamptz"},{"name":"c_uuid","type":"uuid"},{"name":"c_json","type":"json"},{"name":"c_jsonb","type":"json"},{"name":"c_interval","type":"string"},{"name":"c_int_arr","type":"string"},{"name":"c_text_arr","type":"string"}]'
+# the default (compat) profile: time as int64 microseconds since midnight, uuid as
+# its 36-character text (drivers/TYPES.md); native keeps TIME and UUID
+want_schema='[{"name":"id","type":"int32"},{"name":"c_bool","type":"boolean"},{"name":"c_int2","type":"int16"},{"name":"c_int4","type":"int32"},{"name":"c_int8","type":"int64"},{"name":"c_float4","type":"float32"},{"name":"c_float8","type":"float64"},{"name":"c_num38","type":"decimal(38,10)"},{"name":"c_num10","type":"decimal(10,2)"},{"name":"c_num","type":"decimal(20,6)"},{"name":"c_text","type":"string"},{"name":"c_varchar","type":"string"},{"name":"c_char","type":"string"},{"name":"c_name","type":"string"},{"name":"c_bytea","type":"binary"},{"name":"c_date","type":"date"},{"name":"c_time","type":"int64"},{"name":"c_ts","type":"timestamp"},{"name":"c_tstz","type":"timestamptz"},{"name":"c_uuid","type":"string"},{"name":"c_json","type":"json"},{"name":"c_jsonb","type":"json"},{"name":"c_interval","type":"string"},{"name":"c_int_arr","type":"string"},{"name":"c_text_arr","type":"string"}]'
+want_native='[{"name":"id","type":"int32"},{"name":"c_bool","type":"boolean"},{"name":"c_int2","type":"int16"},{"name":"c_int4","type":"int32"},{"name":"c_int8","type":"int64"},{"name":"c_float4","type":"float32"},{"name":"c_float8","type":"float64"},{"name":"c_num38","type":"decimal(38,10)"},{"name":"c_num10","type":"decimal(10,2)"},{"name":"c_num","type":"decimal(20,6)"},{"name":"c_text","type":"string"},{"name":"c_varchar","type":"string"},{"name":"c_char","type":"string"},{"name":"c_name","type":"string"},{"name":"c_bytea","type":"binary"},{"name":"c_date","type":"date"},{"name":"c_time","type":"time"},{"name":"c_ts","type":"timestamp"},{"name":"c_tstz","type":"timestamptz"},{"name":"c_uuid","type":"uuid"},{"name":"c_json","type":"json"},{"name":"c_jsonb","type":"json"},{"name":"c_interval","type":"string"},{"name":"c_int_arr","type":"string"},{"name":"c_text_arr","type":"string"}]'
 
 check_stderr_jsonl() { # FILE: every line of weir's stderr is a JSON object
     /usr/bin/python3 - "$1" <<'EOP'
@@ -194,22 +197,41 @@ print(" ".join(sorted({str(r.get("compression")) for r in m})) if isinstance(m, 
     is "$got" "$2" "$3: column chunks compressed with $2"
 }
 
-check_schema() { # FILE LABEL: both readers see the expected types
-    local r got
+check_schema() { # FILE LABEL [WANT]: both readers see the expected types
+    local r got want=${3:-$want_schema}
     for r in duckdb hyparquet; do
         got=$(read_lake "$r" "$1" | head -n 1 | /usr/bin/python3 -c '
 import json, sys
 print(json.dumps(json.load(sys.stdin)["#schema"], separators=(",", ":")))')
-        is "$got" "$want_schema" "$2: $r sees the documented lake types"
+        is "$got" "$want" "$2: $r sees the documented lake types"
     done
+}
+
+# The footer's weir.source_types (hyparquet's key_value_metadata) against the
+# names PostgreSQL gives the columns (format_type), and weir.types_profile.
+check_footer_keys() { # FILE PROFILE LABEL
+    local want got
+    want=$(pg "SELECT json_object_agg(attname, format_type(atttypid, atttypmod) ORDER BY attnum)
+               FROM pg_attribute WHERE attrelid = 'public.$T'::regclass AND attnum > 0
+               AND NOT attisdropped" | /usr/bin/python3 -c '
+import json, sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')
+    got=$(node "$WEIR_NODE_DIR/read.mjs" --meta "$1" | /usr/bin/python3 -c '
+import json, sys
+kv = {r["key"]: r["value"] for r in json.load(sys.stdin)["hyparquet"]["key_value_metadata"]}
+print(kv.get("weir.types_profile"))
+print(json.dumps(json.loads(kv.get("weir.source_types", "null")), sort_keys=True))')
+    is "$(sed -n 1p <<<"$got")" "$2" "$3: footer weir.types_profile is $2"
+    is "$(sed -n 2p <<<"$got")" "$want" "$3: footer weir.source_types = format_type of every column"
 }
 
 # --- full reloads, three codecs --------------------------------------------
 for codec in snappy zstd gzip; do
     lake=$WEIR_TEST_TMP/lake-$codec
     spec=$WEIR_TEST_TMP/full-$codec.yaml
+    profile=compat
+    [ "$codec" = zstd ] && profile=native
     {
-        spec_header "$lake" "$codec"
+        spec_header "$lake" "$codec" | sed "s/^  compression: .*/&\n  types_profile: $profile/"
         cat <<EOS
 jobs:
   - name: types_full
@@ -231,6 +253,8 @@ EOS
     [ -n "$first" ] || continue
     check_codec "$first" "$(echo "$codec" | tr a-z A-Z)" "full/$codec"
     [ "$codec" = snappy ] && check_schema "$first" "full/$codec"
+    [ "$codec" = zstd ] && check_schema "$first" "full/$codec (types_profile: native)" "$want_native"
+    check_footer_keys "$first" "$profile" "full/$codec"
     COMPARE_NAME="full/$codec: postgres = lake, value by value, DuckDB and hyparquet" \
         compare_db_lake "$expect" "$lake/types_full/**/*.parquet" "${cmp_opts[@]}"
 done

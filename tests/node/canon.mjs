@@ -231,7 +231,8 @@ export function fromPgText(text, pgType, typmod = -1, lakeType = null) {
     case 'date':
         return pgDate(text);
     case 'time':
-        return pgTime(text);
+        // weir's compat profile writes a time as int64 microseconds since midnight
+        return lakeType && isIntegerType(lakeType) ? pgTimeMicros(text) : pgTime(text);
     case 'timestamp':
         return pgTimestamp(text, false);
     case 'timestamptz':
@@ -271,6 +272,15 @@ function pgFraction(f) {
 function pgTime(text) {
     const m = /^(\d\d):(\d\d):(\d\d)(\.\d+)?$/.exec(text);
     return m ? `${m[1]}:${m[2]}:${m[3]}.${pgFraction(m[4])}` : text;
+}
+
+function pgTimeMicros(text) {
+    const m = /^(\d\d):(\d\d):(\d\d)(\.\d+)?$/.exec(text);
+    if (!m) {
+        return text;
+    }
+    const secs = BigInt(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]));
+    return (secs * 1000000n + BigInt(pgFraction(m[4]))).toString();
 }
 
 function pgTimestamp(text, tz) {

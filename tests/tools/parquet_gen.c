@@ -639,6 +639,7 @@ int main(int argc, char **argv)
             {"dictionary_page_limit", "8KiB"},
             {"timestamp_unit", i < 5 ? "us" : "ms"},
             {"created_by", "weir parquet_gen"},
+            {"types_profile", "native"}, /* keeps UUID, TIME, UINT, FLBA: what this tests */
             {"meta.weir.run_id", "run-0001"},
             {"meta.weir.watermark", "{\"low\":null,\"high\":\"2026-01-01\"}"},
             {"compression_level", i < 5 ? "" : "19"},

@@ -367,6 +367,7 @@ static const struct weir_option fw_options[] = {
     {"compression", WEIR_OPT_ENUM, 0, "none", "none|snappy|gzip|zstd", "ignored"},
     {"row_group_size", WEIR_OPT_SIZE, 0, NULL, NULL, "ignored"},
     {"timestamp_unit", WEIR_OPT_ENUM, 0, "us", "us|ms", "ignored"},
+    {"types_profile", WEIR_OPT_ENUM, 0, "compat", "compat|native", "ignored"},
     {"created_by", WEIR_OPT_STRING, 0, NULL, NULL, "ignored"},
 };
 
@@ -390,7 +391,7 @@ WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,
     out->version = "1";
     out->file_extension = "csv";
     out->options = fw_options;
-    out->n_options = 4;
+    out->n_options = sizeof(fw_options) / sizeof(fw_options[0]);
     out->writer = &fw_ops;
     return WEIR_OK;
 }

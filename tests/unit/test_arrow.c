@@ -2,11 +2,39 @@
 #include "util/arrow.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 
+/* weir.source_types: column order, JSON escaping, columns without a type left out. */
+static void source_types(void)
+{
+    const char *k[] = {"weir:source_type", "ARROW:extension:name"};
+    const char *v1[] = {"text[]", "x"}, *v2[] = {"character varying(20) \"q\"\\\t"};
+    size_t l1 = 0, l2 = 0;
+    char *m1 = weir_arrow_metadata_encode(k, v1, 2, &l1);
+    char *m2 = weir_arrow_metadata_encode(k, v2, 1, &l2);
+    struct ArrowSchema a = {.format = "u", .name = "tags", .metadata = m1};
+    struct ArrowSchema b = {.format = "l", .name = "id"};
+    struct ArrowSchema c = {.format = "u", .name = "na\"me\x01", .metadata = m2};
+    struct ArrowSchema *kids[] = {&a, &b, &c};
+    struct ArrowSchema root = {.format = "+s", .name = "", .n_children = 3, .children = kids};
+    char *j = weir_arrow_source_types_json(&root);
+    TAP_EQ_STR(j, "{\"tags\":\"text[]\",\"na\\\"me\\u0001\":"
+                  "\"character varying(20) \\\"q\\\"\\\\\\u0009\"}",
+               "source types as a JSON object, escaped");
+    free(j);
+    root.n_children = 0;
+    j = weir_arrow_source_types_json(&root);
+    TAP_EQ_STR(j, "{}", "no columns: {}");
+    free(j);
+    free(m1);
+    free(m2);
+}
+
 int main(void)
 {
+    source_types();
     struct weir_error err;
     struct weir_abatch b;
     TAP_EQ_INT(weir_abatch_init(&b, 3, &err), WEIR_OK, "init");

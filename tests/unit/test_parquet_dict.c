@@ -94,7 +94,7 @@ static void setup(struct weir_pq_column *c, const char *format, size_t dict_limi
     struct ArrowSchema s = {.format = format, .name = "v"};
     struct weir_pq_coltype t;
     struct weir_error err;
-    weir_pq_coltype_from_arrow(&s, false, &t, &err);
+    weir_pq_coltype_from_arrow(&s, false, true, &t, &err);
     opts.page_size = 1 << 20;
     opts.dict_limit = dict_limit;
     opts.codec = codec;

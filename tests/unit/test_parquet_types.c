@@ -76,6 +76,9 @@ static void decimals(void)
     TAP_OK(!weir_pq_decimal_to_i64(le, &v), "INT64_MAX + 1 does not");
 }
 
+/* The native profile unless `map_compat` is set. */
+static bool map_compat;
+
 static int map(const char *format, const char *ext, bool ms, struct weir_pq_coltype *t,
                struct weir_error *err)
 {
@@ -89,7 +92,7 @@ static int map(const char *format, const char *ext, bool ms, struct weir_pq_colt
     s.format = format;
     s.name = "col_x";
     s.metadata = md;
-    int rc = weir_pq_coltype_from_arrow(&s, ms, t, err);
+    int rc = weir_pq_coltype_from_arrow(&s, ms, !map_compat, t, err);
     free(md);
     return rc;
 }
@@ -172,9 +175,67 @@ static void mapping(void)
     }
 }
 
+/* The compat profile: what differs from native, and what does not. */
+static void compat_mapping(void)
+{
+    struct weir_pq_coltype t;
+    struct weir_error err;
+    static const struct {
+        const char *format, *ext;
+        int src, phys, converted, logical, stat, bits;
+    } rows[] = {
+        {"w:16", "arrow.uuid", WEIR_PQ_SRC_UUID_TEXT, WEIR_PQ_BYTE_ARRAY, WEIR_PQ_CT_UTF8,
+         WEIR_PQ_LT_STRING, WEIR_PQ_SK_UTF8, 0},
+        {"w:16", NULL, WEIR_PQ_SRC_FIXED, WEIR_PQ_BYTE_ARRAY, WEIR_PQ_CT_NONE, WEIR_PQ_LT_NONE,
+         WEIR_PQ_SK_BYTES, 0},
+        {"w:5", "arrow.uuid", WEIR_PQ_SRC_FIXED, WEIR_PQ_BYTE_ARRAY, WEIR_PQ_CT_NONE,
+         WEIR_PQ_LT_NONE, WEIR_PQ_SK_BYTES, 0},
+        {"ttu", NULL, WEIR_PQ_SRC_I64, WEIR_PQ_INT64, WEIR_PQ_CT_INT_64, WEIR_PQ_LT_INT,
+         WEIR_PQ_SK_I64, 64},
+        {"C", NULL, WEIR_PQ_SRC_U8, WEIR_PQ_INT32, WEIR_PQ_CT_INT_16, WEIR_PQ_LT_INT,
+         WEIR_PQ_SK_I32, 16},
+        {"S", NULL, WEIR_PQ_SRC_U16, WEIR_PQ_INT32, WEIR_PQ_CT_INT_32, WEIR_PQ_LT_INT,
+         WEIR_PQ_SK_I32, 32},
+        {"I", NULL, WEIR_PQ_SRC_U32_TO_I64, WEIR_PQ_INT64, WEIR_PQ_CT_INT_64, WEIR_PQ_LT_INT,
+         WEIR_PQ_SK_I64, 64},
+        {"l", NULL, WEIR_PQ_SRC_I64, WEIR_PQ_INT64, WEIR_PQ_CT_INT_64, WEIR_PQ_LT_INT,
+         WEIR_PQ_SK_I64, 64},
+        {"tsu:UTC", NULL, WEIR_PQ_SRC_I64, WEIR_PQ_INT64, WEIR_PQ_CT_TIMESTAMP_MICROS,
+         WEIR_PQ_LT_TIMESTAMP, WEIR_PQ_SK_I64, 0},
+        {"d:38,10", NULL, WEIR_PQ_SRC_DEC_FLBA, WEIR_PQ_FLBA, WEIR_PQ_CT_DECIMAL,
+         WEIR_PQ_LT_DECIMAL, WEIR_PQ_SK_DECIMAL, 0},
+    };
+    map_compat = true;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        int rc = map(rows[i].format, rows[i].ext, false, &t, &err);
+        bool good = rc == WEIR_OK && t.src == rows[i].src && t.phys == rows[i].phys &&
+                    t.converted == rows[i].converted && t.logical == rows[i].logical &&
+                    t.stat_kind == rows[i].stat &&
+                    (rows[i].logical != WEIR_PQ_LT_INT ||
+                     (t.int_bits == rows[i].bits && t.int_signed)) &&
+                    (t.phys != WEIR_PQ_BYTE_ARRAY || t.value_size == 0);
+        TAP_OK(good, "compat: %s%s%s maps to src %d physical %d logical %d", rows[i].format,
+               rows[i].ext ? " + " : "", rows[i].ext ? rows[i].ext : "", rows[i].src,
+               rows[i].phys, rows[i].logical);
+    }
+    map_compat = false;
+
+    uint8_t text[36];
+    static const uint8_t u[16] = {0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8,
+                                  0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11};
+    weir_pq_uuid_text(u, text);
+    TAP_OK(memcmp(text, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", 36) == 0,
+           "uuid text: lowercase 8-4-4-4-12");
+    static const uint8_t ff[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00};
+    weir_pq_uuid_text(ff, text);
+    TAP_OK(memcmp(text, "ffffffff-ffff-ffff-ffff-ffffffffff00", 36) == 0, "uuid text: high bytes");
+}
+
 int main(void)
 {
     decimals();
     mapping();
+    compat_mapping();
     return tap_done();
 }

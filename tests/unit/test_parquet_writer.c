@@ -215,10 +215,18 @@ static void whole_file(void)
     const struct tent *cb = td_get(&d, "6"), *k0 = td_get(&d, "5[0].1"), *v0 = td_get(&d, "5[0].2");
     TAP_OK(cb != NULL && cb->blen == 4 && memcmp(cb->b, "weir", 4) == 0,
            "created_by defaults to weir");
-    TAP_OK(td_int(&d, "5", 0) == 1 && k0 && k0->blen == 11 &&
+    TAP_OK(td_int(&d, "5", 0) == 3 && k0 && k0->blen == 11 &&
                memcmp(k0->b, "weir.run_id", 11) == 0 &&
                v0 && v0->blen == 4 && memcmp(v0->b, "r-42", 4) == 0,
            "meta.weir.run_id becomes key weir.run_id; a bare meta. is ignored");
+    const struct tent *k1 = td_get(&d, "5[1].1"), *v1 = td_get(&d, "5[1].2");
+    const struct tent *k2 = td_get(&d, "5[2].1"), *v2 = td_get(&d, "5[2].2");
+    TAP_OK(k1 && k1->blen == 18 && memcmp(k1->b, "weir.types_profile", 18) == 0 && v1 &&
+               v1->blen == 6 && memcmp(v1->b, "compat", 6) == 0,
+           "key weir.types_profile: compat by default");
+    TAP_OK(k2 && k2->blen == 17 && memcmp(k2->b, "weir.source_types", 17) == 0 && v2 &&
+               v2->blen == 2 && memcmp(v2->b, "{}", 2) == 0,
+           "key weir.source_types: {} when no column has weir:source_type");
     TAP_OK(td_int(&d, "2[3].10.8.1", -1) == 1 && td_int(&d, "2[3].6", -1) == 10,
            "tsu:UTC: TIMESTAMP(isAdjustedToUTC=true, MICROS) + TIMESTAMP_MICROS");
     TAP_OK(td_int(&d, "2[2].6", -1) == 0 && td_get(&d, "2[2].10.1") != NULL,

@@ -270,8 +270,62 @@ static void test_types(void)
            "time column predicates");
 }
 
+/* numeric_unconstrained: which columns it applies to, and what they become. */
+static void test_policy(void)
+{
+    static const struct {
+        const char *send;
+        int32_t typmod;
+        const char *policy, *job_override, *format; /* format NULL: WEIR_ECONFIG */
+    } rows[] = {
+        {"numeric_send", -1, "", NULL, "d:38,10"},
+        {"numeric_send", -1, "decimal(38,4)", NULL, "d:38,4"},
+        {"numeric_send", -1, "decimal(20,0)", NULL, "d:20,0"},
+        {"numeric_send", -1, "string", NULL, "u"},
+        {"numeric_send", -1, "fail", NULL, NULL},
+        {"numeric_send", -1, "fail", "decimal(12,2)", "d:12,2"}, /* the job's types: wins */
+        {"numeric_send", (12 << 16 | 2) + 4, "fail", NULL, "d:12,2"}, /* constrained */
+        {"numeric_send", (12 << 16 | 2) + 4, "string", NULL, "d:12,2"},
+        {"int8send", -1, "fail", NULL, "l"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct weir_error err = {0};
+        struct weir_pgmap m;
+        const char *ovr = rows[i].job_override;
+        int rc = weir_pgtypes_policy_override("amount", rows[i].send, rows[i].typmod,
+                                              rows[i].policy, &ovr, &err);
+        if (rc == WEIR_OK) {
+            rc = weir_pgtypes_map("amount", rows[i].send, rows[i].typmod, ovr, &m, &err);
+        }
+        char name[160];
+        snprintf(name, sizeof(name), "%s typmod %d, policy \"%s\", types: %s -> %s", rows[i].send,
+                 (int)rows[i].typmod, rows[i].policy,
+                 rows[i].job_override ? rows[i].job_override : "-",
+                 rows[i].format ? rows[i].format : "config error");
+        if (rows[i].format == NULL) {
+            TAP_OK(rc == WEIR_ECONFIG && strstr(err.message, "\"amount\"") != NULL &&
+                       strstr(err.hint, "types:") != NULL,
+                   "%s: %s", name, err.message);
+        } else {
+            TAP_OK(rc == WEIR_OK && strcmp(m.format, rows[i].format) == 0, "%s", name);
+        }
+    }
+    static const char *good[] = {"fail", "string", "decimal(38,10)", "decimal(1,0)"};
+    static const char *bad[] = {"decimal(39,2)", "decimal(5,6)", "float", "", "FAIL", "text"};
+    struct weir_error err = {0};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        TAP_EQ_INT(weir_pgtypes_check_policy(good[i], &err), WEIR_OK, good[i]);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = weir_pgtypes_check_policy(bad[i], &err);
+        TAP_OK(rc == WEIR_ECONFIG && strstr(err.hint, "string or fail") != NULL,
+               "numeric_unconstrained \"%s\" refused naming the allowed values", bad[i]);
+    }
+}
+
 int main(void)
 {
+    test_policy();
     int n = load_numeric();
     TAP_EQ_INT(n, 22, "numeric.bin holds 22 values");
     if (n == 22) {

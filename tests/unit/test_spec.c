@@ -444,11 +444,11 @@ static const struct err_case err_cases[] = {
     {"version: 1\nsource: {driver: odbc, connection: x}\ntarget:\n  location: l\n"
      "  compression: brotli\n",
      WEIR_ECONFIG, "t.yaml:5:16: target.compression: invalid value \"brotli\"",
-     "allowed: none, snappy, gzip, zstd, lz4"},
+     "allowed: none, snappy, gzip, zlib, zstd, lz4"},
     {"version: 1\nsource: {driver: odbc, connection: x}\ntarget:\n  location: l\n"
      "  compression: ZSTD\n",
      WEIR_ECONFIG, "t.yaml:5:16: target.compression: invalid value \"ZSTD\"",
-     "did you mean \"zstd\"? allowed: none, snappy, gzip, zstd, lz4"},
+     "did you mean \"zstd\"? allowed: none, snappy, gzip, zlib, zstd, lz4"},
     {"version: 1\nsource: {driver: odbc, connection: x}\ntarget:\n  location: l\n"
      "  row_group_size: 128 megs\n",
      WEIR_ECONFIG, "t.yaml:5:19: target.row_group_size: invalid size \"128 megs\"",

@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// Lints Parquet footers against weir's compatibility contract (drivers/TYPES.md).
+//
+//   node tests/node/lint.mjs [--glue TABLE_JSON] [--assume PROFILE] FILE_OR_GLOB|@LIST...
+//
+// Every leaf column's physical type and annotations must be a row of CONTRACT
+// allowed in the file's profile (footer key weir.types_profile: compat, the
+// default, or native); the converted type, when written, must be the row's;
+// weir.source_types must be a JSON object whose keys are column names.
+// --glue TABLE_JSON (a Glue table, as GetTable returns it or its Table) also
+// checks that each Glue column type is the row's Hive type for the column.
+// --assume PROFILE lints as if every file declared PROFILE (to show what a
+// native file would break under compat).
+// Prints one "# " line per problem; exit status 0 clean, 1 problems, 2 unreadable.
+import { readFileSync } from 'node:fs';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
+import { expandFiles } from './read.mjs';
+
+// sig: physical type / annotation, as sig() spells it. profiles: where it may
+// appear. ct: the converted type that goes with it (null: none). hive: the Glue
+// type ('decimal' takes the column's precision and scale).
+const CONTRACT = [
+    { sig: 'BOOLEAN', profiles: 'both', ct: null, hive: 'boolean' },
+    { sig: 'INT32/INT(8,true)', profiles: 'both', ct: 'INT_8', hive: 'tinyint' },
+    { sig: 'INT32/INT(16,true)', profiles: 'both', ct: 'INT_16', hive: 'smallint' },
+    { sig: 'INT32/INT(32,true)', profiles: 'both', ct: 'INT_32', hive: 'int' },
+    { sig: 'INT64/INT(64,true)', profiles: 'both', ct: 'INT_64', hive: 'bigint' },
+    { sig: 'INT32/INT(8,false)', profiles: 'native', ct: 'UINT_8', hive: 'smallint' },
+    { sig: 'INT32/INT(16,false)', profiles: 'native', ct: 'UINT_16', hive: 'int' },
+    { sig: 'INT32/INT(32,false)', profiles: 'native', ct: 'UINT_32', hive: 'bigint' },
+    { sig: 'FLOAT', profiles: 'both', ct: null, hive: 'float' },
+    { sig: 'DOUBLE', profiles: 'both', ct: null, hive: 'double' },
+    { sig: 'INT32/DECIMAL', profiles: 'both', ct: 'DECIMAL', hive: 'decimal' },
+    { sig: 'INT64/DECIMAL', profiles: 'both', ct: 'DECIMAL', hive: 'decimal' },
+    { sig: 'FIXED_LEN_BYTE_ARRAY/DECIMAL', profiles: 'both', ct: 'DECIMAL', hive: 'decimal' },
+    { sig: 'BYTE_ARRAY/STRING', profiles: 'both', ct: 'UTF8', hive: 'string' },
+    { sig: 'BYTE_ARRAY/JSON', profiles: 'both', ct: 'JSON', hive: 'string' },
+    { sig: 'BYTE_ARRAY', profiles: 'both', ct: null, hive: 'binary' },
+    { sig: 'INT32/DATE', profiles: 'both', ct: 'DATE', hive: 'date' },
+    { sig: 'INT64/TIMESTAMP(MICROS,true)', profiles: 'both', ct: 'TIMESTAMP_MICROS', hive: 'timestamp' },
+    { sig: 'INT64/TIMESTAMP(MICROS,false)', profiles: 'both', ct: 'TIMESTAMP_MICROS', hive: 'timestamp' },
+    { sig: 'INT64/TIMESTAMP(MILLIS,true)', profiles: 'both', ct: 'TIMESTAMP_MILLIS', hive: 'timestamp' },
+    { sig: 'INT64/TIMESTAMP(MILLIS,false)', profiles: 'both', ct: 'TIMESTAMP_MILLIS', hive: 'timestamp' },
+    { sig: 'FIXED_LEN_BYTE_ARRAY/UUID', profiles: 'native', ct: null, hive: 'binary' },
+    { sig: 'FIXED_LEN_BYTE_ARRAY', profiles: 'native', ct: null, hive: 'binary' },
+    { sig: 'INT64/TIME(MICROS,false)', profiles: 'native', ct: 'TIME_MICROS', hive: 'bigint' },
+];
+
+function sig(el) {
+    const lt = el.logical_type;
+    if (!lt) {
+        return el.type;
+    }
+    switch (lt.type) {
+    case 'INTEGER': return `${el.type}/INT(${lt.bitWidth},${lt.isSigned})`;
+    case 'TIMESTAMP': case 'TIME': return `${el.type}/${lt.type}(${lt.unit},${lt.isAdjustedToUTC})`;
+    default: return `${el.type}/${lt.type}`;
+    }
+}
+
+function hiveOf(row, el) {
+    if (row.hive !== 'decimal') {
+        return row.hive;
+    }
+    const lt = el.logical_type;
+    return `decimal(${lt?.precision ?? el.precision},${lt?.scale ?? el.scale ?? 0})`;
+}
+
+function glueColumns(path) {
+    const t = JSON.parse(readFileSync(path, 'utf8'));
+    const table = t.Table ?? t.table ?? t;
+    const cols = new Map();
+    for (const c of table.StorageDescriptor?.Columns ?? []) {
+        cols.set(c.Name.toLowerCase(), c.Type.replace(/\s+/g, '').toLowerCase());
+    }
+    return cols;
+}
+
+export async function lintFile(file, glue = null, assume = null) {
+    const problems = [];
+    const md = await parquetMetadataAsync(await asyncBufferFromFile(file));
+    const kv = Object.fromEntries((md.key_value_metadata ?? []).map(e => [e.key, e.value]));
+    const profile = assume ?? kv['weir.types_profile'];
+    if (profile !== 'compat' && profile !== 'native') {
+        problems.push(`footer key weir.types_profile is ${JSON.stringify(profile)}, not compat or native`);
+    }
+    const leaves = md.schema.slice(1);
+    const names = new Set(leaves.map(el => el.name));
+    for (const el of leaves) {
+        if (el.num_children) {
+            problems.push(`column ${el.name}: a group; the contract has no nested types yet`);
+            continue;
+        }
+        const s = sig(el);
+        const row = CONTRACT.find(r => r.sig === s);
+        if (!row) {
+            problems.push(`column ${el.name}: ${s} is in no row of the contract`);
+            continue;
+        }
+        if (row.profiles === 'native' && profile !== 'native') {
+            problems.push(`column ${el.name}: ${s} is native-only, the file's profile is ${profile}`);
+        }
+        if ((el.converted_type ?? null) !== row.ct) {
+            problems.push(`column ${el.name}: converted type ${el.converted_type ?? 'none'} with ${s}, ` +
+                `the contract says ${row.ct ?? 'none'}`);
+        }
+        if (glue) {
+            const want = hiveOf(row, el), got = glue.get(el.name.toLowerCase());
+            if (got !== want) {
+                problems.push(`column ${el.name}: Glue type ${got ?? '(missing)'} over ${s}, ` +
+                    `the contract says ${want}`);
+            }
+        }
+    }
+    let types = null;
+    try {
+        types = JSON.parse(kv['weir.source_types']);
+    } catch {
+        types = null;
+    }
+    if (!types || typeof types !== 'object' || Array.isArray(types)) {
+        problems.push(`footer key weir.source_types is not a JSON object: ${kv['weir.source_types']}`);
+    } else {
+        for (const [k, v] of Object.entries(types)) {
+            if (!names.has(k) || typeof v !== 'string' || v === '') {
+                problems.push(`weir.source_types: ${JSON.stringify(k)}: ${JSON.stringify(v)} names no column`);
+            }
+        }
+    }
+    return { profile, problems };
+}
+
+async function main(argv) {
+    let glue = null, assume = null;
+    const args = [];
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === '--glue' && i + 1 < argv.length) {
+            glue = glueColumns(argv[++i]);
+        } else if (argv[i] === '--assume' && i + 1 < argv.length) {
+            assume = argv[++i];
+        } else {
+            args.push(argv[i]);
+        }
+    }
+    const files = expandFiles(args);
+    if (files.length === 0) {
+        process.stdout.write('# no Parquet file to lint\n');
+        return 2;
+    }
+    let bad = 0;
+    for (const f of files) {
+        let r;
+        try {
+            r = await lintFile(f, glue, assume);
+        } catch (e) {
+            process.stdout.write(`# ${f}: unreadable: ${e.message}\n`);
+            return 2;
+        }
+        for (const p of r.problems) {
+            process.stdout.write(`# ${f}: ${p}\n`);
+        }
+        bad += r.problems.length > 0 ? 1 : 0;
+    }
+    process.stdout.write(`# ${files.length} file(s) linted, ${bad} with problems\n`);
+    return bad > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -802,6 +802,30 @@ static int writer_finish(void *p, struct weir_error *err)
     return WEIR_OK;
 }
 
+/* Ends the row group being encoded, after the worker's batches. */
+static int writer_flush(void *p, struct weir_error *err)
+{
+    struct pq_writer *w = p;
+    if (w->failed || w->finished) {
+        return unusable(w, err);
+    }
+    int rc = pipe_drain(w, err);
+    if (rc == WEIR_OK) {
+        rc = flush_row_group(w, false, err);
+    }
+    if (rc != WEIR_OK) {
+        w->failed = rc;
+        return rc;
+    }
+    if (w->pipe.running) {
+        /* the worker is idle after the drain: its last figure is stale */
+        pthread_mutex_lock(&w->pipe.mu);
+        w->pipe.enc_buffered = cols_buffered(w);
+        pthread_mutex_unlock(&w->pipe.mu);
+    }
+    return WEIR_OK;
+}
+
 const struct weir_writer_ops weir_pq_writer_ops = {
     .size = sizeof(struct weir_writer_ops),
     .open = writer_open,
@@ -809,4 +833,5 @@ const struct weir_writer_ops weir_pq_writer_ops = {
     .buffered = writer_buffered,
     .finish = writer_finish,
     .free = writer_free,
+    .flush = writer_flush,
 };

@@ -466,6 +466,20 @@ static int file_open(struct weir_outset *s, struct part_writer *pw, struct weir_
     return WEIR_OK;
 }
 
+/* Updates the memory the partition holds; ends its file at file_size
+ * (bytes written plus bytes still to write). */
+static int after_write(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
+{
+    const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
+    uint64_t pending = ops->buffered(pw->writer);
+    int has_memory = WEIR_HAS_MEMBER(ops, struct weir_writer_ops, memory) && ops->memory != NULL;
+    set_held(s, pw, has_memory ? ops->memory(pw->writer) : pending);
+    if (s->cfg.file_size > 0 && pw->out.bytes + pending >= s->cfg.file_size) {
+        return file_close(s, pw, err);
+    }
+    return WEIR_OK;
+}
+
 static int write_to(struct weir_outset *s, struct part_writer *pw, const struct ArrowArray *batch,
                     struct weir_error *err)
 {
@@ -479,11 +493,7 @@ static int write_to(struct weir_outset *s, struct part_writer *pw, const struct 
     }
     pw->rows += (uint64_t)batch->length;
     s->rows += (uint64_t)batch->length;
-    set_held(s, pw, ops->buffered(pw->writer));
-    if (s->cfg.file_size > 0 && pw->out.bytes + pw->held >= s->cfg.file_size) {
-        return file_close(s, pw, err);
-    }
-    return WEIR_OK;
+    return after_write(s, pw, err);
 }
 
 static int by_held_desc(const void *a, const void *b)
@@ -505,12 +515,8 @@ static int part_flush(struct weir_outset *s, struct part_writer *pw, struct weir
     if (rc != WEIR_OK) {
         return rc;
     }
-    set_held(s, pw, ops->buffered(pw->writer));
     s->flushes++;
-    if (s->cfg.file_size > 0 && pw->out.bytes + pw->held >= s->cfg.file_size) {
-        return file_close(s, pw, err);
-    }
-    return WEIR_OK;
+    return after_write(s, pw, err);
 }
 
 /*

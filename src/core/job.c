@@ -304,6 +304,16 @@ static int extract(struct run *r, struct weir_error *err)
         return err->status;
     }
     const struct weir_spec *spec = c->spec;
+    /* a file per partition: an encoder thread each (Parquet's threads: 1)
+     * holds batch copies the memory budget cannot reclaim, and hundreds of
+     * threads do not run faster on a few cores; unless the spec says so */
+    struct weir_error ignored;
+    if (c->job->partition_kind == WEIR_PART_COLUMN &&
+        weir_kv_get(c->writer_opts, c->n_writer_opts, "threads") == NULL &&
+        weir_plugin_check_option(&c->writer, "threads", "0", &ignored) == WEIR_OK &&
+        weir_jobctx_writer_opt(c, "threads", "0", err) != WEIR_OK) {
+        return err->status;
+    }
     struct weir_outset_config cfg = {
         .writer = &c->writer,
         .host = &c->host,

@@ -9,7 +9,6 @@
 #include "util/arrow.h"
 #include "util/wtime.h"
 
-#define HIVE_NULL "__HIVE_DEFAULT_PARTITION__"
 
 /* One partition folder of the run; its file is open while `writer` is set. */
 struct part_writer {
@@ -21,6 +20,8 @@ struct part_writer {
     uint64_t rows;   /* rows in the open file */
     uint64_t held;   /* the writer's buffered bytes, as last asked */
     uint64_t total;  /* rows committed into this folder */
+    uint64_t last_batch; /* the batch that last wrote here */
+    int idle;            /* relieve's scratch */
     int64_t n_batch; /* rows of the batch being routed (route's scratch) */
     int64_t cursor;
 };
@@ -50,6 +51,7 @@ struct weir_outset {
     uint64_t rows;
     uint64_t bytes;
     uint64_t flushes;
+    uint64_t batch_no; /* batches written so far */
     json_t *files;
     json_t *partitions;
     json_t *partition_rows; /* folder → rows committed into it */
@@ -210,110 +212,6 @@ static void day_put(struct weir_outset *s, int64_t day, struct part_writer *pw)
     s->n_days++;
 }
 
-void weir_partition_escape(const char *in, size_t len, char *out, size_t cap)
-{
-    static const char special[] = "\"#%'*/:=?\\\x7f{[]}^";
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 4 < cap; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c < 0x20 || strchr(special, c) != NULL) {
-            snprintf(out + o, cap - o, "%%%02X", c);
-            o += 3;
-        } else {
-            out[o++] = (char)c;
-        }
-    }
-    out[o] = '\0';
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-/* The folder value for row i of the partition column. */
-static void partition_value(const struct weir_outset *s, const struct ArrowArray *col, int64_t i,
-                            char *buf, size_t cap)
-{
-    const char *f = s->part_format;
-    if (weir_arrow_is_null(col, i)) {
-        snprintf(buf, cap, "%s", HIVE_NULL);
-        return;
-    }
-    int64_t j = i + col->offset;
-    int64_t days = INT64_MIN;
-    if (strcmp(f, "tdD") == 0) {
-        days = ((const int32_t *)col->buffers[1])[j];
-    } else if (strncmp(f, "tsu:", 4) == 0) {
-        days = floor_div(((const int64_t *)col->buffers[1])[j], 86400000000LL);
-    }
-    if (days != INT64_MIN && s->cfg.granularity != WEIR_GRAN_VALUE) {
-        int y, m, d;
-        weir_time_civil(days, &y, &m, &d);
-        if (s->cfg.granularity == WEIR_GRAN_YEAR) {
-            snprintf(buf, cap, "%04d", y);
-        } else if (s->cfg.granularity == WEIR_GRAN_MONTH) {
-            snprintf(buf, cap, "%04d-%02d", y, m);
-        } else {
-            snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
-        }
-        return;
-    }
-    char raw[256];
-    const void *v = col->buffers[1];
-    switch (f[0]) {
-    case 'b':
-        snprintf(raw, sizeof(raw), "%s", weir_arrow_bit(v, j) ? "true" : "false");
-        break;
-    case 'c':
-        snprintf(raw, sizeof(raw), "%d", ((const int8_t *)v)[j]);
-        break;
-    case 's':
-        snprintf(raw, sizeof(raw), "%d", ((const int16_t *)v)[j]);
-        break;
-    case 'i':
-        snprintf(raw, sizeof(raw), "%d", ((const int32_t *)v)[j]);
-        break;
-    case 'l':
-        snprintf(raw, sizeof(raw), "%" PRId64, ((const int64_t *)v)[j]);
-        break;
-    case 'C':
-        snprintf(raw, sizeof(raw), "%u", ((const uint8_t *)v)[j]);
-        break;
-    case 'S':
-        snprintf(raw, sizeof(raw), "%u", ((const uint16_t *)v)[j]);
-        break;
-    case 'I':
-        snprintf(raw, sizeof(raw), "%" PRIu32, ((const uint32_t *)v)[j]);
-        break;
-    case 't':
-        if (days != INT64_MIN) {
-            int y, m, d;
-            weir_time_civil(days, &y, &m, &d);
-            snprintf(raw, sizeof(raw), "%04d-%02d-%02d", y, m, d);
-            break;
-        }
-        /* fallthrough */
-    case 'u': {
-        if (f[0] == 'u') {
-            const int32_t *off = col->buffers[1];
-            const char *data = col->buffers[2];
-            size_t len = (size_t)(off[j + 1] - off[j]);
-            weir_partition_escape(data + off[j], len > 200 ? 200 : len, buf, cap);
-            if (buf[0] == '\0') {
-                snprintf(buf, cap, "%s", HIVE_NULL);
-            }
-            return;
-        }
-    }
-        /* fallthrough */
-    default:
-        snprintf(raw, sizeof(raw), "%s", "unsupported");
-        break;
-    }
-    weir_partition_escape(raw, strlen(raw), buf, cap);
-}
-
 /* The day number of row i of a date/time partition column; 0 when NULL. */
 static int row_day(const struct weir_outset *s, const struct ArrowArray *col, int64_t i,
                    int64_t *day)
@@ -325,7 +223,7 @@ static int row_day(const struct weir_outset *s, const struct ArrowArray *col, in
     if (s->part_format[1] == 'd') {
         *day = ((const int32_t *)col->buffers[1])[j];
     } else {
-        *day = floor_div(((const int64_t *)col->buffers[1])[j], 86400000000LL);
+        *day = weir_partition_floor_div(((const int64_t *)col->buffers[1])[j], 86400000000LL);
     }
     return 1;
 }
@@ -492,14 +390,19 @@ static int write_to(struct weir_outset *s, struct part_writer *pw, const struct 
         return rc;
     }
     pw->rows += (uint64_t)batch->length;
+    pw->last_batch = s->batch_no;
     s->rows += (uint64_t)batch->length;
     return after_write(s, pw, err);
 }
 
-static int by_held_desc(const void *a, const void *b)
+/* Idle partitions first (see relieve), then the largest. */
+static int by_victim(const void *a, const void *b)
 {
     const struct part_writer *x = *(struct part_writer *const *)a;
     const struct part_writer *y = *(struct part_writer *const *)b;
+    if (x->idle != y->idle) {
+        return y->idle - x->idle;
+    }
     return x->held < y->held ? 1 : x->held > y->held ? -1 : 0;
 }
 
@@ -522,8 +425,9 @@ static int part_flush(struct weir_outset *s, struct part_writer *pw, struct weir
 /*
  * Keeps the bytes held in memory (writers' buffered rows, and what the sink
  * holds of files not yet sent: S3 parts still filling) within the budget.
- * Over it, the partitions holding most are flushed first until half the
- * budget is left, so each flush writes a row group as large as the budget
+ * Over it, partitions are flushed until half the budget is left: first
+ * those that got no rows lately (clustered rows have moved on), then those
+ * holding most, so each flush writes a row group as large as the budget
  * allows; files stay open. Only bytes a sink holds (an S3 part below the
  * part size) can force a file to end early.
  */
@@ -548,11 +452,14 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
     }
     size_t n = 0;
     for (size_t i = 0; i < s->n_parts; i++) {
-        if (s->parts[i]->writer != NULL && s->parts[i]->held > 0) {
-            s->sorted[n++] = s->parts[i];
+        struct part_writer *pw = s->parts[i];
+        if (pw->writer != NULL && pw->held > 0) {
+            /* no rows in this batch or the one before */
+            pw->idle = pw->last_batch + 1 < s->batch_no;
+            s->sorted[n++] = pw;
         }
     }
-    qsort(s->sorted, n, sizeof(*s->sorted), by_held_desc);
+    qsort(s->sorted, n, sizeof(*s->sorted), by_victim);
     for (size_t i = 0; i < n && s->held + in_sink > budget / 2; i++) {
         struct part_writer *pw = s->sorted[i];
         uint64_t before = sink_held(s, pw);
@@ -628,7 +535,7 @@ static int row_part(struct weir_outset *s, const struct ArrowArray *col, int64_t
         return WEIR_OK;
     }
     char key[256], folder[600];
-    partition_value(s, col, r, key, sizeof(key));
+    weir_partition_value(s->part_format, s->cfg.granularity, col, r, key, sizeof(key));
     snprintf(folder, sizeof(folder), "%s=%s", s->schema.children[s->part_col]->name, key);
     int rc = part_get(s, folder, out, err);
     if (rc == WEIR_OK && timed) {
@@ -735,6 +642,7 @@ int weir_outset_write(struct weir_outset *s, const struct ArrowArray *batch,
             rc = write_to(s, pw, batch, err);
         }
     }
+    s->batch_no++;
     return rc != WEIR_OK ? rc : relieve(s, err);
 }
 

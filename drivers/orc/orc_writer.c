@@ -430,6 +430,18 @@ static int flush_stripe(struct orc_writer *w, struct weir_error *err)
     return rc;
 }
 
+int weir_orc_writer_flush(void *writer, struct weir_error *err)
+{
+    struct orc_writer *w = writer;
+    if (w->failed || w->finished) {
+        return weir_error_set(err, WEIR_EINTERNAL, "orc: flush after %s",
+                              w->failed ? "a failure" : "finish");
+    }
+    int rc = flush_stripe(w, err);
+    w->failed = rc != WEIR_OK;
+    return rc;
+}
+
 uint64_t weir_orc_writer_buffered(void *writer)
 {
     const struct orc_writer *w = writer;

@@ -2,6 +2,7 @@
 #include "parquet/codec.h"
 
 #include <lz4.h>
+#include <pthread.h>
 #include <lz4hc.h>
 #include <snappy-c.h>
 #include <stdlib.h>
@@ -12,10 +13,41 @@
 struct weir_pq_codec_ctx {
     int codec;
     int level;
-    ZSTD_CCtx *zstd;
     z_stream gz;
     bool gz_ready;
 };
+
+/*
+ * zstd contexts are shared by every writer of the process: a context keeps
+ * a workspace of a megabyte or more, and a partitioned run has a writer per
+ * partition (thousands), of which only as many compress at once as there
+ * are threads. A page takes one from the pool and gives it back.
+ */
+static pthread_mutex_t zpool_mu = PTHREAD_MUTEX_INITIALIZER;
+static ZSTD_CCtx *zpool[64];
+static int zpool_n;
+
+static ZSTD_CCtx *zstd_take(void)
+{
+    ZSTD_CCtx *z = NULL;
+    pthread_mutex_lock(&zpool_mu);
+    if (zpool_n > 0) {
+        z = zpool[--zpool_n];
+    }
+    pthread_mutex_unlock(&zpool_mu);
+    return z != NULL ? z : ZSTD_createCCtx();
+}
+
+static void zstd_give(ZSTD_CCtx *z)
+{
+    pthread_mutex_lock(&zpool_mu);
+    if (zpool_n < (int)(sizeof(zpool) / sizeof(zpool[0]))) {
+        zpool[zpool_n++] = z;
+        z = NULL;
+    }
+    pthread_mutex_unlock(&zpool_mu);
+    ZSTD_freeCCtx(z);
+}
 
 int weir_pq_codec_from_name(const char *name)
 {
@@ -72,11 +104,6 @@ int weir_pq_codec_new(int codec, int level, struct weir_pq_codec_ctx **ctx,
                                   "zstd (%d..%d, not 0)", level, ZSTD_minCLevel(),
                                   ZSTD_maxCLevel());
         }
-        c->zstd = ZSTD_createCCtx();
-        if (c->zstd == NULL) {
-            free(c);
-            return weir_error_set(err, WEIR_ENOMEM, "cannot create the zstd compressor");
-        }
         break;
     case WEIR_PQ_CODEC_LZ4_RAW:
         if (level != WEIR_PQ_LEVEL_DEFAULT && (level < 1 || level > LZ4HC_CLEVEL_MAX)) {
@@ -101,7 +128,6 @@ void weir_pq_codec_free(struct weir_pq_codec_ctx *ctx)
     if (ctx->gz_ready) {
         deflateEnd(&ctx->gz);
     }
-    ZSTD_freeCCtx(ctx->zstd);
     free(ctx);
 }
 
@@ -179,7 +205,12 @@ int weir_pq_compress(struct weir_pq_codec_ctx *c, const uint8_t *in, size_t len,
             break;
         }
         int lv = c->level == WEIR_PQ_LEVEL_DEFAULT ? ZSTD_CLEVEL_DEFAULT : c->level;
-        size_t r = ZSTD_compressCCtx(c->zstd, out->data, n, in, len, lv);
+        ZSTD_CCtx *z = zstd_take();
+        if (z == NULL) {
+            return weir_error_set(err, WEIR_ENOMEM, "cannot create the zstd compressor");
+        }
+        size_t r = ZSTD_compressCCtx(z, out->data, n, in, len, lv);
+        zstd_give(z);
         if (ZSTD_isError(r)) {
             return weir_error_set(err, WEIR_EINTERNAL, "zstd compression failed: %s",
                                   ZSTD_getErrorName(r));

@@ -102,6 +102,15 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
                                                        : 0);
 }
 
+uint64_t weir_pq_column_memory(const struct weir_pq_column *c)
+{
+    return c->pages.bytes + (c->rows_cap + c->indices_cap) * sizeof(uint32_t) + c->plain.cap +
+           c->body.cap + c->header.cap + c->scratch.cap + c->bounds.cap +
+           c->entries_cap * sizeof(*c->entries) + c->dict.plain.cap +
+           (uint64_t)c->dict.n_slots * sizeof(*c->dict.slots) +
+           (uint64_t)c->dict.offs_cap * sizeof(*c->dict.offs);
+}
+
 static int nomem(struct weir_error *err, const struct weir_pq_column *c)
 {
     return weir_error_set(err, WEIR_ENOMEM, "column \"%s\": out of memory encoding a page",
@@ -113,7 +122,7 @@ static bool grow_u32(uint32_t **p, size_t *cap, size_t need)
     if (need <= *cap) {
         return true;
     }
-    size_t n = *cap != 0 ? *cap * 2 : 1024;
+    size_t n = *cap != 0 ? *cap * 2 : 64; /* small: a partitioned run has thousands of columns open */
     while (n < need) {
         n *= 2;
     }
@@ -675,6 +684,24 @@ int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq
     memset(&c->pages, 0, sizeof(c->pages));
     reset_chunk(c);
     return WEIR_OK;
+}
+
+void weir_pq_column_trim(struct weir_pq_column *c)
+{
+    free(c->levels);
+    free(c->indices);
+    free(c->entries);
+    c->levels = NULL;
+    c->indices = NULL;
+    c->entries = NULL;
+    c->rows_cap = c->indices_cap = c->entries_cap = 0;
+    c->n_rows = c->n_indices = c->n_entries = 0;
+    weir_pq_buf_reset(&c->plain);
+    weir_pq_buf_reset(&c->bounds);
+    weir_pq_buf_reset(&c->body);
+    weir_pq_buf_reset(&c->header);
+    weir_pq_buf_reset(&c->scratch);
+    weir_pq_dict_free(&c->dict);
 }
 
 int weir_pq_pages_emit(const struct weir_pq_pages *pages, struct weir_output *out, uint64_t *pos,

@@ -137,6 +137,12 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c);
  * *co (which must be zero-initialised or freed) and empties the column for
  * the next row group. Does no I/O, so it can run away from the host's thread.
  */
+/* Frees the buffers a sealed column keeps for reuse (page arrays, scratch,
+ * the dictionary's hash table); they grow again on the next append. Only
+ * right after weir_pq_column_seal. */
+void weir_pq_column_trim(struct weir_pq_column *c);
+/* Heap bytes the column holds now, spare capacity included. */
+uint64_t weir_pq_column_memory(const struct weir_pq_column *c);
 int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq_pages *pages,
                         struct weir_pq_chunk_out *co, struct weir_error *err);
 

@@ -73,7 +73,7 @@ uint32_t weir_pq_dict_hash(const struct weir_pq_dict *d, const void *v, size_t l
 
 static bool grow_slots(struct weir_pq_dict *d)
 {
-    uint32_t n = d->n_slots != 0 ? d->n_slots * 2 : 1024;
+    uint32_t n = d->n_slots != 0 ? d->n_slots * 2 : 64; /* grows by doubling; thousands may be open */
     int shift = 32 - __builtin_ctz(n);
     uint64_t *s = calloc(n, sizeof(*s));
     if (s == NULL) {

@@ -71,6 +71,7 @@ struct pq_pipe {
     int status; /* the worker's first error */
     struct weir_error error;
     uint64_t enc_buffered; /* encoded bytes held by the columns, as of the last job */
+    uint64_t enc_memory;   /* heap bytes of the columns, as of the last job */
 };
 
 struct pq_writer {
@@ -399,6 +400,15 @@ static uint64_t cols_buffered(const struct pq_writer *w)
     return n;
 }
 
+static uint64_t cols_memory(const struct pq_writer *w)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < w->n_cols; i++) {
+        n += weir_pq_column_memory(&w->cols[i]);
+    }
+    return n;
+}
+
 /* Encoder's side of a flush: seals every column at the file offsets the row
  * group will have (the host's thread writes row groups in order, so those
  * are known) and hands back the pages (*out NULL when there were no rows). */
@@ -545,13 +555,14 @@ static void *pipe_main(void *arg)
         memset(&e, 0, sizeof(e));
         /* After an error the batches are dropped: the file is lost anyway. */
         int rc = failed ? WEIR_OK : encode(w, b->arrays, NULL, b->length, true, &e);
-        uint64_t buffered = cols_buffered(w);
+        uint64_t buffered = cols_buffered(w), memory = cols_memory(w);
         pthread_mutex_lock(&p->mu);
         if (rc != WEIR_OK && p->status == WEIR_OK) {
             p->status = rc;
             p->error = e;
         }
         p->enc_buffered = buffered;
+        p->enc_memory = memory;
         p->job = NULL;
         pthread_cond_broadcast(&p->cv);
     }
@@ -645,6 +656,22 @@ static uint64_t writer_buffered(void *p)
     pthread_mutex_lock(&pp->mu);
     uint64_t n = pp->enc_buffered + (pp->ready != NULL ? pp->ready->bytes : 0) +
                  (pp->writing ? pp->writing_bytes : 0) + (pp->job != NULL ? pp->job->bytes : 0);
+    pthread_mutex_unlock(&pp->mu);
+    return n;
+}
+
+static uint64_t writer_memory(void *p)
+{
+    struct pq_writer *w = p;
+    struct pq_pipe *pp = &w->pipe;
+    uint64_t n = w->footer.cap + w->rgs_cap * sizeof(*w->rgs) + pp->copies[0].bytes +
+                 pp->copies[1].bytes;
+    if (!pp->running) {
+        return n + cols_memory(w);
+    }
+    pthread_mutex_lock(&pp->mu);
+    n += pp->enc_memory + (pp->ready != NULL ? pp->ready->bytes : 0) +
+         (pp->writing ? pp->writing_bytes : 0);
     pthread_mutex_unlock(&pp->mu);
     return n;
 }
@@ -834,6 +861,40 @@ static int writer_finish(void *p, struct weir_error *err)
     return WEIR_OK;
 }
 
+/* Ends the row group being encoded, after the worker's batches. */
+static int writer_flush(void *p, struct weir_error *err)
+{
+    struct pq_writer *w = p;
+    if (w->failed || w->finished) {
+        return unusable(w, err);
+    }
+    int rc = pipe_drain(w, err);
+    if (rc == WEIR_OK) {
+        rc = flush_row_group(w, false, err);
+    }
+    if (rc != WEIR_OK) {
+        w->failed = rc;
+        return rc;
+    }
+    /* a flushed partition may get no rows for a long time: give back what
+     * its columns keep for reuse, so the budget the host enforces on
+     * `buffered` is what the process holds */
+    for (size_t i = 0; i < w->n_cols; i++) {
+        weir_pq_column_trim(&w->cols[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        weir_pq_batch_free(&w->pipe.copies[i]);
+    }
+    if (w->pipe.running) {
+        /* the worker is idle after the drain: its last figure is stale */
+        pthread_mutex_lock(&w->pipe.mu);
+        w->pipe.enc_buffered = cols_buffered(w);
+        w->pipe.enc_memory = cols_memory(w);
+        pthread_mutex_unlock(&w->pipe.mu);
+    }
+    return WEIR_OK;
+}
+
 const struct weir_writer_ops weir_pq_writer_ops = {
     .size = sizeof(struct weir_writer_ops),
     .open = writer_open,
@@ -841,4 +902,6 @@ const struct weir_writer_ops weir_pq_writer_ops = {
     .buffered = writer_buffered,
     .finish = writer_finish,
     .free = writer_free,
+    .flush = writer_flush,
+    .memory = writer_memory,
 };

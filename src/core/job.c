@@ -5,12 +5,14 @@
  *   lock → read state → (finish a full reload's cleanup) → (recover a pending
  *   intent: remove its files, redo its window) → connect, one snapshot →
  *   high watermark → NULL-watermark policy → write the intent → count →
- *   scan (one, or parallel slices in the same snapshot) → write files (each announced in the intent
- * before it exists) → reconcile count → commit watermark → (full reload: remove old files)
+ *   scan (one, or parallel slices in the same snapshot) → write files (named
+ * part-<run_id>-…, which the intent's run id finds again) → reconcile count →
+ * commit watermark → (full reload: remove old files)
  *
  * A crash anywhere before the commit leaves the intent; the next run removes
- * exactly the files it names and extracts the same window under the same run
- * id, so the committed lake holds each source row version once.
+ * exactly the files of its run id (one listing, see weir_runfiles_purge) and
+ * extracts the same window under the same run id, so the committed lake
+ * holds each source row version once.
  */
 #include "core/job.h"
 
@@ -23,6 +25,7 @@
 #include "core/jobctx.h"
 #include "core/outset.h"
 #include "core/pii.h"
+#include "core/runfiles.h"
 #include "core/sink.h"
 #include "core/slices.h"
 #include "core/state.h"
@@ -71,15 +74,6 @@ static void new_run_id(char *buf, size_t cap)
 static int save(struct run *r, struct weir_error *err)
 {
     return r->store->ops->write(r->store, r->c.job->name.s, r->doc, err);
-}
-
-/* The intent names each file before the sink creates it. */
-static int announce(void *ctx, const char *path, struct weir_error *err)
-{
-    struct run *r = ctx;
-    json_t *files = json_object_get(json_object_get(r->doc, "pending"), "files");
-    json_array_append_new(files, json_string(path));
-    return save(r, err);
 }
 
 /* Removes the files; `unfinished`: they are a dead run's, which may have
@@ -184,8 +178,11 @@ static int resume_pending(struct run *r, json_t *pending, struct weir_error *err
     weir_log_event(WEIR_LOG_WARN, "run_resumed", NULL,
                    "run %s did not finish: removing its files and extracting its window again",
                    r->run_id);
+    /* an intent written before file_prefix lists its files; a newer one
+     * names none, its files are found by their run's name prefix */
     if (remove_files(r, json_object_get(pending, "files"), "redo of an unfinished run", 1, err) !=
-        WEIR_OK) {
+            WEIR_OK ||
+        weir_runfiles_purge(r->sink, job->name.s, r->run_id, NULL, err) != WEIR_OK) {
         return err->status;
     }
     json_object_set_new(pending, "files", json_array());
@@ -273,12 +270,14 @@ static int write_intent(struct run *r, struct weir_error *err)
             return err->status;
         }
     }
+    char prefix_name[200];
+    weir_runfiles_prefix(r->run_id, prefix_name, sizeof(prefix_name));
     json_t *pending = json_pack(
-        "{s:s,s:s,s:s,s:s,s:o,s:b,s:o,s:[],s:o}", "run_id", r->run_id, "kind",
+        "{s:s,s:s,s:s,s:s,s:o,s:b,s:o,s:[],s:o,s:s}", "run_id", r->run_id, "kind",
         r->full ? "full" : "incremental", "started", r->started, "ingest_date", r->ingest_date,
         "low", r->has_low ? weir_bounds_json(c->low, n) : json_null(), "low_inclusive",
         c->q.low_inclusive, "high", r->has_high ? weir_bounds_json(c->high, n) : json_null(),
-        "files", "obsolete", obsolete);
+        "files", "obsolete", obsolete, "file_prefix", prefix_name);
     json_object_set_new(r->doc, "pending", pending);
     return save(r, err);
 }
@@ -308,6 +307,16 @@ static int extract(struct run *r, struct weir_error *err)
         return err->status;
     }
     const struct weir_spec *spec = c->spec;
+    /* a file per partition: an encoder thread each (Parquet's threads: 1)
+     * holds batch copies the memory budget cannot reclaim, and hundreds of
+     * threads do not run faster on a few cores; unless the spec says so */
+    struct weir_error ignored;
+    if (c->job->partition_kind == WEIR_PART_COLUMN &&
+        weir_kv_get(c->writer_opts, c->n_writer_opts, "threads") == NULL &&
+        weir_plugin_check_option(&c->writer, "threads", "0", &ignored) == WEIR_OK &&
+        weir_jobctx_writer_opt(c, "threads", "0", err) != WEIR_OK) {
+        return err->status;
+    }
     struct weir_outset_config cfg = {
         .writer = &c->writer,
         .host = &c->host,
@@ -321,9 +330,8 @@ static int extract(struct run *r, struct weir_error *err)
         .partition_column = c->job->partition_column.s,
         .granularity = c->job->partition_granularity,
         .file_size = spec->target.file_size,
-        .max_open = 16,
-        .announce = announce,
-        .announce_ctx = r,
+        .memory_budget = spec->target.memory_budget,
+        .max_partitions = c->job->partition_max > 0 ? (size_t)c->job->partition_max : 10000,
     };
     if ((rc = weir_pii_new(spec, c->job, &r->schema, &c->pii_key, &r->pii, err)) != WEIR_OK ||
         (rc = r->pii ? weir_pii_schema(r->pii, &r->schema, &r->out_schema, err)

@@ -9,15 +9,28 @@
 #include "util/arrow.h"
 #include "util/wtime.h"
 
-#define HIVE_NULL "__HIVE_DEFAULT_PARTITION__"
 
+/* One partition folder of the run; its file is open while `writer` is set. */
 struct part_writer {
     char folder[512]; /* "ingest_date=2026-11-28", "" for no partitioning */
     char path[1200];
-    void *writer;
+    uint64_t hash;
+    void *writer; /* NULL between files */
     struct weir_sink_output out;
-    uint64_t rows;
-    uint64_t last_used;
+    uint64_t rows;   /* rows in the open file */
+    uint64_t held;   /* the writer's buffered bytes, as last asked */
+    uint64_t total;  /* rows committed into this folder */
+    uint64_t last_batch; /* the batch that last wrote here */
+    int idle;            /* relieve's scratch */
+    int64_t n_batch; /* rows of the batch being routed (route's scratch) */
+    int64_t cursor;
+};
+
+/* day number → partition, for date/time columns (saves formatting a folder
+ * name per row) */
+struct day_slot {
+    int64_t day;
+    struct part_writer *pw; /* NULL: empty */
 };
 
 struct weir_outset {
@@ -25,125 +38,194 @@ struct weir_outset {
     struct ArrowSchema schema;
     int64_t part_col; /* -1 unless partitioning by a column */
     const char *part_format;
-    struct part_writer **open;
-    int n_open;
+    int is_time;
+    struct part_writer **parts; /* every folder seen, open file or not */
+    size_t n_parts, parts_cap;
+    struct part_writer **index; /* open addressing on folder, capacity a power of two */
+    size_t index_cap;
+    struct day_slot *days;
+    size_t days_cap, n_days;
+    size_t n_open;
+    uint64_t held; /* sum of the parts' `held` */
     uint64_t seq;
-    uint64_t tick;
     uint64_t rows;
     uint64_t bytes;
+    uint64_t flushes;
+    uint64_t batch_no; /* batches written so far */
     json_t *files;
     json_t *partitions;
     json_t *partition_rows; /* folder → rows committed into it */
     struct weir_abatch take;
     int take_ready;
-    int32_t *row_part; /* per row of the current batch: index into keys */
-    size_t row_part_cap;
-    char (*keys)[256];
-    size_t n_keys, keys_cap;
+    struct part_writer **row_pw; /* per row of the current batch */
+    int64_t *order;              /* rows grouped by partition */
+    size_t row_cap;
+    struct part_writer **touched; /* partitions of the current batch */
+    size_t n_touched, touched_cap;
+    struct part_writer **sorted; /* relieve's scratch */
+    size_t sorted_cap;
 };
 
-void weir_partition_escape(const char *in, size_t len, char *out, size_t cap)
+static uint64_t fnv1a(const char *p)
 {
-    static const char special[] = "\"#%'*/:=?\\\x7f{[]}^";
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 4 < cap; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c < 0x20 || strchr(special, c) != NULL) {
-            snprintf(out + o, cap - o, "%%%02X", c);
-            o += 3;
-        } else {
-            out[o++] = (char)c;
-        }
+    uint64_t h = 1469598103934665603ULL;
+    for (; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     }
-    out[o] = '\0';
+    return h;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+static int grow(void **p, size_t *cap, size_t need, size_t elem, struct weir_error *err)
 {
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+    if (need <= *cap) {
+        return WEIR_OK;
+    }
+    size_t n = *cap ? *cap : 16;
+    while (n < need) {
+        n *= 2;
+    }
+    void *q = realloc(*p, n * elem);
+    if (q == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    *p = q;
+    *cap = n;
+    return WEIR_OK;
 }
 
-/* The folder value for row i of the partition column. */
-static void partition_value(const struct weir_outset *s, const struct ArrowArray *col, int64_t i,
-                            char *buf, size_t cap)
+static void index_put(struct part_writer **index, size_t cap, struct part_writer *pw)
 {
-    const char *f = s->part_format;
-    if (weir_arrow_is_null(col, i)) {
-        snprintf(buf, cap, "%s", HIVE_NULL);
-        return;
+    size_t i = (size_t)pw->hash & (cap - 1);
+    while (index[i] != NULL) {
+        i = (i + 1) & (cap - 1);
     }
-    int64_t j = i + col->offset;
-    int64_t days = INT64_MIN;
-    if (strcmp(f, "tdD") == 0) {
-        days = ((const int32_t *)col->buffers[1])[j];
-    } else if (strncmp(f, "tsu:", 4) == 0) {
-        days = floor_div(((const int64_t *)col->buffers[1])[j], 86400000000LL);
+    index[i] = pw;
+}
+
+/* Rebuilds the folder index at twice the size when it is half full. */
+static int index_grow(struct weir_outset *s, struct weir_error *err)
+{
+    if (s->index_cap != 0 && (s->n_parts + 1) * 2 <= s->index_cap) {
+        return WEIR_OK;
     }
-    if (days != INT64_MIN && s->cfg.granularity != WEIR_GRAN_VALUE) {
-        int y, m, d;
-        weir_time_civil(days, &y, &m, &d);
-        if (s->cfg.granularity == WEIR_GRAN_YEAR) {
-            snprintf(buf, cap, "%04d", y);
-        } else if (s->cfg.granularity == WEIR_GRAN_MONTH) {
-            snprintf(buf, cap, "%04d-%02d", y, m);
-        } else {
-            snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
-        }
-        return;
+    size_t cap = s->index_cap ? s->index_cap * 2 : 64;
+    struct part_writer **index = calloc(cap, sizeof(*index));
+    if (index == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
-    char raw[256];
-    const void *v = col->buffers[1];
-    switch (f[0]) {
-    case 'b':
-        snprintf(raw, sizeof(raw), "%s", weir_arrow_bit(v, j) ? "true" : "false");
-        break;
-    case 'c':
-        snprintf(raw, sizeof(raw), "%d", ((const int8_t *)v)[j]);
-        break;
-    case 's':
-        snprintf(raw, sizeof(raw), "%d", ((const int16_t *)v)[j]);
-        break;
-    case 'i':
-        snprintf(raw, sizeof(raw), "%d", ((const int32_t *)v)[j]);
-        break;
-    case 'l':
-        snprintf(raw, sizeof(raw), "%" PRId64, ((const int64_t *)v)[j]);
-        break;
-    case 'C':
-        snprintf(raw, sizeof(raw), "%u", ((const uint8_t *)v)[j]);
-        break;
-    case 'S':
-        snprintf(raw, sizeof(raw), "%u", ((const uint16_t *)v)[j]);
-        break;
-    case 'I':
-        snprintf(raw, sizeof(raw), "%" PRIu32, ((const uint32_t *)v)[j]);
-        break;
-    case 't':
-        if (days != INT64_MIN) {
-            int y, m, d;
-            weir_time_civil(days, &y, &m, &d);
-            snprintf(raw, sizeof(raw), "%04d-%02d-%02d", y, m, d);
-            break;
-        }
-        /* fallthrough */
-    case 'u': {
-        if (f[0] == 'u') {
-            const int32_t *off = col->buffers[1];
-            const char *data = col->buffers[2];
-            size_t len = (size_t)(off[j + 1] - off[j]);
-            weir_partition_escape(data + off[j], len > 200 ? 200 : len, buf, cap);
-            if (buf[0] == '\0') {
-                snprintf(buf, cap, "%s", HIVE_NULL);
+    for (size_t i = 0; i < s->n_parts; i++) {
+        index_put(index, cap, s->parts[i]);
+    }
+    free(s->index);
+    s->index = index;
+    s->index_cap = cap;
+    return WEIR_OK;
+}
+
+static int too_many(const struct weir_outset *s, struct weir_error *err)
+{
+    const char *col = s->cfg.partition_column ? s->cfg.partition_column : "";
+    weir_error_set(err, WEIR_ECONFIG,
+                   "partition column \"%s\" has more than %zu distinct values in this run "
+                   "(%zu seen so far; max_partitions is %zu)",
+                   col, s->cfg.max_partitions, s->n_parts + 1, s->cfg.max_partitions);
+    return weir_error_hint(err, "partition by a coarser granularity (month or year) or by "
+                                "another column, or raise partition_by.max_partitions");
+}
+
+/* The partition of a folder, created on first use. */
+static int part_get(struct weir_outset *s, const char *folder, struct part_writer **out,
+                    struct weir_error *err)
+{
+    uint64_t h = fnv1a(folder);
+    if (s->index_cap != 0) {
+        for (size_t i = (size_t)h & (s->index_cap - 1); s->index[i] != NULL;
+             i = (i + 1) & (s->index_cap - 1)) {
+            if (s->index[i]->hash == h && strcmp(s->index[i]->folder, folder) == 0) {
+                *out = s->index[i];
+                return WEIR_OK;
             }
+        }
+    }
+    if (s->part_col >= 0 && s->cfg.max_partitions > 0 && s->n_parts >= s->cfg.max_partitions) {
+        return too_many(s, err);
+    }
+    if (index_grow(s, err) != WEIR_OK ||
+        grow((void **)&s->parts, &s->parts_cap, s->n_parts + 1, sizeof(*s->parts), err) !=
+            WEIR_OK) {
+        return err->status;
+    }
+    struct part_writer *pw = calloc(1, sizeof(*pw));
+    if (pw == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    snprintf(pw->folder, sizeof(pw->folder), "%s", folder);
+    pw->hash = h;
+    s->parts[s->n_parts++] = pw;
+    index_put(s->index, s->index_cap, pw);
+    *out = pw;
+    return WEIR_OK;
+}
+
+static struct part_writer *day_get(const struct weir_outset *s, int64_t day)
+{
+    if (s->days_cap == 0) {
+        return NULL;
+    }
+    for (size_t i = (size_t)((uint64_t)day * 0x9E3779B97F4A7C15ULL >> 20) & (s->days_cap - 1);
+         s->days[i].pw != NULL; i = (i + 1) & (s->days_cap - 1)) {
+        if (s->days[i].day == day) {
+            return s->days[i].pw;
+        }
+    }
+    return NULL;
+}
+
+/* Best effort: a full cache (more distinct days than DAYS_MAX) is not an error. */
+#define DAYS_MAX ((size_t)1 << 18)
+static void day_put(struct weir_outset *s, int64_t day, struct part_writer *pw)
+{
+    if ((s->n_days + 1) * 2 > s->days_cap) {
+        size_t cap = s->days_cap ? s->days_cap * 2 : 1024;
+        struct day_slot *d = cap <= DAYS_MAX ? calloc(cap, sizeof(*d)) : NULL;
+        if (d == NULL) {
             return;
         }
+        struct day_slot *old = s->days;
+        size_t old_cap = s->days_cap;
+        s->days = d;
+        s->days_cap = cap;
+        s->n_days = 0;
+        for (size_t i = 0; i < old_cap; i++) {
+            if (old[i].pw != NULL) {
+                day_put(s, old[i].day, old[i].pw);
+            }
+        }
+        free(old);
     }
-        /* fallthrough */
-    default:
-        snprintf(raw, sizeof(raw), "%s", "unsupported");
-        break;
+    size_t i = (size_t)((uint64_t)day * 0x9E3779B97F4A7C15ULL >> 20) & (s->days_cap - 1);
+    while (s->days[i].pw != NULL) {
+        i = (i + 1) & (s->days_cap - 1);
     }
-    weir_partition_escape(raw, strlen(raw), buf, cap);
+    s->days[i].day = day;
+    s->days[i].pw = pw;
+    s->n_days++;
+}
+
+/* The day number of row i of a date/time partition column; 0 when NULL. */
+static int row_day(const struct weir_outset *s, const struct ArrowArray *col, int64_t i,
+                   int64_t *day)
+{
+    if (weir_arrow_is_null(col, i)) {
+        return 0;
+    }
+    int64_t j = i + col->offset;
+    if (s->part_format[1] == 'd') {
+        *day = ((const int32_t *)col->buffers[1])[j];
+    } else {
+        *day = weir_partition_floor_div(((const int64_t *)col->buffers[1])[j], 86400000000LL);
+    }
+    return 1;
 }
 
 int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSchema *schema,
@@ -154,9 +236,6 @@ int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSche
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
     s->cfg = *cfg;
-    if (s->cfg.max_open <= 0) {
-        s->cfg.max_open = 16;
-    }
     s->part_col = -1;
     s->files = json_array();
     s->partitions = json_array();
@@ -190,17 +269,33 @@ int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSche
                                   cfg->partition_column, f,
                                   cfg->granularity == WEIR_GRAN_VALUE ? "value" : "date");
         }
+        s->is_time = is_time;
     }
     *out = s;
     return WEIR_OK;
 }
 
-static int commit_writer(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
+static uint64_t sink_held(const struct weir_outset *s, const struct part_writer *pw)
+{
+    const struct weir_sink_ops *so = s->cfg.sink->ops;
+    return so->held != NULL && pw->out.file != NULL ? so->held(pw->out.file) : 0;
+}
+
+static void set_held(struct weir_outset *s, struct part_writer *pw, uint64_t held)
+{
+    s->held = s->held - pw->held + held;
+    pw->held = held;
+}
+
+/* Finishes the partition's open file and commits it to the sink. */
+static int file_close(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
 {
     const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
     int rc = ops->finish(pw->writer, err);
     ops->free(pw->writer);
     pw->writer = NULL;
+    set_held(s, pw, 0);
+    s->n_open--;
     if (rc != WEIR_OK) {
         s->cfg.sink->ops->abort(pw->out.file);
         pw->out.file = NULL;
@@ -213,81 +308,46 @@ static int commit_writer(struct weir_outset *s, struct part_writer *pw, struct w
     }
     s->bytes += pw->out.bytes;
     json_array_append_new(s->files, json_string(pw->path));
-    int seen = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach(s->partitions, i, v)
-    {
-        seen |= strcmp(json_string_value(v), pw->folder) == 0;
-    }
-    if (!seen && pw->folder[0]) {
-        json_array_append_new(s->partitions, json_string(pw->folder));
-    }
     if (pw->folder[0]) {
-        json_int_t before = json_integer_value(json_object_get(s->partition_rows, pw->folder));
-        json_object_set_new(s->partition_rows, pw->folder,
-                            json_integer(before + (json_int_t)pw->rows));
+        if (pw->total == 0 && json_object_get(s->partition_rows, pw->folder) == NULL) {
+            json_array_append_new(s->partitions, json_string(pw->folder));
+        }
+        pw->total += pw->rows;
+        json_object_set_new(s->partition_rows, pw->folder, json_integer((json_int_t)pw->total));
     }
+    pw->rows = 0;
     s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "file_written", pw->path);
     return WEIR_OK;
 }
 
-static void drop_writer(struct weir_outset *s, int idx)
+/* Drops the partition's open file, if any, leaving nothing visible. */
+static void file_drop(struct weir_outset *s, struct part_writer *pw)
 {
-    struct part_writer *pw = s->open[idx];
     if (pw->writer != NULL) {
         s->cfg.writer->desc.writer->free(pw->writer);
+        pw->writer = NULL;
+        s->n_open--;
     }
     if (pw->out.file != NULL) {
         s->cfg.sink->ops->abort(pw->out.file);
+        pw->out.file = NULL;
     }
-    free(pw);
-    s->open[idx] = s->open[s->n_open - 1];
-    s->n_open--;
+    set_held(s, pw, 0);
 }
 
-static int close_writer(struct weir_outset *s, int idx, struct weir_error *err)
+static int file_open(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
 {
-    int rc = commit_writer(s, s->open[idx], err);
-    drop_writer(s, idx);
-    return rc;
-}
-
-static int open_writer(struct weir_outset *s, const char *folder, struct part_writer **out,
-                       struct weir_error *err)
-{
-    if (s->n_open >= s->cfg.max_open) {
-        /* memory is bounded by open writers × row group size: close the one
-         * used least recently; its partition continues in a new file */
-        int lru = 0;
-        for (int i = 1; i < s->n_open; i++) {
-            if (s->open[i]->last_used < s->open[lru]->last_used) {
-                lru = i;
-            }
-        }
-        if (close_writer(s, lru, err) != WEIR_OK) {
-            return err->status;
-        }
-    }
-    if (s->open == NULL) {
-        s->open = calloc((size_t)s->cfg.max_open, sizeof(*s->open));
-        if (s->open == NULL) {
-            return weir_error_set(err, WEIR_ENOMEM, "out of memory");
-        }
-    }
-    struct part_writer *pw = calloc(1, sizeof(*pw));
-    if (pw == NULL) {
-        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
-    }
-    snprintf(pw->folder, sizeof(pw->folder), "%s", folder);
+    const char *folder = pw->folder;
     snprintf(pw->path, sizeof(pw->path), "%s/%s%spart-%s-0-%05" PRIu64 ".%s", s->cfg.job, folder,
              folder[0] ? "/" : "", s->cfg.run_id, s->seq++,
              s->cfg.writer->desc.file_extension ? s->cfg.writer->desc.file_extension : "dat");
     int rc;
     struct weir_sink_file *file = NULL;
-    if ((rc = s->cfg.announce(s->cfg.announce_ctx, pw->path, err)) != WEIR_OK ||
-        (rc = s->cfg.sink->ops->open(s->cfg.sink, pw->path, &file, err)) != WEIR_OK) {
-        free(pw);
+    if (s->cfg.announce != NULL &&
+        (rc = s->cfg.announce(s->cfg.announce_ctx, pw->path, err)) != WEIR_OK) {
+        return rc;
+    }
+    if ((rc = s->cfg.sink->ops->open(s->cfg.sink, pw->path, &file, err)) != WEIR_OK) {
         return rc;
     }
     weir_sink_output_init(&pw->out, s->cfg.sink, file);
@@ -295,32 +355,34 @@ static int open_writer(struct weir_outset *s, const char *folder, struct part_wr
                                           s->cfg.n_options, &pw->out.out, &pw->writer, err);
     if (rc != WEIR_OK) {
         s->cfg.sink->ops->abort(file);
-        free(pw);
+        pw->out.file = NULL;
+        pw->writer = NULL;
         return rc;
     }
-    s->open[s->n_open++] = pw;
-    *out = pw;
+    pw->rows = 0;
+    s->n_open++;
     return WEIR_OK;
 }
 
-static int writer_for(struct weir_outset *s, const char *folder, struct part_writer **out,
-                      struct weir_error *err)
+/* Updates the memory the partition holds; ends its file at file_size
+ * (bytes written plus bytes still to write). */
+static int after_write(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
 {
-    for (int i = 0; i < s->n_open; i++) {
-        if (strcmp(s->open[i]->folder, folder) == 0) {
-            *out = s->open[i];
-            return WEIR_OK;
-        }
+    const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
+    uint64_t pending = ops->buffered(pw->writer);
+    int has_memory = WEIR_HAS_MEMBER(ops, struct weir_writer_ops, memory) && ops->memory != NULL;
+    set_held(s, pw, has_memory ? ops->memory(pw->writer) : pending);
+    if (s->cfg.file_size > 0 && pw->out.bytes + pending >= s->cfg.file_size) {
+        return file_close(s, pw, err);
     }
-    return open_writer(s, folder, out, err);
+    return WEIR_OK;
 }
 
-static int write_to(struct weir_outset *s, const char *folder, const struct ArrowArray *batch,
+static int write_to(struct weir_outset *s, struct part_writer *pw, const struct ArrowArray *batch,
                     struct weir_error *err)
 {
-    struct part_writer *pw = NULL;
-    int rc = writer_for(s, folder, &pw, err);
-    if (rc != WEIR_OK) {
+    int rc;
+    if (pw->writer == NULL && (rc = file_open(s, pw, err)) != WEIR_OK) {
         return rc;
     }
     const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
@@ -328,14 +390,99 @@ static int write_to(struct weir_outset *s, const char *folder, const struct Arro
         return rc;
     }
     pw->rows += (uint64_t)batch->length;
-    pw->last_used = ++s->tick;
+    pw->last_batch = s->batch_no;
     s->rows += (uint64_t)batch->length;
-    if (s->cfg.file_size > 0 && pw->out.bytes + ops->buffered(pw->writer) >= s->cfg.file_size) {
-        for (int i = 0; i < s->n_open; i++) {
-            if (s->open[i] == pw) {
-                return close_writer(s, i, err);
+    return after_write(s, pw, err);
+}
+
+/* Idle partitions first (see relieve), then the largest. */
+static int by_victim(const void *a, const void *b)
+{
+    const struct part_writer *x = *(struct part_writer *const *)a;
+    const struct part_writer *y = *(struct part_writer *const *)b;
+    if (x->idle != y->idle) {
+        return y->idle - x->idle;
+    }
+    return x->held < y->held ? 1 : x->held > y->held ? -1 : 0;
+}
+
+/* Writes the buffered rows of one partition as a row group / stripe of its
+ * open file (a writer without `flush` closes the file instead). */
+static int part_flush(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
+{
+    const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
+    if (!WEIR_HAS_MEMBER(ops, struct weir_writer_ops, flush) || ops->flush == NULL) {
+        return file_close(s, pw, err);
+    }
+    int rc = ops->flush(pw->writer, err);
+    if (rc != WEIR_OK) {
+        return rc;
+    }
+    s->flushes++;
+    return after_write(s, pw, err);
+}
+
+/*
+ * Keeps the bytes held in memory (writers' buffered rows, and what the sink
+ * holds of files not yet sent: S3 parts still filling) within the budget.
+ * Over it, partitions are flushed until half the budget is left: first
+ * those that got no rows lately (clustered rows have moved on), then those
+ * holding most, so each flush writes a row group as large as the budget
+ * allows; files stay open. Only bytes a sink holds (an S3 part below the
+ * part size) can force a file to end early.
+ */
+static int relieve(struct weir_outset *s, struct weir_error *err)
+{
+    uint64_t budget = s->cfg.memory_budget;
+    uint64_t in_sink = 0;
+    if (budget == 0) {
+        return WEIR_OK;
+    }
+    if (s->cfg.sink->ops->held != NULL) {
+        for (size_t i = 0; i < s->n_parts; i++) {
+            in_sink += sink_held(s, s->parts[i]);
+        }
+    }
+    if (s->held + in_sink <= budget) {
+        return WEIR_OK;
+    }
+    if (grow((void **)&s->sorted, &s->sorted_cap, s->n_parts, sizeof(*s->sorted), err) !=
+        WEIR_OK) {
+        return err->status;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_parts; i++) {
+        struct part_writer *pw = s->parts[i];
+        if (pw->writer != NULL && pw->held > 0) {
+            /* no rows in this batch or the one before */
+            pw->idle = pw->last_batch + 1 < s->batch_no;
+            s->sorted[n++] = pw;
+        }
+    }
+    qsort(s->sorted, n, sizeof(*s->sorted), by_victim);
+    for (size_t i = 0; i < n && s->held + in_sink > budget / 2; i++) {
+        struct part_writer *pw = s->sorted[i];
+        uint64_t before = sink_held(s, pw);
+        if (part_flush(s, pw, err) != WEIR_OK) {
+            return err->status;
+        }
+        in_sink = in_sink - before + sink_held(s, pw);
+    }
+    /* what is left is in the sink's buffers: end the files holding most */
+    for (size_t round = 0; in_sink > budget / 2 && round < s->n_parts; round++) {
+        struct part_writer *big = NULL;
+        uint64_t most = 0;
+        for (size_t i = 0; i < s->n_parts; i++) {
+            uint64_t h = sink_held(s, s->parts[i]);
+            if (h > most) {
+                most = h;
+                big = s->parts[i];
             }
         }
+        if (big == NULL || file_close(s, big, err) != WEIR_OK) {
+            return big == NULL ? WEIR_OK : err->status;
+        }
+        in_sink -= most;
     }
     return WEIR_OK;
 }
@@ -378,86 +525,102 @@ static int take_init(struct weir_outset *s, struct weir_error *err)
     return WEIR_OK;
 }
 
+/* The partition of row r of the batch. */
+static int row_part(struct weir_outset *s, const struct ArrowArray *col, int64_t r,
+                    struct part_writer **out, struct weir_error *err)
+{
+    int64_t day = 0;
+    int timed = s->is_time && row_day(s, col, r, &day);
+    if (timed && (*out = day_get(s, day)) != NULL) {
+        return WEIR_OK;
+    }
+    char key[256], folder[600];
+    weir_partition_value(s->part_format, s->cfg.granularity, col, r, key, sizeof(key));
+    snprintf(folder, sizeof(folder), "%s=%s", s->schema.children[s->part_col]->name, key);
+    int rc = part_get(s, folder, out, err);
+    if (rc == WEIR_OK && timed) {
+        day_put(s, day, *out);
+    }
+    return rc;
+}
+
+/* Writes rows order[pw->cursor - pw->n_batch, pw->cursor) of the batch to pw. */
+static int write_rows(struct weir_outset *s, struct part_writer *pw,
+                      const struct ArrowArray *batch, struct weir_error *err)
+{
+    int64_t end = pw->cursor, start = end - pw->n_batch;
+    for (int64_t c = 0; c < s->take.n_cols; c++) {
+        for (int64_t k = start; k < end; k++) {
+            if (append_row(&s->take.cols[c], batch->children[c], s->order[k]) != WEIR_OK) {
+                return weir_error_set(err, WEIR_ENOMEM, "out of memory splitting a batch");
+            }
+        }
+    }
+    s->take.length = pw->n_batch;
+    struct ArrowArray part;
+    if (weir_abatch_finish(&s->take, &part, err) != WEIR_OK) {
+        return err->status;
+    }
+    int rc = write_to(s, pw, &part, err);
+    part.release(&part);
+    return rc;
+}
+
+/* Splits the batch by partition: one pass to find each row's partition, a
+ * counting sort of the row numbers, one sub-batch per partition. */
 static int route(struct weir_outset *s, const struct ArrowArray *batch, struct weir_error *err)
 {
     const struct ArrowArray *col = batch->children[s->part_col];
     size_t n = (size_t)batch->length;
-    if (n > s->row_part_cap) {
-        int32_t *p = realloc(s->row_part, n * sizeof(*p));
-        if (p == NULL) {
-            return weir_error_set(err, WEIR_ENOMEM, "out of memory");
-        }
-        s->row_part = p;
-        s->row_part_cap = n;
-    }
-    s->n_keys = 0;
-    int32_t last = -1;
-    for (size_t r = 0; r < n; r++) {
-        char key[256];
-        partition_value(s, col, (int64_t)r, key, sizeof(key));
-        int32_t k = -1;
-        if (last >= 0 && strcmp(s->keys[last], key) == 0) {
-            k = last;
-        } else {
-            for (size_t q = 0; q < s->n_keys; q++) {
-                if (strcmp(s->keys[q], key) == 0) {
-                    k = (int32_t)q;
-                    break;
-                }
-            }
-        }
-        if (k < 0) {
-            if (s->n_keys == s->keys_cap) {
-                size_t cap = s->keys_cap ? s->keys_cap * 2 : 16;
-                char(*p)[256] = realloc(s->keys, cap * sizeof(*p));
-                if (p == NULL) {
-                    return weir_error_set(err, WEIR_ENOMEM, "out of memory");
-                }
-                s->keys = p;
-                s->keys_cap = cap;
-            }
-            snprintf(s->keys[s->n_keys], 256, "%s", key);
-            k = (int32_t)s->n_keys++;
-        }
-        s->row_part[r] = k;
-        last = k;
-    }
-    char folder[600];
-    const char *name = s->schema.children[s->part_col]->name;
-    if (s->n_keys <= 1) {
-        if (n == 0) {
-            return WEIR_OK;
-        }
-        snprintf(folder, sizeof(folder), "%s=%s", name, s->keys[0]);
-        return write_to(s, folder, batch, err);
-    }
-    if (take_init(s, err) != WEIR_OK) {
-        return err->status;
-    }
-    for (size_t k = 0; k < s->n_keys; k++) {
-        for (size_t r = 0; r < n; r++) {
-            if (s->row_part[r] != (int32_t)k) {
-                continue;
-            }
-            for (int64_t c = 0; c < s->take.n_cols; c++) {
-                if (append_row(&s->take.cols[c], batch->children[c], (int64_t)r) != WEIR_OK) {
-                    return weir_error_set(err, WEIR_ENOMEM, "out of memory splitting a batch");
-                }
-            }
-            s->take.length++;
-        }
-        struct ArrowArray part;
-        if (weir_abatch_finish(&s->take, &part, err) != WEIR_OK) {
+    if (n > s->row_cap) {
+        size_t cap = s->row_cap;
+        if (grow((void **)&s->row_pw, &cap, n, sizeof(*s->row_pw), err) != WEIR_OK) {
             return err->status;
         }
-        snprintf(folder, sizeof(folder), "%s=%s", name, s->keys[k]);
-        int rc = write_to(s, folder, &part, err);
-        part.release(&part);
-        if (rc != WEIR_OK) {
-            return rc;
+        cap = s->row_cap;
+        if (grow((void **)&s->order, &cap, n, sizeof(*s->order), err) != WEIR_OK) {
+            return err->status;
+        }
+        s->row_cap = cap;
+    }
+    s->n_touched = 0;
+    struct part_writer *last = NULL;
+    int rc = WEIR_OK;
+    for (size_t r = 0; r < n && rc == WEIR_OK; r++) {
+        struct part_writer *pw = NULL;
+        if ((rc = row_part(s, col, (int64_t)r, &pw, err)) != WEIR_OK) {
+            break;
+        }
+        if (pw->n_batch++ == 0) {
+            rc = grow((void **)&s->touched, &s->touched_cap, s->n_touched + 1,
+                      sizeof(*s->touched), err);
+            if (rc == WEIR_OK) {
+                s->touched[s->n_touched++] = pw;
+            }
+        }
+        s->row_pw[r] = pw;
+        last = pw;
+    }
+    if (rc == WEIR_OK && s->n_touched == 1) {
+        rc = write_to(s, last, batch, err);
+    } else if (rc == WEIR_OK) {
+        int64_t at = 0;
+        for (size_t k = 0; k < s->n_touched; k++) {
+            s->touched[k]->cursor = at;
+            at += s->touched[k]->n_batch;
+        }
+        for (size_t r = 0; r < n; r++) {
+            s->order[s->row_pw[r]->cursor++] = (int64_t)r;
+        }
+        rc = take_init(s, err);
+        for (size_t k = 0; k < s->n_touched && rc == WEIR_OK; k++) {
+            rc = write_rows(s, s->touched[k], batch, err);
         }
     }
-    return WEIR_OK;
+    for (size_t k = 0; k < s->n_touched; k++) {
+        s->touched[k]->n_batch = 0;
+    }
+    return rc;
 }
 
 int weir_outset_write(struct weir_outset *s, const struct ArrowArray *batch,
@@ -466,22 +629,37 @@ int weir_outset_write(struct weir_outset *s, const struct ArrowArray *batch,
     if (batch->length == 0) {
         return WEIR_OK;
     }
+    int rc;
     if (s->part_col >= 0) {
-        return route(s, batch, err);
+        rc = route(s, batch, err);
+    } else {
+        char folder[64] = "";
+        if (s->cfg.partition_kind == WEIR_PART_INGEST_DATE) {
+            snprintf(folder, sizeof(folder), "ingest_date=%s", s->cfg.ingest_date);
+        }
+        struct part_writer *pw = NULL;
+        if ((rc = part_get(s, folder, &pw, err)) == WEIR_OK) {
+            rc = write_to(s, pw, batch, err);
+        }
     }
-    char folder[64] = "";
-    if (s->cfg.partition_kind == WEIR_PART_INGEST_DATE) {
-        snprintf(folder, sizeof(folder), "ingest_date=%s", s->cfg.ingest_date);
-    }
-    return write_to(s, folder, batch, err);
+    s->batch_no++;
+    return rc != WEIR_OK ? rc : relieve(s, err);
 }
 
 int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
 {
-    while (s->n_open > 0) {
-        if (close_writer(s, s->n_open - 1, err) != WEIR_OK) {
+    for (size_t i = 0; i < s->n_parts; i++) {
+        if (s->parts[i]->writer != NULL && file_close(s, s->parts[i], err) != WEIR_OK) {
             return err->status;
         }
+    }
+    if (s->flushes > 0) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "%" PRIu64 " row groups were written early to stay within the memory budget "
+                 "(%zu partitions)",
+                 s->flushes, s->n_parts);
+        s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "memory_budget_flushes", msg);
     }
     return WEIR_OK;
 }
@@ -513,11 +691,12 @@ const json_t *weir_outset_partition_rows(const struct weir_outset *s)
 
 uint64_t weir_outset_buffered(const struct weir_outset *s)
 {
-    uint64_t n = 0;
-    for (int i = 0; i < s->n_open; i++) {
-        n += s->cfg.writer->desc.writer->buffered(s->open[i]->writer);
-    }
-    return n;
+    return s->held;
+}
+
+size_t weir_outset_open_files(const struct weir_outset *s)
+{
+    return s->n_open;
 }
 
 void weir_outset_free(struct weir_outset *s)
@@ -525,18 +704,23 @@ void weir_outset_free(struct weir_outset *s)
     if (s == NULL) {
         return;
     }
-    while (s->n_open > 0) {
-        drop_writer(s, s->n_open - 1);
+    for (size_t i = 0; i < s->n_parts; i++) {
+        file_drop(s, s->parts[i]);
+        free(s->parts[i]);
     }
-    free(s->open);
+    free(s->parts);
+    free(s->index);
+    free(s->days);
     if (s->schema.release != NULL) {
         s->schema.release(&s->schema);
     }
     if (s->take_ready) {
         weir_abatch_reset(&s->take);
     }
-    free(s->row_part);
-    free(s->keys);
+    free(s->row_pw);
+    free(s->order);
+    free(s->touched);
+    free(s->sorted);
     json_decref(s->files);
     json_decref(s->partitions);
     json_decref(s->partition_rows);

@@ -1,10 +1,17 @@
 /*
- * The output set of one run: the writer plugin instances, one per open
- * partition folder, their sink files, roll-over at the file size, and the
- * routing of batch rows to partitions.
+ * The output set of one run: the writer plugin instances, one per partition
+ * folder with rows in this run, their sink files, roll-over at the file
+ * size, and the routing of batch rows to partitions.
  *
- * Every file name is announced through `announce` before the file is opened
- * in the sink, so the run's intent always lists a superset of what exists.
+ * Every partition keeps its file open until the file reaches `file_size` or
+ * the run ends, whatever the order of the rows, so a partition gets at most
+ * ceil(its bytes / file_size) + 1 files. Memory is bounded by
+ * `memory_budget`: past it, the partitions holding most are flushed as row
+ * groups (stripes) of their still-open files (the writer op `flush`).
+ *
+ * File names are "<job>/<folder>/part-<run_id>-0-<seq>.<ext>": a run's files
+ * are found again by listing (see weir_sink_ops.purge), so no per-file
+ * bookkeeping is needed. `announce`, when set, still hears each name first.
  */
 #ifndef WEIR_CORE_OUTSET_H
 #define WEIR_CORE_OUTSET_H
@@ -33,8 +40,9 @@ struct weir_outset_config {
     const char *partition_column;
     int granularity;                         /* enum weir_granularity */
     uint64_t file_size;                      /* roll over past this many bytes */
-    int max_open;                            /* open partition writers at most */
-    weir_announce_fn announce;
+    uint64_t memory_budget;                  /* bytes held in memory at most; 0: no limit */
+    size_t max_partitions;                   /* distinct folders at most (column); 0: no limit */
+    weir_announce_fn announce;               /* NULL: none */
     void *announce_ctx;
 };
 
@@ -43,7 +51,8 @@ struct weir_outset;
 /* `schema` is borrowed for the call and copied. *set is new (free with weir_outset_free). */
 int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSchema *schema,
                     struct weir_outset **set, struct weir_error *err);
-/* Routes the batch's rows (borrowed for the call). */
+/* Routes the batch's rows (borrowed for the call). WEIR_ECONFIG naming the
+ * column and the count when a row would open partition max_partitions + 1. */
 int weir_outset_write(struct weir_outset *set, const struct ArrowArray *batch,
                       struct weir_error *err);
 /* Finishes and commits every open file. */
@@ -59,6 +68,8 @@ const json_t *weir_outset_partitions(const struct weir_outset *set);
 const json_t *weir_outset_partition_rows(const struct weir_outset *set);
 /* Bytes held in writers' memory now. */
 uint64_t weir_outset_buffered(const struct weir_outset *set);
+/* Files open now. */
+size_t weir_outset_open_files(const struct weir_outset *set);
 /* Aborts open files and frees. NULL allowed. */
 void weir_outset_free(struct weir_outset *set);
 
@@ -66,5 +77,14 @@ void weir_outset_free(struct weir_outset *set);
  * '/', '=', '%', '"', '\'', '\\', '#', '?', ':', '[', ']', '{', '}', '*',
  * '^', control characters and DEL). */
 void weir_partition_escape(const char *in, size_t len, char *out, size_t cap);
+
+/* The folder value of row i of `col` (Arrow format `format`, enum
+ * weir_granularity): YYYY-MM-DD / YYYY-MM / YYYY of a date or timestamp,
+ * else the escaped value; NULL and "" give __HIVE_DEFAULT_PARTITION__
+ * (partvalue.c). */
+void weir_partition_value(const char *format, int granularity, const struct ArrowArray *col,
+                          int64_t i, char *buf, size_t cap);
+/* a / b rounded towards minus infinity (days of a timestamp before 1970) */
+int64_t weir_partition_floor_div(int64_t a, int64_t b);
 
 #endif

@@ -37,6 +37,16 @@ struct weir_sink_ops {
      * logged, never returned. NULL when the sink leaves nothing of the kind. */
     void (*abandon)(struct weir_sink *s, const char *path);
     void (*free)(struct weir_sink *s);
+    /* Bytes of an open file held in memory by the sink (S3: the part being
+     * filled); NULL when the sink holds none. */
+    uint64_t (*held)(struct weir_sink_file *f);
+    /* Removes every file under `prefix` (a folder ending in '/') whose base
+     * name starts with `name_prefix`, and what a run that died while writing
+     * such files left behind (local: temp files; S3: multipart uploads still
+     * open). One listing for the whole prefix. *removed (may be NULL) gets
+     * the number of committed files removed. */
+    int (*purge)(struct weir_sink *s, const char *prefix, const char *name_prefix,
+                 size_t *removed, struct weir_error *err);
 };
 
 struct weir_sink {

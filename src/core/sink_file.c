@@ -267,6 +267,67 @@ static int fs_list(struct weir_sink *s, const char *prefix, weir_sink_list_fn fn
     return walk(fs->dir, prefix, fn, ctx, err);
 }
 
+/* "part-X..." or its temp file ".part-X....tmp-<pid>" */
+static int purge_match(const char *name, const char *name_prefix, size_t n)
+{
+    return strncmp(name, name_prefix, n) == 0 ||
+           (name[0] == '.' && strncmp(name + 1, name_prefix, n) == 0 &&
+            strstr(name, ".tmp-") != NULL);
+}
+
+static int purge_walk(const char *dir, const char *name_prefix, size_t *removed,
+                      struct weir_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        if (errno == ENOENT) {
+            return WEIR_OK;
+        }
+        return weir_error_set(err, WEIR_EIO, "cannot list %s: %s", dir, strerror(errno));
+    }
+    size_t n = strlen(name_prefix);
+    int rc = WEIR_OK;
+    struct dirent *e;
+    while (rc == WEIR_OK && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char full[2600];
+        snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(full, &st) != 0) {
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = purge_walk(full, name_prefix, removed, err);
+        } else if (purge_match(e->d_name, name_prefix, n)) {
+            if (unlink(full) != 0 && errno != ENOENT) {
+                rc = weir_error_set(err, WEIR_EIO, "cannot remove %s: %s", full,
+                                    strerror(errno));
+            } else if (e->d_name[0] != '.' && removed != NULL) {
+                (*removed)++;
+            }
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int fs_purge(struct weir_sink *s, const char *prefix, const char *name_prefix,
+                    size_t *removed, struct weir_error *err)
+{
+    struct file_sink *fs = (struct file_sink *)s;
+    if (check_rel(prefix, err) != WEIR_OK) {
+        return err->status;
+    }
+    if (removed != NULL) {
+        *removed = 0;
+    }
+    char dir[2100];
+    snprintf(dir, sizeof(dir), "%s/%s", fs->dir, prefix);
+    return purge_walk(dir, name_prefix, removed, err);
+}
+
 static void fs_free(struct weir_sink *s)
 {
     free(s);
@@ -280,6 +341,7 @@ static const struct weir_sink_ops file_ops = {
     .remove = fs_remove,
     .list = fs_list,
     .free = fs_free,
+    .purge = fs_purge,
 };
 
 int weir_sink_file_open(const char *dir, struct weir_sink **out, struct weir_error *err)

@@ -363,6 +363,93 @@ static int s3_list(struct weir_sink *base, const char *prefix, weir_sink_list_fn
     return weir_s3_list(s->s3, full, list_one, &lc, err);
 }
 
+static uint64_t s3_held(struct weir_sink_file *f)
+{
+    uint64_t n = f->len;
+    for (int i = 0; i < UPLOADERS; i++) {
+        n += f->slots[i].buf != NULL ? f->slots[i].len : 0;
+    }
+    return n;
+}
+
+struct purge_ctx {
+    struct s3_sink *sink;
+    const char *name_prefix;
+    json_t *keys;
+    size_t aborted;
+};
+
+static int base_matches(const char *key, const char *name_prefix)
+{
+    const char *slash = strrchr(key, '/');
+    const char *base = slash != NULL ? slash + 1 : key;
+    return strncmp(base, name_prefix, strlen(name_prefix)) == 0;
+}
+
+static int purge_key(void *ud, const char *key, struct weir_error *err)
+{
+    (void)err;
+    struct purge_ctx *pc = ud;
+    if (base_matches(key, pc->name_prefix)) {
+        json_array_append_new(pc->keys, json_string(key));
+    }
+    return WEIR_OK;
+}
+
+static int purge_upload(void *ud, const char *key, const char *upload_id, struct weir_error *err)
+{
+    struct purge_ctx *pc = ud;
+    if (!base_matches(key, pc->name_prefix)) {
+        return WEIR_OK;
+    }
+    if (weir_s3_abort_multipart(pc->sink->s3, key, upload_id, err) != WEIR_OK) {
+        return err->status;
+    }
+    pc->aborted++;
+    weir_log_event(WEIR_LOG_INFO, "s3_upload_aborted",
+                   json_pack("{s:s, s:s}", "key", key, "upload_id", upload_id),
+                   "aborted the unfinished multipart upload of s3://%s/%s", pc->sink->s3->bucket,
+                   key);
+    return WEIR_OK;
+}
+
+/* One ListObjectsV2 and one ListMultipartUploads walk of the prefix, however
+ * many files the dead run wrote. */
+static int s3_purge(struct weir_sink *base, const char *prefix, const char *name_prefix,
+                    size_t *removed, struct weir_error *err)
+{
+    struct s3_sink *s = (struct s3_sink *)base;
+    char full[2048];
+    snprintf(full, sizeof(full), "%s%s", s->prefix, prefix);
+    struct purge_ctx pc = {s, name_prefix, json_array(), 0};
+    int rc = pc.keys != NULL ? weir_s3_list(s->s3, full, purge_key, &pc, err)
+                             : weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    size_t i;
+    json_t *v;
+    json_array_foreach(pc.keys, i, v)
+    {
+        if (rc == WEIR_OK) {
+            rc = weir_s3_delete_object(s->s3, json_string_value(v), NULL, err);
+        }
+    }
+    if (removed != NULL) {
+        *removed = rc == WEIR_OK ? json_array_size(pc.keys) : 0;
+    }
+    json_decref(pc.keys);
+    if (rc == WEIR_OK) {
+        struct weir_error e;
+        weir_error_clear(&e);
+        if (weir_s3_list_uploads(s->s3, full, purge_upload, &pc, &e) != WEIR_OK) {
+            weir_log_event(WEIR_LOG_WARN, "s3_uploads_unlisted",
+                           json_pack("{s:s}", "detail", e.detail),
+                           "could not look for unfinished uploads under %s%s (%s); a lifecycle "
+                           "rule with AbortIncompleteMultipartUpload cleans them up",
+                           s->base.root, prefix, e.message);
+        }
+    }
+    return rc;
+}
+
 static void s3_free(struct weir_sink *base)
 {
     struct s3_sink *s = (struct s3_sink *)base;
@@ -375,6 +462,7 @@ static void s3_free(struct weir_sink *base)
 
 static const struct weir_sink_ops s3_ops = {
     s3_open_file, s3_write, s3_commit, s3_abort, s3_remove, s3_list, s3_abandon, s3_free,
+    s3_held, s3_purge,
 };
 
 void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size)

@@ -73,6 +73,7 @@ struct weir_spec_job {
     int partition_kind;        /* enum weir_partition_kind */
     struct weir_sval partition_column;
     int partition_granularity; /* enum weir_granularity */
+    int partition_max;         /* distinct partitions a run may write (default 10000) */
     struct weir_spec_kv *types; /* column -> type text, e.g. decimal(18,2) */
     size_t n_types;
     struct weir_spec_kv *pii;   /* column -> hash | drop */
@@ -100,6 +101,7 @@ struct weir_spec {
         struct weir_sval compression; /* default "snappy" */
         uint64_t row_group_size;      /* bytes, default 128 MiB */
         uint64_t file_size;           /* bytes per file before roll-over, default 1 GiB */
+        uint64_t memory_budget;       /* bytes held for unwritten rows, default 512 MiB */
         struct weir_sval timestamp_unit; /* us (default) | ms */
         struct weir_sval types_profile;  /* compat (default) | native: see drivers/TYPES.md */
         struct weir_sval kms_key_id;

@@ -158,6 +158,11 @@ static const struct spec_option target_opts[] = {
     {.name = "file_size", .type = SPEC_T_SIZE, .def = "1GiB",
      .help = "bytes per file before rolling over to the next file",
      .off = S(target.file_size), .aux = SPEC_NO_AUX},
+    {.name = "memory_budget", .type = SPEC_T_SIZE, .def = "512MiB",
+     .help = "bytes a run holds in memory for unwritten rows of all its open files (and S3 "
+             "parts still filling); past it the partitions holding most are flushed as row "
+             "groups of their open files",
+     .off = S(target.memory_budget), .aux = SPEC_NO_AUX},
     {.name = "timestamp_unit", .type = SPEC_T_ENUM, .def = "us", .choices = "us|ms",
      .help = "unit of timestamps in the files (ms for readers that cannot read micros)",
      .off = S(target.timestamp_unit), .aux = SPEC_NO_AUX},
@@ -235,6 +240,10 @@ static const struct spec_option partition_opts[] = {
      .choices = "day|month|year|value",
      .help = "day, month or year of a date/time column, or the value itself",
      .off = J(partition_granularity), .aux = SPEC_NO_AUX},
+    {.name = "max_partitions", .type = SPEC_T_INT, .def = "10000",
+     .help = "distinct partition values one run may write; one more fails the run (exit 78) "
+             "before the lake fills with tiny folders",
+     .off = J(partition_max), .aux = SPEC_NO_AUX, .min = 1, .max = 1000000},
 };
 
 static const struct spec_table partition_table = {

@@ -143,6 +143,21 @@ require_aws_fake() {
 }
 admin() { curl -sf -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$fake/__admin/$2"; }
 
+# require_s3_fake: skips the whole test unless the AWS fake answers; sets
+# `fake` (its URL) and `tool` (tests/tools/s3_tool) and the AWS_* variables
+# that point weir and s3_tool at the fake.
+require_s3_fake() {
+    fake=http://127.0.0.1:${WEIR_TEST_AWSPORT:-54580}
+    curl -sf -o /dev/null "$fake/__admin/health" ||
+        skip_all "AWS fake not reachable at $fake (scripts/services start aws s3)"
+    tool=$WEIR_BUILDDIR/tests/tools/s3_tool
+    [ -x "$tool" ] || make -C "$WEIR_BUILDDIR" tests/tools/s3_tool >/dev/null 2>&1
+    [ -x "$tool" ] || skip_all "s3_tool not built ($tool; run make check)"
+    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+    export AWS_ENDPOINT_URL_S3=$fake AWS_EC2_METADATA_DISABLED=true
+    unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN
+}
+
 # s3_download BUCKET PREFIX DIR: every object under s3://BUCKET/PREFIX into
 # DIR (through tests/tools/s3_tool, so the fake checks the signatures).
 s3_download() {

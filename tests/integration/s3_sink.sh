@@ -7,17 +7,7 @@
 # write race and the lease. Runs tests/tools/s3_tool (built by make check).
 . "$(dirname "$0")/lib.sh"
 
-port=${WEIR_TEST_AWSPORT:-54580}
-fake=http://127.0.0.1:$port
-curl -sf -o /dev/null "$fake/__admin/health" ||
-    skip_all "AWS fake not reachable at $fake (scripts/services start aws s3)"
-tool=$WEIR_BUILDDIR/tests/tools/s3_tool
-[ -x "$tool" ] || make -C "$WEIR_BUILDDIR" tests/tools/s3_tool >/dev/null 2>&1
-[ -x "$tool" ] || skip_all "s3_tool not built ($tool; run make check)"
-
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
-export AWS_ENDPOINT_URL_S3=$fake AWS_EC2_METADATA_DISABLED=true
-unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN
+require_s3_fake
 log_py() { admin GET requests | /usr/bin/python3 -c "import json, sys
 log = json.load(sys.stdin)
 $1"; }

@@ -190,19 +190,27 @@ int main(void)
     snprintf(run_id, sizeof(run_id), "%s", json_string_value(json_object_get(pending, "run_id")));
     TAP_EQ_STR(json_string_value(json_array_get(json_object_get(pending, "high"), 0)), "13",
                "intent records the high bound");
-    /* what a SIGKILL in the middle of a file leaves: its temporary twin */
-    char stale[600] = "";
-    const char *first = json_string_value(json_array_get(json_object_get(pending, "files"), 0));
-    TAP_OK(first != NULL, "intent lists the files it started");
-    if (first != NULL) {
-        const char *base = strrchr(first, '/');
-        snprintf(stale, sizeof(stale), "%s/%.*s/.%s.tmp-99999", lake, (int)(base - first), first,
-                 base + 1);
-        FILE *sf = fopen(stale, "w");
-        TAP_OK(sf != NULL, "stale temporary file planted");
-        if (sf != NULL) {
-            fclose(sf);
-        }
+    /* the intent names no file: the run id finds them (one listing) */
+    char want_prefix[100];
+    snprintf(want_prefix, sizeof(want_prefix), "part-%s-", run_id);
+    TAP_EQ_STR(json_string_value(json_object_get(pending, "file_prefix")), want_prefix,
+               "intent records the run's file name prefix");
+    TAP_EQ_INT((long)json_array_size(json_object_get(pending, "files")), 0,
+               "intent lists no files");
+    /* what a SIGKILL leaves: a temporary file being written, and a file of
+     * the run already committed (holding a row of the window) */
+    char stale[600] = "", done_file[600] = "";
+    snprintf(stale, sizeof(stale), "%s/t/.part-%s-0-00042.csv.tmp-99999", lake, run_id);
+    snprintf(done_file, sizeof(done_file), "%s/t/part-%s-0-00043.csv", lake, run_id);
+    FILE *sf = fopen(stale, "w");
+    FILE *df = fopen(done_file, "w");
+    TAP_OK(sf != NULL && df != NULL, "stale temporary and committed files planted");
+    if (sf != NULL) {
+        fclose(sf);
+    }
+    if (df != NULL) {
+        fputs("9,i\n", df);
+        fclose(df);
     }
     json_decref(doc);
 
@@ -214,7 +222,8 @@ int main(void)
     job = &spec->jobs[0];
     TAP_EQ_INT(weir_job_run(spec, job, &opts, &err), WEIR_OK, "rerun after the failure");
     TAP_OK(lake_is(1, 13, NULL), "rerun: 9..13 exactly once, 14 not yet");
-    TAP_OK(stale[0] != '\0' && access(stale, F_OK) != 0, "the rerun removed the stale temporary file");
+    TAP_OK(access(stale, F_OK) != 0, "the rerun removed the stale temporary file");
+    TAP_OK(access(done_file, F_OK) != 0, "the rerun removed the dead run's committed file");
     doc = state_doc();
     TAP_EQ_STR(wm_value(doc), "13", "watermark moved to the intent's high");
     h = json_array_get(json_object_get(doc, "history"), json_array_size(json_object_get(doc,
@@ -335,6 +344,85 @@ int main(void)
             pclose(pf);
         }
         TAP_EQ_STR(got, want, "the lake holds the HMAC-SHA256 of the value, not the value");
+    }
+
+    /* bookkeeping per file is O(1): the intent of a run that wrote 3 files
+     * and of one that wrote 30 have the same size; and an intent in the
+     * format before file_prefix (a "files" list) is still recovered */
+    weir_spec_free(spec);
+    spec = NULL;
+    {
+        size_t intent_len[2] = {0, 0};
+        int run_files[2] = {0, 0};
+        const int fail_at[2] = {4, 31};
+        char text[2048], rows[600] = "";
+        for (int i = 1; i <= 40; i++) {
+            char one[20];
+            snprintf(one, sizeof(one), "%d,r%d\n", i, i);
+            strncat(rows, one, sizeof(rows) - strlen(rows) - 1);
+        }
+        for (int k = 0; k < 2; k++) {
+            snprintf(cmd, sizeof(cmd), "rm -rf %s %s", lake, statedir);
+            TAP_OK(system(cmd) == 0, "fresh lake and state for the intent size");
+            write_db(rows, "w");
+            snprintf(text, sizeof(text),
+                     "version: 1\nsource:\n  driver: fake\n  connection: \"%s\"\n  options:\n"
+                     "    batch_rows: 1\n    fail_at_row: %d\n"
+                     "target:\n  location: \"%s\"\n  format: fakecsv\n  compression: none\n"
+                     "  file_size: 1\n"
+                     "state:\n  location: \"%s\"\njobs:\n  - name: t\n    table: t\n"
+                     "    watermark:\n      columns: [id]\n",
+                     db, fail_at[k], lake, statedir);
+            TAP_EQ_INT(weir_spec_parse("size.yaml", text, strlen(text), &spec, &err), WEIR_OK,
+                       "spec with a file per row parses");
+            TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], &opts, &err), WEIR_ETEMPFAIL,
+                       "run fails after some files");
+            weir_spec_free(spec);
+            spec = NULL;
+            long got[100];
+            collect(lake, got, 100, 0, &run_files[k]);
+            doc = state_doc();
+            char *dump = json_dumps(json_object_get(doc, "pending"), JSON_COMPACT);
+            intent_len[k] = dump ? strlen(dump) : 0;
+            free(dump);
+            json_decref(doc);
+        }
+        printf("# intent: %zu bytes after %d files, %zu bytes after %d files\n", intent_len[0],
+               run_files[0], intent_len[1], run_files[1]);
+        TAP_OK(run_files[0] >= 2 && run_files[1] >= 29, "the failing runs committed a few, then many files");
+        TAP_OK(intent_len[0] > 0 && intent_len[0] == intent_len[1],
+               "the intent does not grow with the files written");
+
+        /* the same intent as a version before file_prefix wrote it */
+        doc = state_doc();
+        json_t *p = json_object_get(doc, "pending");
+        json_object_del(p, "file_prefix");
+        json_t *old_files = json_array();
+        char found[600];
+        snprintf(cmd, sizeof(cmd), "cd %s && find t -name 'part-*'", lake);
+        FILE *pf = popen(cmd, "r");
+        while (pf != NULL && fgets(found, sizeof(found), pf) != NULL) {
+            found[strcspn(found, "\n")] = '\0';
+            json_array_append_new(old_files, json_string(found));
+        }
+        if (pf != NULL) {
+            pclose(pf);
+        }
+        json_object_set_new(p, "files", old_files);
+        snprintf(found, sizeof(found), "%s/t.json", statedir);
+        TAP_EQ_INT(json_dump_file(doc, found, JSON_INDENT(2)), 0, "old-format intent written");
+        json_decref(doc);
+        snprintf(text, sizeof(text),
+                 "version: 1\nsource:\n  driver: fake\n  connection: \"%s\"\n"
+                 "target:\n  location: \"%s\"\n  format: fakecsv\n  compression: none\n"
+                 "state:\n  location: \"%s\"\njobs:\n  - name: t\n    table: t\n"
+                 "    watermark:\n      columns: [id]\n",
+                 db, lake, statedir);
+        TAP_EQ_INT(weir_spec_parse("old.yaml", text, strlen(text), &spec, &err), WEIR_OK,
+                   "recovery spec parses");
+        TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], &opts, &err), WEIR_OK,
+                   "an old-format intent is recovered");
+        TAP_OK(lake_is(1, 40, NULL), "after the recovery: 1..40 exactly once");
     }
 
     /* bad password from a reference */

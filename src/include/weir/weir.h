@@ -288,6 +288,19 @@ struct weir_writer_ops {
     int (*finish)(void *writer, struct weir_error *err);
     /* Frees the writer, finished or not. NULL is allowed. */
     void (*free)(void *writer);
+    /* Appended (a plugin built before it has a smaller `size`; check with
+     * WEIR_HAS_MEMBER). Writes everything buffered into `out` as complete
+     * row groups (Parquet) / stripes (ORC); the file stays open for more
+     * batches and `finish`. With nothing buffered it writes nothing. The host
+     * calls it to bound the memory of many open files (partitioned runs)
+     * without starting new files. NULL: not supported. */
+    int (*flush)(void *writer, struct weir_error *err);
+    /* Appended with flush. Bytes of memory the writer holds now (buffers
+     * with their spare capacity, dictionaries, copies of batches), which
+     * `buffered` (the bytes still to go to `out`) can understate several
+     * times; the host keeps the sum over its open files within its memory
+     * budget. NULL: the host uses `buffered`. */
+    uint64_t (*memory)(void *writer);
 };
 
 /* ---------------------------------------------------------------------------

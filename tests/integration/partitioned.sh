@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Partitioned runs at scale, on a local lake: a date column by day (rows in
+# no order, 300 days), month and year, and the value of a low-cardinality
+# text column (NULL and a '/' included), Parquet and ORC, under a memory
+# budget small enough that partitions are flushed as row groups of their
+# open files. Checked with independent readers: every row exactly once
+# (DuckDB and hyparquet against PostgreSQL), each row in the folder of its
+# own value (DuckDB's filename against the row's column), at most
+# ceil(folder bytes / file_size) + 1 files per folder, files with several
+# row groups; the ORC files through the test ORC reader. Then the
+# max_partitions refusal (exit 78, the column and the count named, nothing
+# visible), and a SIGKILL in the middle of a heavily partitioned run whose
+# rerun leaves no temp file and no file that the state does not list.
+. "$(dirname "$0")/lib.sh"
+require_pg
+require_weir
+
+T=it_partitioned
+lake=$WEIR_TEST_TMP/lake
+pg >/dev/null <<EOS
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $T;
+CREATE TABLE $T (id bigint PRIMARY KEY, ship_date date, shipped_at timestamptz, region text,
+                 amount numeric(12,2), note text);
+INSERT INTO $T
+SELECT g, date '2024-01-01' + (g * 7919 % 300)::int,
+       timestamptz '2023-06-01 00:00:00+00' + (g * 104729 % 900) * interval '1 day' + g * interval '1 second',
+       (ARRAY['north', 'south', 'east west', 'a/b', NULL])[1 + g % 5],
+       (g * 37 % 100000) / 100.0, repeat(md5(g::text), 1 + (g % 3)::int)
+FROM generate_series(1::bigint, 60000) g;
+UPDATE $T SET ship_date = NULL WHERE id % 997 = 0;
+EOS
+
+# batches of 2,000 rows: the budget and file_size are checked between writes
+batches='s|^\(  password: .*\)$|\1\n  options:\n    batch_rows: 2000|'
+# spec NAME FORMAT PARTITION_BY [EXTRA_TARGET]
+spec() {
+    { spec_header "$lake/$1" zstd "$2" | sed -e "$batches" -e "s|^  compression: zstd|  compression: zstd\n  memory_budget: 256KiB${4:+\n  $4}|"
+      cat <<EOS
+jobs:
+  - name: $1
+    table: public.$T
+    mode: full
+    partition_by: $3
+EOS
+    } | write_spec "$WEIR_TEST_TMP/$1.yaml"
+}
+
+# files_bounded DIR FILE_SIZE: every folder has at most ceil(bytes / FILE_SIZE) + 1 files
+files_bounded() {
+    find "$1" -type f ! -name '.*' -printf '%h %s\n' | awk -v fs="$2" '
+        { n[$1]++; b[$1] += $2 }
+        END { bad = 0; for (d in n) { lim = int((b[d] + fs - 1) / fs) + 1;
+                                      if (n[d] > lim) { print d, n[d], lim; bad++ } }
+              exit bad > 0 }'
+}
+
+# in_own_folder GLOB COLUMN EXPR: rows whose folder value differs from EXPR (over the row)
+in_own_folder() {
+    lake_sql "SELECT count(*) AS bad FROM read_parquet('$1', hive_partitioning = false, filename = true)
+              WHERE coalesce($3, '__HIVE_DEFAULT_PARTITION__')
+                    <> replace(regexp_extract(filename, '/$2=([^/]+)/', 1), '%2F', '/')" "$1"
+}
+
+# --- Parquet: day (unclustered), month, year, value ------------------------
+for c in "ship_day|ship_date|day|strftime(ship_date, '%Y-%m-%d')|301" \
+         "ship_month|shipped_at|month|strftime(shipped_at AT TIME ZONE 'UTC', '%Y-%m')|30" \
+         "ship_year|shipped_at|year|strftime(shipped_at AT TIME ZONE 'UTC', '%Y')|3" \
+         "by_region|region|value|region|5"; do
+    IFS='|' read -r name col gran expr folders <<<"$c"
+    spec "$name" parquet "{column: $col, granularity: $gran}"
+    weir_expect 0 "$name: partitioned run ($col by $gran)" run "$WEIR_TEST_TMP/$name.yaml"
+    [ "$name" = ship_month ] && month_log=$(cat "$WEIR_ERR")
+    COMPARE_NAME="$name: every row exactly once" \
+        compare_db_lake "SELECT * FROM $T" "$lake/$name/**/*.parquet" --key id
+    is "$(in_own_folder "$lake/$name/**/*.parquet" "$col" "$expr")" '{"bad":"0"}' \
+        "$name: each row is in the folder of its own $col"
+    is "$(find "$lake/$name" -mindepth 2 -type d | wc -l | tr -d ' ')" "$folders" \
+        "$name: $folders folders"
+    ok "$name: files per folder within ceil(bytes / file_size) + 1" files_bounded "$lake/$name" 1073741824
+    like "$(find "$lake/$name" -type f -name '.*')" '^$' "$name: no temp file left"
+done
+# the budget (256 KiB for 60,000 rows of ~150 bytes) made row groups of open files
+rg=$(lake_sql "SELECT max(n) AS n FROM (SELECT file_name, count(DISTINCT row_group_id) AS n
+               FROM parquet_metadata('$lake/ship_month/**/*.parquet') GROUP BY file_name)" \
+     "$lake/ship_month/**/*.parquet" | sed -n 's/.*"n":"\([0-9]*\)".*/\1/p')
+[ "${rg:-0}" -ge 2 ] && pass "the memory budget flushed row groups into open files (up to $rg a file)" ||
+    not_ok "the memory budget flushed row groups into open files" "row groups: ${rg:-none}"
+like "$month_log" 'memory_budget_flushes' "the log reports the budget flushes"
+
+# file_size: a folder above it gets more files, within the bound
+spec small_files parquet "{column: shipped_at, granularity: year}" "file_size: 256KiB"
+weir_expect 0 "year partitions with file_size 256KiB" run "$WEIR_TEST_TMP/small_files.yaml"
+n=$(find "$lake/small_files" -type f -name '*.parquet' | wc -l)
+[ "$n" -gt 3 ] && pass "file_size rolls files over ($n files in 3 folders)" ||
+    not_ok "file_size rolls files over" "$n files"
+ok "small_files: files per folder within ceil(bytes / file_size) + 1" files_bounded "$lake/small_files" 262144
+COMPARE_NAME="small_files: every row exactly once" \
+    compare_db_lake "SELECT * FROM $T" "$lake/small_files/**/*.parquet" --key id
+
+# --- ORC: day partitions, unclustered --------------------------------------
+dump=$WEIR_BUILDDIR/tests/tools/orc_dump
+[ -x "$dump" ] || make -C "$WEIR_BUILDDIR" tests/tools/orc_dump >/dev/null 2>&1
+spec orc_day orc "{column: ship_date, granularity: day}"
+weir_expect 0 "orc: day partitions" run "$WEIR_TEST_TMP/orc_day.yaml"
+ok "orc: files per folder within ceil(bytes / file_size) + 1" files_bounded "$lake/orc_day" 1073741824
+# each file read by the test ORC reader: rows, and column 2 (ship_date) is the folder's day
+orc_check=$(find "$lake/orc_day" -type f -name '*.orc' | while read -r f; do
+    day=$(basename "$(dirname "$f")"); day=${day#ship_date=}
+    "$dump" "$f" 2>/dev/null | /usr/bin/python3 -c '
+import datetime, json, sys
+day = sys.argv[1]
+n = bad = 0
+for line in sys.stdin:
+    row = json.loads(line)
+    n += 1
+    # the reader gives a date as days since 1970-01-01
+    got = ("__HIVE_DEFAULT_PARTITION__" if row[1] is None else
+           (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(row[1]))).isoformat())
+    bad += got != day
+print(n, bad)' "$day"
+done | awk '{ n += $1; bad += $2; f++ } END { print n, bad, f }')
+read -r orc_rows orc_bad orc_files <<<"$orc_check"
+is "$orc_rows" 60000 "orc: the test ORC reader reads every row once ($orc_files files)"
+is "$orc_bad" 0 "orc: each row is in the folder of its own ship_date"
+stripes=$(find "$lake/orc_day" -type f -name '*.orc' | head -n 50 | while read -r f; do
+    "$dump" "$f" 2>&1 >/dev/null | sed -n 's/.* \([0-9]*\) stripes.*/\1/p'; done | sort -n | tail -n 1)
+[ "${stripes:-0}" -ge 1 ] && pass "orc: files readable with stripes (up to $stripes a file)" ||
+    not_ok "orc: files readable" "${stripes:-none}"
+
+# --- max_partitions ----------------------------------------------------------
+spec too_many parquet "{column: id, granularity: value, max_partitions: 500}"
+weir_expect 78 "more partitions than max_partitions: exit 78" run "$WEIR_TEST_TMP/too_many.yaml"
+like "$(cat "$WEIR_ERR")" 'partition column \\"?id\\"? has more than 500 distinct values' \
+    "the message names the column and the limit"
+like "$(cat "$WEIR_ERR")" '501 seen' "the message gives the count seen"
+like "$(cat "$WEIR_ERR")" 'coarser granularity' "the hint suggests a coarser granularity"
+is "$(find "$lake/too_many" -type f 2>/dev/null | wc -l | tr -d ' ')" 0 \
+    "nothing of the refused run is left in the lake"
+
+# --- SIGKILL in the middle of a heavily partitioned run ---------------------
+# 301 day folders, the scan made slow by a filter that sleeps every 4,000
+# rows; file_size small so that some files are committed before the kill
+# while the others are still being written
+pg >/dev/null <<EOS
+SET client_min_messages = warning;
+CREATE OR REPLACE FUNCTION it_partitioned_nap(id bigint) RETURNS boolean LANGUAGE sql AS
+\$\$ SELECT CASE WHEN id % 4000 = 0 THEN pg_sleep(0.4) IS NOT NULL ELSE true END \$\$;
+EOS
+{ spec_header "$lake/killed" zstd parquet | sed -e "$batches" -e "s|^  compression: zstd|  compression: zstd\n  file_size: 64KiB\n  memory_budget: 1MiB|"
+  cat <<EOS
+jobs:
+  - name: killed
+    table: public.$T
+    filter: it_partitioned_nap(id)
+    watermark:
+      columns: [id]
+    partition_by: {column: ship_date, granularity: day}
+EOS
+} | write_spec "$WEIR_TEST_TMP/killed.yaml"
+"$WEIR" run "$WEIR_TEST_TMP/killed.yaml" >"$WEIR_TEST_TMP/kill.out" 2>"$WEIR_TEST_TMP/kill.err" </dev/null &
+wpid=$!
+for _ in $(seq 1 600); do
+    committed=$(find "$lake/killed" -type f -name 'part-*' 2>/dev/null | wc -l)
+    temp=$(find "$lake/killed" -type f -name '.part-*' 2>/dev/null | wc -l)
+    [ "$committed" -ge 1 ] && [ "$temp" -ge 50 ] && break
+    kill -0 $wpid 2>/dev/null || break
+    sleep 0.05
+done
+kill -KILL $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+committed=$(find "$lake/killed" -type f -name 'part-*' | wc -l)
+temp=$(find "$lake/killed" -type f -name '.part-*' | wc -l)
+[ "$committed" -ge 1 ] && [ "$temp" -ge 50 ] &&
+    pass "killed mid-run: $committed files committed, $temp being written" ||
+    not_ok "killed mid-run with files committed and files being written" \
+        "committed $committed, temp $temp; $(tail -n 3 "$WEIR_TEST_TMP/kill.err")"
+sleep 3.5 # the killed run's lease expires
+weir_expect 0 "the rerun after the SIGKILL" run "$WEIR_TEST_TMP/killed.yaml"
+like "$(cat "$WEIR_ERR")" 'run_files_removed' "the rerun removed the killed run's files by their run id"
+is "$(find "$lake/killed" -type f -name '.*' | wc -l | tr -d ' ')" 0 "no temp file left"
+# every file on disk is one the committed run lists in the state, and back
+/usr/bin/python3 - "$lake/killed.state/killed.json" >"$WEIR_TEST_TMP/listed" <<'EOP'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for f in sorted(doc["history"][-1]["files"]):
+    print(f)
+EOP
+(cd "$lake/killed" && find killed -type f | LC_ALL=C sort) >"$WEIR_TEST_TMP/on_disk"
+LC_ALL=C sort -o "$WEIR_TEST_TMP/listed" "$WEIR_TEST_TMP/listed"
+if cmp -s "$WEIR_TEST_TMP/listed" "$WEIR_TEST_TMP/on_disk"; then
+    pass "no orphan: the files on disk are exactly the committed run's ($(wc -l <"$WEIR_TEST_TMP/on_disk"))"
+else
+    not_ok "no orphan: the files on disk are exactly the committed run's" \
+        "$(diff "$WEIR_TEST_TMP/listed" "$WEIR_TEST_TMP/on_disk" | head -n 5)"
+fi
+COMPARE_NAME="after SIGKILL and a rerun: every row exactly once" \
+    compare_db_lake "SELECT * FROM $T" "$lake/killed/**/*.parquet" --key id
+is "$(in_own_folder "$lake/killed/**/*.parquet" ship_date "strftime(ship_date, '%Y-%m-%d')")" \
+    '{"bad":"0"}' "after the rerun each row is in its own day's folder"
+
+pg "DROP TABLE $T; DROP FUNCTION it_partitioned_nap(bigint)" >/dev/null
+done_testing

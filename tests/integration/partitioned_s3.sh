@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Partitioned runs on S3 (the AWS fake in front of s3rver, every signature
+# checked): 30 day folders from rows in no order, under a small memory
+# budget and file_size, so objects are completed while others are still
+# open. A SIGKILL in the middle, then the rerun: it removes the killed run's
+# objects with one listing (by run id), and afterwards the objects under the
+# job are exactly the committed run's files (none orphaned), no multipart
+# upload is left open, and every row is there once, in its own day's folder.
+. "$(dirname "$0")/lib.sh"
+require_pg
+require_weir
+
+require_s3_fake
+
+T=it_partitioned_s3
+run=ps3$$-$RANDOM
+spec=$WEIR_TEST_TMP/s3.yaml
+pg >/dev/null <<EOS
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $T;
+CREATE TABLE $T (id bigint PRIMARY KEY, ship_date date, note text);
+INSERT INTO $T SELECT g, date '2024-01-01' + (g * 7919 % 30)::int, repeat(md5(g::text), 2)
+FROM generate_series(1::bigint, 30000) g;
+CREATE OR REPLACE FUNCTION it_partitioned_s3_nap(id bigint) RETURNS boolean LANGUAGE sql AS
+\$\$ SELECT CASE WHEN id % 3000 = 0 THEN pg_sleep(0.4) IS NOT NULL ELSE true END \$\$;
+EOS
+{ spec_header /unused zstd | sed -e "s|location: file:///unused.state|location: file://$WEIR_TEST_TMP/state|" \
+    -e "s|location: file:///unused|location: s3://weir-test/$run/lake/\n  file_size: 16KiB\n  memory_budget: 1MiB|" \
+    -e 's|^\(  password: .*\)$|\1\n  options:\n    batch_rows: 1000|'
+  cat <<EOS
+jobs:
+  - name: days
+    table: public.$T
+    filter: it_partitioned_s3_nap(id)
+    watermark:
+      columns: [id]
+    partition_by: {column: ship_date, granularity: day}
+EOS
+} | write_spec "$spec"
+
+objects() { "$tool" list "s3://weir-test/$run/lake/" "days/" | LC_ALL=C sort; }
+open_uploads() { admin GET uploads | /usr/bin/python3 -c '
+import json, sys
+print(len([u for u in json.load(sys.stdin) if u["Key"].startswith(sys.argv[1])]))' "$run/lake/days/"; }
+
+"$WEIR" run "$spec" >"$WEIR_TEST_TMP/kill.out" 2>"$WEIR_TEST_TMP/kill.err" </dev/null &
+wpid=$!
+for _ in $(seq 1 600); do
+    [ "$(objects | wc -l)" -ge 20 ] && break
+    kill -0 $wpid 2>/dev/null || break
+    sleep 0.05
+done
+kill -KILL $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+before=$(objects | wc -l)
+[ "$before" -ge 20 ] && pass "killed mid-run with $before objects committed" ||
+    not_ok "killed mid-run with objects committed" "$before objects; $(tail -n 3 "$WEIR_TEST_TMP/kill.err")"
+sleep 3.5 # the killed run's lease expires
+weir_expect 0 "the rerun after the SIGKILL" run "$spec"
+like "$(cat "$WEIR_ERR")" '"event":"run_files_removed".*"files":[1-9]' \
+    "the rerun removed the killed run's objects by their run id"
+/usr/bin/python3 -c '
+import json, sys
+for f in sorted(json.load(open(sys.argv[1]))["history"][-1]["files"]):
+    print(f)' "$WEIR_TEST_TMP/state/days.json" | LC_ALL=C sort >"$WEIR_TEST_TMP/listed"
+objects >"$WEIR_TEST_TMP/in_s3"
+if [ -s "$WEIR_TEST_TMP/listed" ] && cmp -s "$WEIR_TEST_TMP/listed" "$WEIR_TEST_TMP/in_s3"; then
+    pass "no orphan: the objects are exactly the committed run's ($(wc -l <"$WEIR_TEST_TMP/in_s3"))"
+else
+    not_ok "no orphan: the objects are exactly the committed run's" \
+        "$(diff "$WEIR_TEST_TMP/listed" "$WEIR_TEST_TMP/in_s3" | head -n 5)"
+fi
+is "$(open_uploads)" 0 "no multipart upload left open under the job"
+dl=$WEIR_TEST_TMP/dl
+ok "download the lake objects" s3_download weir-test "$run/lake/" "$dl"
+COMPARE_NAME="after SIGKILL and a rerun on S3: every row exactly once" \
+    compare_db_lake "SELECT * FROM $T" "$dl/days/**/*.parquet" --key id
+is "$(lake_sql "SELECT count(*) AS bad FROM read_parquet('$dl/days/**/*.parquet', hive_partitioning = false, filename = true)
+                WHERE coalesce(strftime(ship_date, '%Y-%m-%d'), '') <> regexp_extract(filename, '/ship_date=([^/]+)/', 1)" \
+    "$dl/days/**/*.parquet")" '{"bad":"0"}' "each row is in its own day's folder"
+n=$(find "$dl/days" -mindepth 1 -maxdepth 1 -type d | wc -l | tr -d ' ')
+is "$n" 30 "30 day folders"
+
+pg "DROP TABLE $T; DROP FUNCTION it_partitioned_s3_nap(bigint)" >/dev/null
+done_testing

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "aws/secrets.h"
 #include "core/job.h"
+#include "core/sql_current.h"
 #include "core/state.h"
 #include "spec/spec.h"
 #include "util/log.h"
@@ -32,12 +33,15 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  run SPEC [--job NAME] [--full-reload]   extract every job (or one) into the lake\n"
+    "      [--detect-deletes]                  sweep the keys of jobs with deletes on this run\n"
     "  run --event EVENT.json                  the same, spec and job named by an EventBridge event\n"
     "  plan SPEC [--job NAME] [--full-reload]  print SQL, watermark window and files; change nothing\n"
     "  check SPEC [--job NAME]                 validate the spec, plugins, secrets, connection, query\n"
     "  state show SPEC --job NAME              print the job's state document\n"
     "  state reset SPEC --job NAME             forget the watermark: the next run starts over\n"
     "  state set SPEC --job NAME --value V...  set the watermark (one --value per column)\n"
+    "  sql current SPEC --job NAME             print DuckDB SQL of the job's current state\n"
+    "                                          (jobs with deletes: newest versions, no deleted keys)\n"
     "  spec schema                             print the JSON Schema of the spec format\n"
     "\n"
     "options:\n"
@@ -65,6 +69,7 @@ struct cli {
     const char *job;
     const char *event;
     int full_reload;
+    int detect_deletes;
     const char *values[16];
     int n_values;
     int log_format;
@@ -113,7 +118,9 @@ static int read_event(struct cli *cli, json_t **keep, struct weir_error *err)
 
 static int for_jobs(const struct cli *cli, const struct weir_spec *spec, struct weir_error *err)
 {
-    struct weir_run_options opts = {.full_reload = cli->full_reload, .cancel = &cancel_flag,
+    struct weir_run_options opts = {.full_reload = cli->full_reload,
+                                    .detect_deletes = cli->detect_deletes,
+                                    .cancel = &cancel_flag,
                                     .fetch = weir_aws_secret_fetch};
     int first = 0;
     int n_run = 0;
@@ -229,12 +236,26 @@ done:
     return rc;
 }
 
+/* weir sql current: the job named by --job, or the spec's only job. */
+static int sql_command(const struct cli *cli, const struct weir_spec *spec, struct weir_error *err)
+{
+    const struct weir_spec_job *job = cli->job ? weir_spec_find_job(spec, cli->job) : NULL;
+    if (job == NULL && cli->job == NULL && spec->n_jobs == 1) {
+        job = &spec->jobs[0];
+    }
+    if (job == NULL) {
+        return weir_error_set(err, WEIR_EUSAGE, "sql current needs --job NAME");
+    }
+    return weir_sql_current(spec, job, stdout, err);
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli = {.log_format = WEIR_LOG_JSON, .log_level = WEIR_LOG_INFO};
     static const struct option longopts[] = {
         {"job", required_argument, NULL, 'j'},
         {"full-reload", no_argument, NULL, 'F'},
+        {"detect-deletes", no_argument, NULL, 'D'},
         {"event", required_argument, NULL, 'e'},
         {"value", required_argument, NULL, 'v'},
         {"log-format", required_argument, NULL, 'L'},
@@ -261,6 +282,9 @@ int main(int argc, char **argv)
             break;
         case 'F':
             cli.full_reload = 1;
+            break;
+        case 'D':
+            cli.detect_deletes = 1;
             break;
         case 'e':
             cli.event = optarg;
@@ -323,6 +347,11 @@ int main(int argc, char **argv)
             return usage_error("state needs show, reset or set%s", "");
         }
         cli.sub = positional[pi++];
+    } else if (strcmp(cli.command, "sql") == 0) {
+        if (n_pos < 2 || strcmp(positional[1], "current") != 0) {
+            return usage_error("sql needs current%s", "");
+        }
+        pi++;
     } else if (strcmp(cli.command, "run") != 0 && strcmp(cli.command, "plan") != 0 &&
                strcmp(cli.command, "check") != 0) {
         return usage_error("unknown command \"%s\"", cli.command);
@@ -364,6 +393,8 @@ int main(int argc, char **argv)
         if (cli.job != NULL && weir_spec_find_job(spec, cli.job) == NULL) {
             rc = weir_error_set(&err, WEIR_EUSAGE, "%s has no job named \"%s\"", cli.spec,
                                 cli.job);
+        } else if (strcmp(cli.command, "sql") == 0) {
+            rc = sql_command(&cli, spec, &err);
         } else if (cli.sub != NULL) {
             rc = state_command(&cli, spec, &err);
         } else {
@@ -373,7 +404,8 @@ int main(int argc, char **argv)
     int code = 0;
     if (rc != WEIR_OK) {
         /* job failures were logged as they happened */
-        if (spec == NULL || cli.sub != NULL || rc == WEIR_EUSAGE) {
+        if (spec == NULL || cli.sub != NULL || rc == WEIR_EUSAGE ||
+            strcmp(cli.command, "sql") == 0) {
             report(&err);
         }
         code = weir_status_exit_code(rc);

@@ -14,6 +14,7 @@
 
 struct weir_run_options {
     int full_reload;             /* --full-reload */
+    int detect_deletes;          /* --detect-deletes: sweep now (jobs with deletes) */
     volatile int *cancel;        /* set by signal handlers; borrowed */
     weir_secret_fetch_fn fetch;  /* Secrets Manager, or NULL */
     void *fetch_ctx;

@@ -31,6 +31,7 @@ static const struct weir_source_ops ops = {
     .key_range = weir_pg_key_range,
     .snapshot_export = weir_pg_snapshot_export,
     .snapshot_begin = weir_pg_snapshot_begin,
+    .primary_key = weir_pg_primary_key,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

@@ -58,12 +58,6 @@ int weir_deletes_check(const struct weir_spec *spec, const struct weir_spec_job 
             }
         }
     }
-    if (job->n_delete_key == 0) {
-        return spec_error(err, spec, job, job->deletes_pos, "deletes",
-                          "no key: this weir needs deletes.key (the primary key is not looked "
-                          "up yet)",
-                          "name the columns that identify a row: deletes: {key: [id]}");
-    }
     return WEIR_OK;
 }
 
@@ -204,7 +198,8 @@ static int key_names_check(struct sweep *s, struct weir_error *err)
             found = strcmp(all.children[k]->name, s->key[i]) == 0;
         }
         if (!found) {
-            const struct weir_pos *p = &job->delete_key[i].pos;
+            struct weir_pos none = job->deletes_pos;
+            const struct weir_pos *p = i < job->n_delete_key ? &job->delete_key[i].pos : &none;
             rc = weir_error_set(err, WEIR_ECONFIG,
                                 "%s:%d:%d: jobs.%s.deletes.key: no column %s in what the job "
                                 "reads",
@@ -437,20 +432,87 @@ static void sweep_free(struct sweep *s)
     }
 }
 
-int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err)
+void weir_deletes_key_names(const struct weir_spec_job *job, const json_t *doc,
+                            struct weir_key_names *k)
 {
-    const struct weir_spec_job *job = d->c->job;
-    struct sweep s = {.d = d, .n_key = job->n_delete_key};
-    const char *names[WEIR_KEY_MAX_COLS];
-    char prefix[1300];
-    int rc;
+    k->n = 0;
+    if (job->n_delete_key > 0) {
+        for (size_t i = 0; i < job->n_delete_key && i < WEIR_KEY_MAX_COLS; i++) {
+            k->name[k->n++] = job->delete_key[i].s;
+        }
+        return;
+    }
+    const json_t *cols = json_object_get(json_object_get(doc, "deletes"), "key");
+    size_t off = 0, i;
+    json_t *c;
+    json_array_foreach(cols, i, c)
+    {
+        const char *name = json_string_value(json_array_get(c, 0));
+        size_t len = name != NULL ? strlen(name) + 1 : 0;
+        if (name == NULL || k->n >= WEIR_KEY_MAX_COLS || off + len > sizeof(k->buf)) {
+            k->n = 0;
+            return;
+        }
+        memcpy(k->buf + off, name, len);
+        k->name[k->n++] = k->buf + off;
+        off += len;
+    }
+}
+
+/* The spec's key, or else the table's primary key from the source. */
+static int resolve_key(struct weir_deletes *d, struct weir_error *err)
+{
+    struct weir_jobctx *c = d->c;
+    const struct weir_spec_job *job = c->job;
+    const struct weir_source_ops *src = c->source.desc.source;
     if (job->n_delete_key > WEIR_KEY_MAX_COLS) {
         return weir_error_set(err, WEIR_ECONFIG, "a key has at most %d columns", WEIR_KEY_MAX_COLS);
     }
-    for (size_t i = 0; i < job->n_delete_key; i++) {
-        names[i] = job->delete_key[i].s;
+    weir_deletes_key_names(job, NULL, &d->key);
+    if (d->key.n > 0) {
+        return WEIR_OK;
     }
-    s.key = names;
+    size_t n = 0;
+    int can = WEIR_HAS_MEMBER(src, struct weir_source_ops, primary_key) && src->primary_key != NULL;
+    if (can &&
+        src->primary_key(c->conn, &c->q, d->key.buf, sizeof(d->key.buf), &n, err) != WEIR_OK) {
+        return err->status;
+    }
+    for (size_t i = 0, off = 0; i < n && i < WEIR_KEY_MAX_COLS; i++) {
+        d->key.name[d->key.n++] = d->key.buf + off;
+        off += strlen(d->key.buf + off) + 1;
+    }
+    if (d->key.n == 0) {
+        char what[400];
+        snprintf(what, sizeof(what), "no key: %s has no primary key%s",
+                 job->table.s != NULL ? job->table.s : "the query",
+                 can ? "" : " that this source can tell");
+        return spec_error(err, c->spec, job, job->deletes_pos, "deletes", what,
+                          "name the columns that identify a row: deletes: {key: [id]}");
+    }
+    char names[600];
+    size_t o = 0;
+    names[0] = '\0';
+    for (size_t i = 0; i < d->key.n && o < sizeof(names); i++) {
+        int k = snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "", d->key.name[i]);
+        o += k > 0 ? (size_t)k : 0;
+    }
+    weir_log_event(WEIR_LOG_INFO, "deletes_key", json_pack("{s:s}", "key", names),
+                   "deletes key: the primary key (%s)", names);
+    return WEIR_OK;
+}
+
+int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err)
+{
+    const struct weir_spec_job *job = d->c->job;
+    struct sweep s = {.d = d};
+    char prefix[1300];
+    int rc;
+    if ((rc = resolve_key(d, err)) != WEIR_OK) {
+        return rc;
+    }
+    s.key = d->key.name;
+    s.n_key = d->key.n;
     double t0 = weir_time_mono();
     snprintf(s.dir, sizeof(s.dir), "%s/%s.keys", d->state_dir, job->name.s);
     snprintf(d->keyfile, sizeof(d->keyfile), "%s.keys", d->run_id);
@@ -528,11 +590,14 @@ void weir_deletes_cleanup(const char *state_dir, const char *job, const json_t *
 
 int weir_deletes_catalog(const struct weir_deletes *d, struct weir_error *err)
 {
-    const struct weir_spec *spec = d->c->spec;
-    if (!d->swept || spec->catalog.type.s == NULL || strcmp(spec->catalog.type.s, "glue") != 0) {
+    if (!d->swept) {
         return WEIR_OK;
     }
-    return weir_glue_deletes_register(spec, d->c->job, &d->schema, err);
+    const struct weir_spec *spec = d->c->spec;
+    if (spec->catalog.type.s == NULL || strcmp(spec->catalog.type.s, "glue") != 0) {
+        return WEIR_OK;
+    }
+    return weir_glue_deletes_register(spec, d->c->job, &d->key, &d->schema, err);
 }
 
 void weir_deletes_reset(struct weir_deletes *d)

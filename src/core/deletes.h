@@ -27,6 +27,20 @@
 #include "core/outset.h"
 #include "core/sink.h"
 
+/* The key columns of a job: the spec's deletes.key, or the table's primary
+ * key, or what the last sweep committed (its names are in buf or borrowed
+ * from the spec). */
+struct weir_key_names {
+    const char *name[16];
+    size_t n;
+    char buf[2048];
+};
+
+/* From the spec's deletes.key, else from `doc`'s committed sweep (NULL
+ * allowed); n = 0 when neither names one. */
+void weir_deletes_key_names(const struct weir_spec_job *job, const json_t *doc,
+                            struct weir_key_names *k);
+
 struct weir_deletes {
     /* set by the caller, borrowed */
     struct weir_jobctx *c; /* connected; the snapshot open */
@@ -40,6 +54,7 @@ struct weir_deletes {
     void *announce_ctx;
     /* results of weir_deletes_sweep */
     int swept;
+    struct weir_key_names key; /* the key the sweep used */
     uint64_t keys;
     uint64_t tombstones;
     int sort_runs;

@@ -45,8 +45,8 @@ static void q_table(FILE *f, const char *db, const char *table)
 }
 
 /* The view's SQL (new, free()) over the data and tombstone tables. */
-static char *view_sql(const struct weir_spec_job *job, const char *db, const char *table,
-                      const char *deletes, const json_t *columns)
+static char *view_sql(const struct weir_spec_job *job, const struct weir_key_names *key,
+                      const char *db, const char *table, const char *deletes, const json_t *columns)
 {
     char *sql = NULL;
     size_t len = 0, i;
@@ -64,9 +64,9 @@ static char *view_sql(const struct weir_spec_job *job, const char *db, const cha
     fputs(" FROM (SELECT *, regexp_extract(\"$path\", " RUN_RE ", 1) AS \"_weir_version_run\", "
           "row_number() OVER (PARTITION BY ",
           f);
-    for (size_t k = 0; k < job->n_delete_key; k++) {
+    for (size_t k = 0; k < key->n; k++) {
         fputs(k ? ", " : "", f);
-        weir_sql_ident(f, job->delete_key[k].s);
+        weir_sql_ident(f, key->name[k]);
     }
     fputs(" ORDER BY regexp_extract(\"$path\", " RUN_RE ", 1) DESC", f);
     for (size_t k = 0; k < job->n_wm; k++) {
@@ -79,11 +79,11 @@ static char *view_sql(const struct weir_spec_job *job, const char *db, const cha
     fputs(") v WHERE v.\"_weir_rn\" = 1 AND NOT EXISTS (SELECT 1 FROM ", f);
     q_table(f, db, deletes);
     fputs(" d WHERE ", f);
-    for (size_t k = 0; k < job->n_delete_key; k++) {
+    for (size_t k = 0; k < key->n; k++) {
         fputs("d.", f);
-        weir_sql_ident(f, job->delete_key[k].s);
+        weir_sql_ident(f, key->name[k]);
         fputs(" IS NOT DISTINCT FROM v.", f);
-        weir_sql_ident(f, job->delete_key[k].s);
+        weir_sql_ident(f, key->name[k]);
         fputs(" AND ", f);
     }
     fputs("d.\"_weir_run_id\" > v.\"_weir_version_run\")", f);
@@ -117,11 +117,12 @@ static char *presto_text(const json_t *doc)
     return out;
 }
 
-json_t *weir_glue_view_input(const struct weir_spec_job *job, const char *db, const char *name,
-                             const char *table, const char *deletes, const json_t *columns)
+json_t *weir_glue_view_input(const struct weir_spec_job *job, const struct weir_key_names *key,
+                             const char *db, const char *name, const char *table,
+                             const char *deletes, const json_t *columns)
 {
     json_t *trino = json_array(), *input = NULL, *doc = NULL;
-    char *sql = view_sql(job, db, table, deletes, columns), *text = NULL;
+    char *sql = view_sql(job, key, db, table, deletes, columns), *text = NULL;
     size_t i;
     json_t *c;
     json_array_foreach(columns, i, c)
@@ -161,6 +162,7 @@ static int put_table(struct weir_aws_session *s, const char *db, const json_t *i
 }
 
 int weir_glue_deletes_register(const struct weir_spec *spec, const struct weir_spec_job *job,
+                               const struct weir_key_names *key,
                                const struct ArrowSchema *tombstones, struct weir_error *err)
 {
     const char *db = spec->catalog.database.s;
@@ -203,7 +205,7 @@ int weir_glue_deletes_register(const struct weir_spec *spec, const struct weir_s
         goto done;
     }
     vin = weir_glue_view_input(
-        job, db, view, table, deletes,
+        job, key, db, view, table, deletes,
         json_object_get(json_object_get(data, "StorageDescriptor"), "Columns"));
     if (vin == NULL) {
         rc = weir_error_set(err, WEIR_ENOMEM, "out of memory");

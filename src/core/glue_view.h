@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "core/deletes.h"
 #include "spec/spec.h"
 #include "weir/weir.h"
 
@@ -18,11 +19,13 @@
  * and, once the job's data table exists, the view <table>_current with the
  * data table's columns. */
 int weir_glue_deletes_register(const struct weir_spec *spec, const struct weir_spec_job *job,
+                               const struct weir_key_names *key,
                                const struct ArrowSchema *tombstones, struct weir_error *err);
 
 /* The view's TableInput (new; NULL when out of memory): `columns` are the
  * data table's Glue columns (borrowed), db/name/table/deletes its names. */
-json_t *weir_glue_view_input(const struct weir_spec_job *job, const char *db, const char *name,
-                             const char *table, const char *deletes, const json_t *columns);
+json_t *weir_glue_view_input(const struct weir_spec_job *job, const struct weir_key_names *key,
+                             const char *db, const char *name, const char *table,
+                             const char *deletes, const json_t *columns);
 
 #endif

@@ -55,11 +55,12 @@ void weir_keyenc_text(const struct weir_keyenc *e, const uint8_t *rec, size_t le
                       size_t cap);
 
 /*
- * External sort. Records are kept in memory up to `memory` bytes (record
- * bytes plus an 8-byte index entry each); past that, the sorted records go
- * to a run file `<tmp_prefix>.run-N`, and finishing merges the runs (at most
- * 64 at once; more are merged in passes), so memory stays bounded by
- * `memory` plus 64 read buffers whatever the number of keys. Duplicates are
+ * External sort. Records are kept in memory up to `memory` bytes (at least
+ * 64 KiB; record bytes plus an 8-byte index entry each); past that, the
+ * sorted records go to a run file `<tmp_prefix>.run-N`, and finishing merges
+ * the runs (at most 64 at once; more are merged in passes first), so memory
+ * stays bounded by `memory` plus 64 read buffers (8 KiB and a stdio buffer
+ * each) whatever the number of keys. Duplicates are
  * kept: the caller sees them next to each other.
  */
 struct weir_keysort;

@@ -45,7 +45,7 @@ int weir_keysort_new(const char *tmp_prefix, uint64_t memory, struct weir_keysor
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
     snprintf(s->prefix, sizeof(s->prefix), "%s", tmp_prefix);
-    s->memory = memory < (1u << 20) ? (1u << 20) : memory;
+    s->memory = memory < (64u << 10) ? (64u << 10) : memory; /* at least 64 KiB */
     *out = s;
     return WEIR_OK;
 }

@@ -11,6 +11,7 @@
 
 #include "core/deletes.h"
 #include "core/sink.h"
+#include "core/state.h"
 
 void weir_sql_ident(FILE *out, const char *name)
 {
@@ -62,23 +63,50 @@ static int has_tombstones(const struct weir_spec *spec, const struct weir_spec_j
     return rc;
 }
 
-static void key_list(FILE *out, const struct weir_spec_job *job)
+static void key_list(FILE *out, const struct weir_key_names *key)
 {
-    for (size_t i = 0; i < job->n_delete_key; i++) {
+    for (size_t i = 0; i < key->n; i++) {
         fputs(i ? ", " : "", out);
-        weir_sql_ident(out, job->delete_key[i].s);
+        weir_sql_ident(out, key->name[i]);
     }
+}
+
+/* The spec's key, or the one the job's last sweep used (its primary key). */
+static int job_key(const struct weir_spec *spec, const struct weir_spec_job *job,
+                   struct weir_key_names *key, struct weir_error *err)
+{
+    struct weir_state_store *store = NULL;
+    json_t *doc = NULL;
+    int rc = WEIR_OK;
+    if (job->n_delete_key == 0 &&
+        (rc = weir_state_open(spec->state.location.s, &store, err)) == WEIR_OK) {
+        rc = store->ops->read(store, job->name.s, &doc, err);
+        store->ops->free(store);
+    }
+    if (rc == WEIR_OK) {
+        weir_deletes_key_names(job, doc, key);
+    }
+    json_decref(doc);
+    return rc;
 }
 
 int weir_sql_current(const struct weir_spec *spec, const struct weir_spec_job *job, FILE *out,
                      struct weir_error *err)
 {
-    if (!weir_deletes_enabled(job) || job->n_delete_key == 0) {
-        weir_error_set(err, WEIR_ECONFIG,
-                       "job %s has no deletes.key: its current state is "
-                       "not defined",
+    struct weir_key_names key;
+    if (!weir_deletes_enabled(job)) {
+        weir_error_set(err, WEIR_ECONFIG, "job %s has no deletes: its current state is not defined",
                        job->name.s);
         return weir_error_hint(err, "add deletes: {key: [id]} to the job");
+    }
+    if (job_key(spec, job, &key, err) != WEIR_OK) {
+        return err->status;
+    }
+    if (key.n == 0) {
+        weir_error_set(err, WEIR_ECONFIG,
+                       "job %s: no key yet: the primary key is known after its first sweep",
+                       job->name.s);
+        return weir_error_hint(err, "run the job once, or name deletes.key");
     }
     if (strcmp(spec->target.format.s, "parquet") != 0) {
         weir_error_set(err, WEIR_ECONFIG,
@@ -107,7 +135,7 @@ int weir_sql_current(const struct weir_spec *spec, const struct weir_spec_job *j
     fputs(", filename = true, hive_partitioning = false, union_by_name = true)\n),\n"
           "newest AS (\n    SELECT * FROM versions\n    QUALIFY row_number() OVER (PARTITION BY ",
           out);
-    key_list(out, job);
+    key_list(out, &key);
     fputs(" ORDER BY _weir_version_run DESC", out);
     for (size_t i = 0; i < job->n_wm; i++) {
         fputs(", ", out);
@@ -117,21 +145,21 @@ int weir_sql_current(const struct weir_spec *spec, const struct weir_spec_job *j
     fputs(") = 1\n)", out);
     if (tomb) {
         fputs(",\ntombstones AS (\n    SELECT ", out);
-        key_list(out, job);
+        key_list(out, &key);
         fputs(", max(_weir_run_id) AS _weir_run_id\n    FROM read_parquet(", out);
         literal(out, root, job->name.s, "__deletes/*.parquet");
         fputs(")\n    GROUP BY ", out);
-        key_list(out, job);
+        key_list(out, &key);
         fputs("\n)", out);
     }
     fputs("\nSELECT n.* EXCLUDE (filename, _weir_version_run)\nFROM newest n", out);
     if (tomb) {
         fputs("\nWHERE NOT EXISTS (\n    SELECT 1 FROM tombstones t\n    WHERE ", out);
-        for (size_t i = 0; i < job->n_delete_key; i++) {
+        for (size_t i = 0; i < key.n; i++) {
             fprintf(out, "t.");
-            weir_sql_ident(out, job->delete_key[i].s);
+            weir_sql_ident(out, key.name[i]);
             fputs(" IS NOT DISTINCT FROM n.", out);
-            weir_sql_ident(out, job->delete_key[i].s);
+            weir_sql_ident(out, key.name[i]);
             fputs(" AND ", out);
         }
         fputs("t._weir_run_id > n._weir_version_run\n)", out);

@@ -35,7 +35,7 @@ jobs:
   - name: orders
     table: public.$T
     watermark: {columns: [updated_at]}
-    deletes: {key: [id, site]}
+    deletes: {every: 1} # key: the primary key (id, site)
 EOS
 } | write_spec "$spec"
 

@@ -4,7 +4,8 @@
 # composite and text keys, a sweep with no new rows, key files spilled to
 # sorted runs, SIGKILL during a sweep then a rerun (exactly one tombstone per
 # deleted key), a sweep racing concurrent deletes, inserts and updates (no
-# tombstone for a key that exists), `every`, and bad keys. The current state
+# tombstone for a key that exists), `every`, the primary key as the default
+# key, and bad keys. The current state
 # is rebuilt from the lake with DuckDB (`weir sql current`) and compared with
 # the table value by value.
 . "$(dirname "$0")/lib.sh"
@@ -34,8 +35,7 @@ jobs:
   - name: multi
     table: public.${T}_multi
     watermark: {columns: [updated_at]}
-    deletes:
-      key: [region, n, code]
+    deletes: {every: 1} # the key: the table's primary key
 EOS
 } | write_spec "$spec"
 
@@ -76,6 +76,8 @@ DELETE FROM ${T}_multi WHERE (region = 'ü-ñ' AND n = 4) OR (region = '' AND n 
 UPDATE ${T}_multi SET amount = 0, updated_at = now() WHERE region = 'us' AND n < 5;
 EOS
 weir_expect 0 "second run" run "$spec"
+log_has "$WEIR_ERR" key "region, n, code" && pass "multi: the primary key is the deletes key" ||
+    not_ok "multi: the primary key is the deletes key" "$(grep deletes_key "$WEIR_ERR")"
 run2=$(last_run_id del)
 is "$(tombstones del | tr '\n' ' ')" "id:3 id:5 id:7 id:150 " \
     "tombstones for the deleted keys only (not the update, insert, or delete-then-reinsert)"
@@ -214,7 +216,8 @@ ls "$WEIR_TEST_TMP/bad$nbad.state/dup.keys/" 2>/dev/null | grep -q . &&
     not_ok "a failed sweep leaves no key file" || pass "a failed sweep leaves no key file"
 badrun "a missing key column" 78 'bad.yaml:1[0-9]:[0-9]+: jobs.dup.deletes.key: no column nosuch' \
     "    deletes: {key: [nosuch]}\n"
-badrun "no key" 78 'jobs.dup.deletes: no key.*"hint":"name the columns' "    deletes: {every: 2}\n"
+badrun "no key and no primary key" 78 'jobs.dup.deletes: no key: public.it_del_dup has no primary key.*"hint":"name the columns' \
+    "    deletes: {every: 2}\n"
 badrun "a key under pii" 78 'deletes.key: id is under pii' \
     "    pii: {id: drop}\n    deletes: {key: [id]}\n"
 

@@ -408,6 +408,14 @@ struct weir_source_ops {
     int (*snapshot_export)(void *conn, char *id, size_t cap, struct weir_error *err);
     /* Like begin, but in the snapshot another connection exported. */
     int (*snapshot_begin)(void *conn, const char *id, struct weir_error *err);
+
+    /* Optional (NULL, or absent from an older plugin: check with
+     * WEIR_HAS_MEMBER): the primary key of q->table, for a job's `deletes`
+     * without a key. Its column names in key order, each NUL-terminated, one
+     * after the other in buf[0..cap); *n the number of columns, 0 when the
+     * table has no primary key or q reads a query. */
+    int (*primary_key)(void *conn, const struct weir_query *q, char *buf, size_t cap, size_t *n,
+                       struct weir_error *err);
 };
 
 /* ---------------------------------------------------------------------------

@@ -130,6 +130,9 @@ int weir_pg_connect(const struct weir_host *host, const struct weir_kv *options,
 void weir_pg_disconnect(void *conn);
 int weir_pg_begin(void *conn, struct weir_error *err);
 /* pgslice.c */
+/* weir.h primary_key (pgpkey.c). */
+int weir_pg_primary_key(void *conn, const struct weir_query *q, char *buf, size_t cap, size_t *n,
+                        struct weir_error *err);
 int weir_pg_key_range(void *conn, const struct weir_query *q, const char *column, int64_t *min,
                       int64_t *max, int32_t *found, struct weir_error *err);
 int weir_pg_snapshot_export(void *conn, char *id, size_t cap, struct weir_error *err);

@@ -36,6 +36,7 @@ static const struct weir_source_ops ops = {
     .snapshot_begin = weir_pg_snapshot_begin,
     .catalog = weir_pg_catalog,
     .numeric_extent = weir_pg_numeric_extent,
+    .primary_key = weir_pg_primary_key,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

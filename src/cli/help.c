@@ -17,7 +17,8 @@ struct help_entry {
 
 static const struct help_entry help_table[] = {
     {"run",
-     "usage: weir run SPEC [--job NAME] [--full-reload] [--parallel N] [options]\n"
+     "usage: weir run SPEC [--job NAME] [--full-reload] [--parallel N] [--detect-deletes]\n"
+     "                [options]\n"
      "       weir run --event FILE|-|JSON [options]\n"
      "       weir run            (with the event JSON in the environment variable WEIR_EVENT)\n"
      "\n"
@@ -33,6 +34,8 @@ static const struct help_entry help_table[] = {
      "  --full-reload      a complete new snapshot of the job(s), then older files go\n"
      "  --parallel N       run up to N jobs at once (1 to 1024, default 1); never more\n"
      "                     than N source connections, a job's slices included\n"
+     "  --detect-deletes   jobs with `deletes`: sweep the source's keys on this run\n"
+     "                     (tombstones for the keys gone), whatever deletes.every says\n"
      "  --event E          an EventBridge event naming spec, job and full_reload in\n"
      "                     \"detail\": a file, - for stdin, or the JSON itself (starts with {)\n" COMMON_OPTIONS
      "\n"
@@ -88,6 +91,19 @@ static const struct help_entry help_table[] = {
      "  weir state show  specs/shop.yaml --job orders\n"
      "  weir state set   specs/shop.yaml --job orders --value '2026-11-01 00:00:00+00' --value 0\n"
      "  weir state reset specs/shop.yaml --job orders\n"},
+    {"sql",
+     "usage: weir sql current SPEC [--job NAME] [options]\n"
+     "\n"
+     "Prints one DuckDB query over the job's lake that returns its current state:\n"
+     "the newest version of each key that no later tombstone deletes (jobs with\n"
+     "deletes.key; Parquet lakes). --job may be left out when SPEC has one job.\n"
+     "With Glue, the catalog's <table>_current view is the same query for Athena.\n"
+     "\n"
+     "options:\n"
+     "  --job NAME         the job\n" COMMON_OPTIONS
+     "\n"
+     "example:\n"
+     "  weir sql current specs/shop.yaml --job orders | duckdb\n"},
     {"spec",
      "usage: weir spec schema\n"
      "\n"

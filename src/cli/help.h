@@ -10,7 +10,7 @@
 
 #include "spec/spec.h"
 
-/* The help of `command` ("run", "plan", "check", "state", "spec"), or NULL
+/* The help of `command` ("run", "plan", "check", "state", "sql", "spec"), or NULL
  * for an unknown command. Static text. */
 const char *weir_cli_help(const char *command);
 

@@ -17,6 +17,7 @@
 #include "cli/discover.h"
 #include "cli/fleet.h"
 #include "core/job.h"
+#include "core/sql_current.h"
 #include "core/state.h"
 #include "spec/spec.h"
 #include "util/log.h"
@@ -35,8 +36,9 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  discover --driver D --connection C ...  print a spec with one job per table (discover --help)\n"
-    "  run SPEC [--job NAME] [--full-reload] [--parallel N]\n"
-    "                                          extract every job (or one) into the lake, N at once\n"
+    "  run SPEC [--job NAME] [--full-reload] [--parallel N] [--detect-deletes]\n"
+    "                                          extract every job (or one) into the lake, N at once;\n"
+    "                                          --detect-deletes sweeps the keys of jobs with deletes\n"
     "  run --event FILE|-|JSON                 the same, spec and job named by an EventBridge event\n"
     "                                          (or its JSON in the environment variable WEIR_EVENT)\n"
     "  plan SPEC [--job NAME] [--full-reload]  print SQL, watermark window and files; change nothing\n"
@@ -44,6 +46,8 @@ static const char usage_text[] =
     "  state show SPEC --job NAME              print the job's state document\n"
     "  state reset SPEC --job NAME             forget the watermark: the next run starts over\n"
     "  state set SPEC --job NAME --value V...  set the watermark (one --value per column)\n"
+    "  sql current SPEC --job NAME             print DuckDB SQL of the job's current state\n"
+    "                                          (jobs with deletes: newest versions, no deleted keys)\n"
     "  spec schema                             print the JSON Schema of the spec format\n"
     "\n"
     "options:\n"
@@ -71,6 +75,7 @@ struct cli {
     const char *job;
     const char *event;
     int full_reload;
+    int detect_deletes;
     const char *values[16];
     int n_values;
     int log_format;
@@ -131,7 +136,9 @@ static int read_event(struct cli *cli, json_t **keep, struct weir_error *err)
 /* plan and check (run goes through fleet.c) */
 static int for_jobs(const struct cli *cli, const struct weir_spec *spec, struct weir_error *err)
 {
-    struct weir_run_options opts = {.full_reload = cli->full_reload, .cancel = &cancel_flag,
+    struct weir_run_options opts = {.full_reload = cli->full_reload,
+                                    .detect_deletes = cli->detect_deletes,
+                                    .cancel = &cancel_flag,
                                     .fetch = weir_aws_secret_fetch};
     int first = 0;
     int n_run = 0;
@@ -264,6 +271,19 @@ done:
     return rc;
 }
 
+/* weir sql current: the job named by --job, or the spec's only job. */
+static int sql_command(const struct cli *cli, const struct weir_spec *spec, struct weir_error *err)
+{
+    const struct weir_spec_job *job = cli->job ? weir_spec_find_job(spec, cli->job) : NULL;
+    if (job == NULL && cli->job == NULL && spec->n_jobs == 1) {
+        job = &spec->jobs[0];
+    }
+    if (job == NULL) {
+        return weir_error_set(err, WEIR_EUSAGE, "sql current needs --job NAME");
+    }
+    return weir_sql_current(spec, job, stdout, err);
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli = {.log_format = -1, .log_level = WEIR_LOG_INFO};
@@ -271,6 +291,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"job", required_argument, NULL, 'j'},
         {"full-reload", no_argument, NULL, 'F'},
+        {"detect-deletes", no_argument, NULL, 'D'},
         {"event", required_argument, NULL, 'e'},
         {"value", required_argument, NULL, 'v'},
         {"parallel", required_argument, NULL, 'P'},
@@ -301,6 +322,9 @@ int main(int argc, char **argv)
             break;
         case 'F':
             cli.full_reload = 1;
+            break;
+        case 'D':
+            cli.detect_deletes = 1;
             break;
         case 'e':
             cli.event = optarg;
@@ -374,6 +398,11 @@ int main(int argc, char **argv)
             return usage_error("state needs show, reset or set%s", "");
         }
         cli.sub = positional[pi++];
+    } else if (strcmp(cli.command, "sql") == 0) {
+        if (n_pos < 2 || strcmp(positional[1], "current") != 0) {
+            return usage_error("sql needs current%s", "");
+        }
+        pi++;
     } else if (strcmp(cli.command, "run") != 0 && strcmp(cli.command, "plan") != 0 &&
                strcmp(cli.command, "check") != 0) {
         return usage_error("unknown command \"%s\"", cli.command);
@@ -427,10 +456,14 @@ int main(int argc, char **argv)
             rc = weir_error_set(&err, WEIR_EUSAGE, "%s has no job named \"%s\"", cli.spec,
                                 cli.job);
             weir_error_hint(&err, "its jobs: %s", names);
+        } else if (strcmp(cli.command, "sql") == 0) {
+            rc = sql_command(&cli, spec, &err);
         } else if (cli.sub != NULL) {
             rc = state_command(&cli, spec, &err);
         } else if (strcmp(cli.command, "run") == 0) {
-            struct weir_run_options ro = {.full_reload = cli.full_reload, .cancel = &cancel_flag,
+            struct weir_run_options ro = {.full_reload = cli.full_reload,
+                                          .detect_deletes = cli.detect_deletes,
+                                          .cancel = &cancel_flag,
                                           .fetch = weir_aws_secret_fetch};
             struct weir_fleet_options fo = {.only_job = cli.job, .parallel = parallel,
                                             .table = isatty(STDERR_FILENO) ||
@@ -448,7 +481,8 @@ int main(int argc, char **argv)
     int code = 0;
     if (rc != WEIR_OK) {
         /* job failures were logged as they happened */
-        if (spec == NULL || cli.sub != NULL || rc == WEIR_EUSAGE) {
+        if (spec == NULL || cli.sub != NULL || rc == WEIR_EUSAGE ||
+            strcmp(cli.command, "sql") == 0) {
             report(&err);
         }
         code = weir_status_exit_code(rc);

@@ -22,6 +22,7 @@
 #include <sys/random.h>
 
 #include "core/catalog.h"
+#include "core/deletes.h"
 #include "core/jobctx.h"
 #include "core/outset.h"
 #include "core/pii.h"
@@ -55,6 +56,10 @@ struct run {
     int64_t source_count;
     int64_t null_rows;
     double t0;
+    /* deletes (core/deletes.c): whether this run sweeps, and what it found */
+    int sweep;
+    int64_t snapshot_us;
+    struct weir_deletes dels;
 };
 
 static void new_run_id(char *buf, size_t cap)
@@ -74,6 +79,17 @@ static void new_run_id(char *buf, size_t cap)
 static int save(struct run *r, struct weir_error *err)
 {
     return r->store->ops->write(r->store, r->c.job->name.s, r->doc, err);
+}
+
+/* Names a file in the intent before the sink creates it: the tombstone files
+ * of a key sweep (deletes.c), which live outside the job's folder that the
+ * run-name prefix of the intent covers. */
+static int announce(void *ctx, const char *path, struct weir_error *err)
+{
+    struct run *r = ctx;
+    json_t *files = json_object_get(json_object_get(r->doc, "pending"), "files");
+    json_array_append_new(files, json_string(path));
+    return save(r, err);
 }
 
 /* Removes the files; `unfinished`: they are a dead run's, which may have
@@ -447,6 +463,7 @@ static int commit(struct run *r, struct weir_error *err)
         json_object_set_new(r->doc, "watermark", json_null());
     }
     weir_state_add_history(r->doc, entry);
+    weir_deletes_record(&r->dels, job, r->doc);
     json_object_set_new(r->doc, "pending", json_null());
     /* the new snapshot's own files are never obsolete */
     if (r->full && json_is_array(obsolete) && r->set != NULL) {
@@ -458,6 +475,22 @@ static int commit(struct run *r, struct weir_error *err)
     }
     json_decref(obsolete);
     return rc;
+}
+
+/* deletes: the key sweep, in the window's snapshot (see deletes.h) */
+static int sweep_keys(struct run *r, struct weir_error *err)
+{
+    struct weir_deletes *d = &r->dels;
+    d->c = &r->c;
+    d->sink = r->sink;
+    d->state_dir = r->store->location;
+    d->run_id = r->run_id;
+    d->snapshot_us = r->snapshot_us;
+    d->rebuild = r->full;
+    d->doc = r->doc;
+    d->announce = announce;
+    d->announce_ctx = r;
+    return weir_deletes_sweep(d, err);
 }
 
 /* The run_done event of a committed run, and for every outcome the EMF
@@ -518,6 +551,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     weir_log_context(job->name.s, r->run_id);
 
     if ((rc = weir_jobctx_init(&r->c, spec, job, opts, err)) != WEIR_OK ||
+        (rc = weir_deletes_check(spec, job, err)) != WEIR_OK ||
         (rc = weir_state_open(spec->state.location.s, &r->store, err)) != WEIR_OK ||
         (rc = weir_sink_open(spec->target.location.s, spec->target.kms_key_id.s, &r->sink, err)) !=
             WEIR_OK) {
@@ -541,6 +575,11 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if (json_is_object(pending) && (rc = resume_pending(r, pending, err)) != WEIR_OK) {
         goto cleanup;
     }
+    if (!r->resumed && weir_deletes_enabled(job)) {
+        weir_deletes_order_run_id(r->doc, r->run_id, sizeof(r->run_id), new_run_id);
+        weir_log_context(job->name.s, r->run_id);
+    }
+    r->sweep = weir_deletes_due(job, r->doc, opts->detect_deletes, r->full);
     weir_log_event(
         WEIR_LOG_INFO, "run_start",
         json_pack("{s:s,s:b}", "kind", r->full ? "full" : "incremental", "resumed", r->resumed),
@@ -549,6 +588,7 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if ((rc = weir_jobctx_connect(&r->c, err)) != WEIR_OK) {
         goto cleanup;
     }
+    r->snapshot_us = weir_time_now_us();
     if ((rc = weir_jobctx_begin(&r->c, err)) != WEIR_OK) {
         goto cleanup;
     }
@@ -562,12 +602,15 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if ((rc = null_policy(r, err)) != WEIR_OK) {
         goto cleanup;
     }
-    if (!r->full && job->n_wm > 0 && !r->has_high) {
+    int window = r->full || job->n_wm == 0 || r->has_high;
+    if (!window) {
         weir_log_event(WEIR_LOG_INFO, "no_new_rows", NULL, "no rows above the watermark");
-        if ((rc = commit(r, err)) == WEIR_OK) {
-            committed = 1;
+        if (!r->sweep) {
+            if ((rc = commit(r, err)) == WEIR_OK) {
+                committed = 1;
+            }
+            goto cleanup;
         }
-        goto cleanup;
     }
     r->c.q.low = r->has_low && !r->full ? r->c.low : NULL;
     r->c.q.low_inclusive = r->c.q.low != NULL && r->c.q.low_inclusive;
@@ -577,14 +620,17 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
     if (!r->resumed && (rc = write_intent(r, err)) != WEIR_OK) {
         goto cleanup;
     }
-    if ((rc = extract(r, err)) != WEIR_OK) {
+    if (window && (rc = extract(r, err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    if (r->sweep && (rc = sweep_keys(r, err)) != WEIR_OK) {
         goto cleanup;
     }
     if ((rc = r->c.source.desc.source->end(r->c.conn, err)) != WEIR_OK) {
         goto cleanup;
     }
     r->c.in_snapshot = 0;
-    if ((int64_t)weir_outset_rows(r->set) != r->source_count) {
+    if (window && (int64_t)weir_outset_rows(r->set) != r->source_count) {
         rc = weir_error_set(err, WEIR_EDATA,
                             "job %s: the source counts %" PRId64 " rows in the window, %" PRIu64
                             " were written",
@@ -592,10 +638,14 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
         weir_error_hint(err, "nothing was committed; the next run extracts the window again");
         goto cleanup;
     }
-    if ((rc = register_catalog(r, err)) != WEIR_OK || (rc = commit(r, err)) != WEIR_OK) {
+    if ((window && (rc = register_catalog(r, err)) != WEIR_OK) ||
+        (rc = weir_deletes_catalog(&r->dels, err)) != WEIR_OK || (rc = commit(r, err)) != WEIR_OK) {
         goto cleanup;
     }
     committed = 1;
+    if (r->dels.swept) {
+        weir_deletes_cleanup(r->store->location, job->name.s, r->doc);
+    }
 cleanup:
     weir_log_progress(NULL);
     report(r, rc, committed);
@@ -612,6 +662,7 @@ cleanup:
     }
     weir_pii_free(r->pii);
     r->c.reusable = rc == WEIR_OK;
+    weir_deletes_reset(&r->dels);
     weir_jobctx_reset(&r->c);
     if (r->locked) {
         r->store->ops->unlock(r->store, job->name.s);

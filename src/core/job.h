@@ -42,6 +42,7 @@ void weir_conn_cache_drop(struct weir_conn_cache *cache);
 
 struct weir_run_options {
     int full_reload;             /* --full-reload */
+    int detect_deletes;          /* --detect-deletes: sweep now (jobs with deletes) */
     volatile int *cancel;        /* set by signal handlers; borrowed */
     weir_secret_fetch_fn fetch;  /* Secrets Manager, or NULL */
     void *fetch_ctx;

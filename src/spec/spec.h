@@ -80,6 +80,12 @@ struct weir_spec_job {
     size_t n_pii;
     struct weir_sval slice_column;
     int slice_count;            /* 0: no slicing */
+    /* deletes: key-sweep delete detection (core/deletes.c); line 0: off */
+    struct weir_pos deletes_pos;
+    struct weir_sval *delete_key; /* NULL: the source's primary key */
+    size_t n_delete_key;
+    int delete_every;             /* sweep on every Nth incremental run */
+    uint64_t delete_memory;       /* sort memory of a sweep, bytes */
 };
 
 struct weir_spec {

@@ -265,6 +265,25 @@ static const struct spec_table slices_table = {
     .help = "Parallel extraction: split each run's window into key ranges (postgres source).",
     .opts = slices_opts, .n = N_OPTS(slices_opts)};
 
+static const struct spec_option deletes_opts[] = {
+    {.name = "key", .type = SPEC_T_LIST,
+     .help = "the columns that identify a row (unique in the source); default: the table's "
+             "primary key",
+     .off = J(delete_key), .aux = J(n_delete_key)},
+    {.name = "every", .type = SPEC_T_INT, .def = "1",
+     .help = "sweep on every Nth incremental run (weir run --detect-deletes forces one)",
+     .off = J(delete_every), .aux = SPEC_NO_AUX, .min = 1, .max = 1000000},
+    {.name = "memory", .type = SPEC_T_SIZE, .def = "256MiB",
+     .help = "memory for sorting the keys of a sweep; more keys spill to sorted runs on disk",
+     .off = J(delete_memory), .aux = SPEC_NO_AUX},
+};
+
+static const struct spec_table deletes_table = {
+    .path = "jobs[].deletes",
+    .help = "Delete detection: each sweep reads every key of the source in the run's snapshot "
+            "and writes a tombstone for each key that disappeared.",
+    .opts = deletes_opts, .n = N_OPTS(deletes_opts)};
+
 static const struct spec_option job_opts[] = {
     {.name = "name", .type = SPEC_T_IDENT, .flags = SPEC_F_REQUIRED,
      .help = "unique in the spec, [a-z][a-z0-9_]*; names the lake folder and the table",
@@ -298,6 +317,9 @@ static const struct spec_option job_opts[] = {
     {.name = "pii", .type = SPEC_T_MAP, .choices = "hash|drop",
      .help = "per-column protection, column: hash (keyed HMAC-SHA256) or drop",
      .off = J(pii), .aux = J(n_pii)},
+    {.name = "deletes", .type = SPEC_T_SECTION,
+     .help = "optional delete detection by key sweep {key, every, memory}",
+     .aux = J(deletes_pos), .sub = &deletes_table},
 };
 
 const struct spec_table spec_table_job = {

@@ -473,6 +473,14 @@ struct weir_source_ops {
     int (*numeric_extent)(void *conn, const char *schema, const char *table, const char *column,
                           int64_t max_rows, int32_t *int_digits, int32_t *scale, int32_t *found,
                           struct weir_error *err);
+
+    /* Optional (NULL, or absent from an older plugin: check with
+     * WEIR_HAS_MEMBER): the primary key of q->table, for a job's `deletes`
+     * without a key. Its column names in key order, each NUL-terminated, one
+     * after the other in buf[0..cap); *n the number of columns, 0 when the
+     * table has no primary key or q reads a query. */
+    int (*primary_key)(void *conn, const struct weir_query *q, char *buf, size_t cap, size_t *n,
+                       struct weir_error *err);
 };
 
 /* ---------------------------------------------------------------------------

@@ -39,9 +39,18 @@ docs += sorted(glob.glob(os.path.join(src, "drivers/*/README.md")))
 found = []
 for path in docs:
     fenced = False
+    cont = None  # a fenced line ending in \ continues on the next
     for no, line in enumerate(open(path, encoding="utf-8"), 1):
         if line.lstrip().startswith("```"):
             fenced = not fenced
+            cont = None
+            continue
+        if fenced and cont is not None:
+            line = cont[1] + " " + line.strip()
+            no = cont[0]
+        cont = None
+        if fenced and line.rstrip().endswith("\\"):
+            cont = (no, line.rstrip()[:-1])
             continue
         spans = [line] if fenced else re.findall(r"`([^`]+)`", line)
         for span in spans:
@@ -54,12 +63,26 @@ missing = os.path.join(tmp, "missing.yaml")
 placeholder = re.compile(r"[<|]|\.\.\.|^[A-Z]+$")
 env = dict(os.environ)
 env.pop("WEIR_EVENT", None)
+commands_found = []
 for path, no, text in found:
     try:
         words = shlex.split(text, comments=True)
     except ValueError as e:
         result(False, "%s:%d parses as a command line" % (path, no), text, e)
         continue
+    # a shell line: "weir check a.yaml && weir run a.yaml > out" is two commands
+    # and a redirection
+    cmd, redirected = [], False
+    for w in words + ["&&"]:
+        if w in ("&&", "||", ";"):
+            if cmd and cmd[0] == "weir":
+                commands_found.append((path, no, text, cmd))
+            cmd, redirected = [], False
+        elif w in (">", ">>", "2>", "<"):
+            redirected = True  # the rest of this command is not weir's
+        elif not redirected:
+            cmd.append(w)
+for path, no, text, words in commands_found:
     if "|" in words or any(re.search(r"[<]|\.\.\.", w) for w in words):
         continue  # a synopsis such as "weir --version | --help | <command> --help"
     args = []
@@ -74,13 +97,15 @@ for path, no, text in found:
         elif prev == "--event" and w != "-":
             args.append(os.path.join(tmp, "missing-event.json"))
         elif re.match(r"^[A-Z]+(\.\.\.)?$", w):
-            args.append("x")  # NAME, V: any value
+            args.append("2" if prev == "--parallel" else "x")  # NAME, V, N: any value
         else:
             args.append(w)
     # prose names a command without its spec ("`weir run` reads ..."): add one
-    if args and args[0] in ("run", "plan", "check", "state") and missing not in args \
+    if args and args[0] in ("run", "plan", "check", "state", "sql") and missing not in args \
             and "--event" not in args and "--help" not in args:
         args.append(missing)
+    if args and args[0] == "discover":
+        args.append("--help")  # its options parsed, no database reached
     if args[:2] == ["state", "set"] and "--value" not in args:
         args += ["--job", "x", "--value", "x"]
     rc, out, err = weir_out(*args, env=env)

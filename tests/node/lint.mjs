@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Lints Parquet footers against weir's compatibility contract (drivers/TYPES.md).
 //
-//   node tests/node/lint.mjs [--glue TABLE_JSON] [--assume PROFILE] FILE_OR_GLOB|@LIST...
+//   node tests/node/lint.mjs [--glue TABLE_JSON] [--assume PROFILE] [--weir-only] FILE_OR_GLOB|@LIST...
 //
 // Every leaf column's physical type and annotations must be a row of CONTRACT
 // allowed in the file's profile (footer key weir.types_profile: compat, the
@@ -10,7 +10,9 @@
 // --glue TABLE_JSON (a Glue table, as GetTable returns it or its Table) also
 // checks that each Glue column type is the row's Hive type for the column.
 // --assume PROFILE lints as if every file declared PROFILE (to show what a
-// native file would break under compat).
+// native file would break under compat). --weir-only skips (and counts) files
+// another writer made (footer created_by not starting with "weir"), such as
+// the Parquet files tests export from DuckDB.
 // Prints one "# " line per problem; exit status 0 clean, 1 problems, 2 unreadable.
 import { readFileSync } from 'node:fs';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
@@ -76,9 +78,12 @@ function glueColumns(path) {
     return cols;
 }
 
-export async function lintFile(file, glue = null, assume = null) {
+export async function lintFile(file, glue = null, assume = null, weirOnly = false) {
     const problems = [];
     const md = await parquetMetadataAsync(await asyncBufferFromFile(file));
+    if (weirOnly && !String(md.created_by ?? '').startsWith('weir')) {
+        return { profile: null, problems, foreign: true };
+    }
     const kv = Object.fromEntries((md.key_value_metadata ?? []).map(e => [e.key, e.value]));
     const profile = assume ?? kv['weir.types_profile'];
     if (profile !== 'compat' && profile !== 'native') {
@@ -131,13 +136,15 @@ export async function lintFile(file, glue = null, assume = null) {
 }
 
 async function main(argv) {
-    let glue = null, assume = null;
+    let glue = null, assume = null, weirOnly = false, foreign = 0;
     const args = [];
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === '--glue' && i + 1 < argv.length) {
             glue = glueColumns(argv[++i]);
         } else if (argv[i] === '--assume' && i + 1 < argv.length) {
             assume = argv[++i];
+        } else if (argv[i] === '--weir-only') {
+            weirOnly = true;
         } else {
             args.push(argv[i]);
         }
@@ -151,7 +158,7 @@ async function main(argv) {
     for (const f of files) {
         let r;
         try {
-            r = await lintFile(f, glue, assume);
+            r = await lintFile(f, glue, assume, weirOnly);
         } catch (e) {
             process.stdout.write(`# ${f}: unreadable: ${e.message}\n`);
             return 2;
@@ -160,8 +167,10 @@ async function main(argv) {
             process.stdout.write(`# ${f}: ${p}\n`);
         }
         bad += r.problems.length > 0 ? 1 : 0;
+        foreign += r.foreign ? 1 : 0;
     }
-    process.stdout.write(`# ${files.length} file(s) linted, ${bad} with problems\n`);
+    process.stdout.write(`# ${files.length - foreign} file(s) linted, ${bad} with problems` +
+                         (foreign ? `, ${foreign} written by another program skipped` : '') + '\n');
     return bad > 0 ? 1 : 0;
 }
 

@@ -573,7 +573,8 @@ int weir_deletes_describe(struct weir_jobctx *c, const json_t *doc, const char *
     if (!weir_deletes_enabled(job)) {
         return WEIR_OK;
     }
-    if ((rc = weir_deletes_resolve_key(c, &key, &from_pk, err)) != WEIR_OK ||
+    if ((rc = weir_deletes_check(c->spec, job, err)) != WEIR_OK ||
+        (rc = weir_deletes_resolve_key(c, &key, &from_pk, err)) != WEIR_OK ||
         (rc = key_names_check(c, key.name, key.n, err)) != WEIR_OK) {
         return rc;
     }

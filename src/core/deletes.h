@@ -92,7 +92,8 @@ int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err);
  * c connected and its query set; its columns checked against what the job
  * reads), whether a run now would sweep (`forced`: --detect-deletes, `full`:
  * a full reload) and the committed key file under the local `state_dir`
- * with its size. Errors as a sweep's: WEIR_ECONFIG for no or a wrong key. */
+ * with its size. Errors as a run's: WEIR_ECONFIG for what weir_deletes_check
+ * refuses, for no key or a key column the job does not read. */
 int weir_deletes_describe(struct weir_jobctx *c, const json_t *doc, const char *state_dir,
                           int forced, int full, char *out, size_t cap, struct weir_error *err);
 /* With `catalog: {type: glue}` after a sweep: the tombstones' table and the

@@ -102,5 +102,11 @@ int weir_odbc_catalog(void *conn, int32_t views, weir_catalog_fn fn, void *ctx,
 int weir_odbc_numeric_extent(void *conn, const char *schema, const char *table,
                              const char *column, int64_t max_rows, int32_t *int_digits,
                              int32_t *scale, int32_t *found, struct weir_error *err);
+/* weir.h primary_key: SQLPrimaryKeys of q->table split on dots (table,
+ * schema.table, MariaDB database.table, catalog.schema.table), columns in
+ * KEY_SEQ order; *n = 0 for a query, a table without a key, or a driver that
+ * reports none (or rows of several tables: a name without its schema). */
+int weir_odbc_primary_key(void *conn, const struct weir_query *q, char *buf, size_t cap,
+                          size_t *n, struct weir_error *err);
 
 #endif

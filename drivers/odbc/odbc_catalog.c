@@ -2,10 +2,12 @@
  * The catalog for `weir discover` through ODBC's catalog functions:
  * SQLTables for the tables, one SQLColumns for all their columns (patterns
  * would need escaping per table), SQLPrimaryKeys and the auto-increment
- * attribute of a zero-row SELECT per table. MariaDB has no schemas: its
+ * attribute of a zero-row SELECT per table. SQLPrimaryKeys also answers the
+ * `primary_key` op (a job's `deletes` without a key). MariaDB has no schemas: its
  * database (the ODBC catalog) is reported as the schema, which is also how
  * the driver's `table: db.table` names it. Row counts are not estimated.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,29 +206,40 @@ done:
     return rc;
 }
 
-static int primary_key(struct weir_odbc_conn *c, struct otable *t, struct weir_error *err)
+/* Called for every column of a primary key: its name and KEY_SEQ (1-based). */
+typedef void pk_column_fn(void *ctx, const char *name, long seq);
+
+/*
+ * SQLPrimaryKeys of one table; an empty cat or schema is "no such level"
+ * (NULL), not the level named "". A driver without SQLPrimaryKeys, or one
+ * that fails it, reports no key: callers treat that as a table without one.
+ */
+static void pk_columns(struct weir_odbc_conn *c, const char *cat, const char *schema,
+                       const char *table, pk_column_fn *fn, void *ctx)
 {
     SQLHSTMT st = SQL_NULL_HSTMT;
-    int rc = new_stmt(c, &st, err);
-    if (rc != WEIR_OK) {
-        return rc;
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st))) {
+        return;
     }
-    /* an empty name is "no such level" (NULL), not the level named "" */
-    SQLRETURN r = SQLPrimaryKeys(st, t->cat[0] ? (SQLCHAR *)t->cat : NULL, t->cat[0] ? SQL_NTS : 0,
-                                 t->schema[0] ? (SQLCHAR *)t->schema : NULL,
-                                 t->schema[0] ? SQL_NTS : 0, (SQLCHAR *)t->name, SQL_NTS);
+    SQLRETURN r = SQLPrimaryKeys(st, cat[0] ? (SQLCHAR *)cat : NULL, cat[0] ? SQL_NTS : 0,
+                                 schema[0] ? (SQLCHAR *)schema : NULL, schema[0] ? SQL_NTS : 0,
+                                 (SQLCHAR *)table, SQL_NTS);
     while (SQL_SUCCEEDED(r) && SQL_SUCCEEDED(SQLFetch(st))) {
         char name[NAME_CAP];
         get_str(st, 4, name, sizeof(name));
-        long seq = get_long(st, 5, 0);
-        for (size_t i = 0; i < t->n_cols; i++) {
-            if (strcmp(t->cols[i].name, name) == 0) {
-                t->cols[i].c.pk_position = (int32_t)seq;
-            }
-        }
+        fn(ctx, name, get_long(st, 5, 0));
     }
     SQLFreeHandle(SQL_HANDLE_STMT, st);
-    return WEIR_OK; /* a driver without SQLPrimaryKeys: no key, so no tie-breaker */
+}
+
+static void mark_pk(void *ctx, const char *name, long seq)
+{
+    struct otable *t = ctx;
+    for (size_t i = 0; i < t->n_cols; i++) {
+        if (strcmp(t->cols[i].name, name) == 0) {
+            t->cols[i].c.pk_position = (int32_t)seq;
+        }
+    }
 }
 
 /* The table's name as the driver's queries take it. */
@@ -322,15 +335,111 @@ int weir_odbc_catalog(void *conn, int32_t views, weir_catalog_fn fn, void *ctx,
         rc = list_columns(c, cat, &l, err);
     }
     for (size_t i = 0; rc == WEIR_OK && i < l.n; i++) {
-        if ((rc = primary_key(c, &l.t[i], err)) == WEIR_OK) {
-            identity(c, &l.t[i]);
-            rc = emit(c, &l.t[i], fn, ctx, err);
-        }
+        pk_columns(c, l.t[i].cat, l.t[i].schema, l.t[i].name, mark_pk, &l.t[i]);
+        identity(c, &l.t[i]);
+        rc = emit(c, &l.t[i], fn, ctx, err);
     }
     for (size_t i = 0; i < l.n; i++) {
         free(l.t[i].cols);
     }
     free(l.t);
+    return rc;
+}
+
+#define PK_MAX 32
+
+struct pk_list {
+    char name[PK_MAX][NAME_CAP];
+    long seq[PK_MAX];
+    size_t n;
+    int overflow;
+};
+
+static void add_pk(void *ctx, const char *name, long seq)
+{
+    struct pk_list *l = ctx;
+    if (l->n == PK_MAX) {
+        l->overflow = 1;
+        return;
+    }
+    snprintf(l->name[l->n], NAME_CAP, "%s", name);
+    l->seq[l->n++] = seq;
+}
+
+/*
+ * The spec's table name split as the SQL quotes it (on dots): table,
+ * schema.table (MariaDB: database.table, its catalog) or
+ * catalog.schema.table. Returns 0 when a part is too long or empty.
+ */
+static int split_table(const struct weir_odbc_conn *c, const char *ref, char part[3][NAME_CAP],
+                       const char **cat, const char **schema, const char **table)
+{
+    size_t n = 0;
+    for (const char *p = ref;; n++) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (n == 3 || len == 0 || len >= NAME_CAP) {
+            return 0;
+        }
+        memcpy(part[n], p, len);
+        part[n][len] = '\0';
+        if (dot == NULL) {
+            n++;
+            break;
+        }
+        p = dot + 1;
+    }
+    static const char none[] = "";
+    *table = part[n - 1];
+    *schema = n >= 2 ? part[n - 2] : none;
+    *cat = n == 3 ? part[0] : none;
+    if (n == 2 && c->dbms == WEIR_ODBC_DBMS_MARIADB) {
+        *cat = part[0];
+        *schema = none;
+    }
+    return 1;
+}
+
+int weir_odbc_primary_key(void *conn, const struct weir_query *q, char *buf, size_t cap,
+                          size_t *n, struct weir_error *err)
+{
+    struct weir_odbc_conn *c = conn;
+    char part[3][NAME_CAP];
+    const char *cat, *schema, *table;
+    struct pk_list *l = NULL;
+    *n = 0;
+    if (q->table == NULL || !split_table(c, q->table, part, &cat, &schema, &table)) {
+        return WEIR_OK;
+    }
+    if ((l = calloc(1, sizeof(*l))) == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    pk_columns(c, cat, schema, table, add_pk, l);
+    int rc = WEIR_OK;
+    size_t off = 0;
+    /* key order is KEY_SEQ; drivers return rows in that order, but need not */
+    for (long seq = 1; rc == WEIR_OK && *n < l->n; seq++) {
+        size_t i = 0;
+        while (i < l->n && l->seq[i] != seq) {
+            i++;
+        }
+        size_t len = i < l->n ? strlen(l->name[i]) + 1 : 0;
+        if (i == l->n) {
+            /* a gap in KEY_SEQ: rows of two tables (no schema given), or a
+             * driver that does not number them; no key rather than a wrong one */
+            *n = 0;
+            break;
+        }
+        if (l->overflow || off + len > cap) {
+            rc = weir_error_set(err, WEIR_ECONFIG, "the primary key of %s has too many columns",
+                                q->table);
+            break;
+        }
+        memcpy(buf + off, l->name[i], len);
+        off += len;
+        (*n)++;
+    }
+    free(l);
     return rc;
 }
 

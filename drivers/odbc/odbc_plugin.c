@@ -605,6 +605,7 @@ static const struct weir_source_ops source_ops = {
     .scan_close = weir_odbc_scan_close,
     .catalog = weir_odbc_catalog,
     .numeric_extent = weir_odbc_numeric_extent,
+    .primary_key = weir_odbc_primary_key,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

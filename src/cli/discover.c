@@ -14,6 +14,7 @@
 
 #include "aws/secrets.h"
 #include "core/discover.h"
+#include "core/keyset.h"
 #include "core/jobctx.h"
 #include "spec/spec.h"
 #include "util/log.h"
@@ -39,6 +40,9 @@ static const char discover_usage[] =
     "  --include PATTERN    schema.table glob (* and ?), repeatable; default: everything\n"
     "  --exclude PATTERN    schema.table glob to leave out, repeatable\n"
     "  --views              views too (default: base tables only)\n"
+    "  --deletes            delete detection: deletes: {key: [<primary key>]} on every\n"
+    "                       incremental job whose table has a primary key (without it,\n"
+    "                       the same line is written commented out)\n"
     "  --target LOCATION    target.location of the spec (s3://..., file:// or a path)\n"
     "  --state LOCATION     state.location of the spec\n"
     "  --format NAME        parquet (default) or orc\n"
@@ -50,7 +54,7 @@ static const char discover_usage[] =
 struct dopts {
     const char *driver, *connection, *user, *password, *secret, *target, *state, *format;
     const char *include[MAX_PATTERNS], *exclude[MAX_PATTERNS];
-    int n_include, n_exclude, views;
+    int n_include, n_exclude, views, deletes;
     int log_format, log_level;
 };
 
@@ -329,29 +333,55 @@ static int numeric_types(struct weir_jobctx *c, const struct dtable *d, FILE *f,
 
 static void pk_text(const struct dtable *d, char *out, size_t cap)
 {
+    const char *pk[WEIR_KEY_MAX_COLS + 1];
+    size_t n = weir_discover_primary_key(&d->t, pk, WEIR_KEY_MAX_COLS + 1);
     size_t k = 0;
     out[0] = '\0';
-    for (int32_t pos = 1;; pos++) {
-        const char *found = NULL;
-        for (size_t i = 0; i < d->t.n_columns; i++) {
-            if (d->t.columns[i].pk_position == pos) {
-                found = d->t.columns[i].name;
-            }
-        }
-        if (found == NULL || k >= cap) {
-            break;
-        }
-        k += (size_t)snprintf(out + k, cap - k, "%s%s", pos > 1 ? ", " : "", found);
+    for (size_t i = 0; i < n && k < cap; i++) {
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? ", " : "", pk[i]);
     }
     if (out[0] == '\0') {
         snprintf(out, cap, "none");
     }
 }
 
-static int print_job(struct weir_jobctx *c, const struct dtable *d, int odbc, FILE *f,
-                     struct weir_error *err)
+/*
+ * The job's delete detection: with --deletes, `deletes: {key: [...]}` from
+ * the primary key; without, the same line commented out, so it is one '#'
+ * away. A table it cannot apply to gets a comment saying why.
+ */
+static void print_deletes(const struct dtable *d, int full, int on, FILE *f)
+{
+    const char *pk[WEIR_KEY_MAX_COLS + 1];
+    size_t n = weir_discover_primary_key(&d->t, pk, WEIR_KEY_MAX_COLS + 1);
+    const char *why = NULL;
+    if (full) {
+        why = "not needed: mode full replaces the table's lake copy on every run";
+    } else if (n == 0) {
+        why = "none: the table has no primary key; name the columns that identify a row: "
+              "deletes: {key: [...]}";
+    } else if (n > WEIR_KEY_MAX_COLS) {
+        why = "none: the primary key has more columns than a key may (16)";
+    }
+    if (why != NULL) {
+        fprintf(f, "    # deletes: %s\n", why);
+        return;
+    }
+    fprintf(f, "    %sdeletes: {key: [", on ? "" : "# ");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        yq(f, pk[i]);
+    }
+    /* uncommented, the line must still be valid YAML: the note is a comment */
+    fprintf(f, "]}%s\n",
+            on ? "" : "  # uncomment for delete detection (discover --deletes writes it)");
+}
+
+static int print_job(struct weir_jobctx *c, const struct dtable *d, const struct dopts *o,
+                     FILE *f, struct weir_error *err)
 {
     char ref[1200], pk[600], rows[40];
+    int odbc = strcmp(o->driver, "odbc") == 0;
     table_ref(d, odbc, ref, sizeof(ref));
     pk_text(d, pk, sizeof(pk));
     if (d->t.row_estimate >= 0) {
@@ -390,6 +420,7 @@ static int print_job(struct weir_jobctx *c, const struct dtable *d, int odbc, FI
         }
         fprintf(f, "]\n%s", ch.lag_day ? "      lag: 1d\n" : "");
     }
+    print_deletes(d, ch.full, o->deletes, f);
     const struct weir_source_ops *src = c->source.desc.source;
     if (WEIR_HAS_MEMBER(src, struct weir_source_ops, numeric_extent) &&
         src->numeric_extent != NULL) {
@@ -429,10 +460,9 @@ static int render(const struct dopts *o, struct walk *w, struct weir_jobctx *c, 
             o->driver, w->schemas);
     fprintf(f, "# check with `weir check`, then `weir run SPEC --parallel N`\n");
     print_header(o, f);
-    int odbc = strcmp(o->driver, "odbc") == 0;
     int rc = WEIR_OK;
     for (size_t i = 0; i < w->n && rc == WEIR_OK; i++) {
-        rc = print_job(c, &w->tables[i], odbc, f, err);
+        rc = print_job(c, &w->tables[i], o, f, err);
     }
     fclose(f);
     return rc;
@@ -449,6 +479,7 @@ static int parse_args(int argc, char **argv, struct dopts *o)
         {"include", required_argument, NULL, 'i'},
         {"exclude", required_argument, NULL, 'x'},
         {"views", no_argument, NULL, 'v'},
+        {"deletes", no_argument, NULL, 'D'},
         {"target", required_argument, NULL, 't'},
         {"state", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'f'},
@@ -484,6 +515,9 @@ static int parse_args(int argc, char **argv, struct dopts *o)
         case 'v':
             o->views = 1;
             break;
+        case 'D':
+            o->deletes = 1;
+            break;
         case 'L':
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
                 return usage("--log-format must be json or text, not \"%s\"", optarg);
@@ -514,6 +548,11 @@ static int parse_args(int argc, char **argv, struct dopts *o)
     }
     if (o->connection == NULL && o->secret == NULL) {
         return usage("%s", "--connection or --secret is required");
+    }
+    if (o->deletes && strncmp(o->state, "s3://", 5) == 0) {
+        return usage("--deletes needs a local --state, not %s: sweeps keep their key files "
+                     "there, and s3:// does not hold them yet",
+                     o->state);
     }
     return -1;
 }

@@ -46,15 +46,17 @@ static const struct help_entry help_table[] = {
      "  weir run --event '{\"detail\": {\"spec\": \"specs/shop.yaml\", \"job\": \"orders\"}}'\n"
      "  WEIR_EVENT='{\"detail\": {\"spec\": \"specs/shop.yaml\"}}' weir run\n"},
     {"plan",
-     "usage: weir plan SPEC [--job NAME] [--full-reload] [options]\n"
+     "usage: weir plan SPEC [--job NAME] [--full-reload] [--detect-deletes] [options]\n"
      "\n"
      "Prints, per job, the SQL a run would send, the low and high watermark and\n"
-     "which rule set them, the row count and the files it would write. Connects\n"
-     "to the source; writes nothing and takes no lock.\n"
+     "which rule set them, the row count and the files it would write; for a job\n"
+     "with deletes, its key, whether the run would sweep, and the key file and its\n"
+     "size. Connects to the source; writes nothing and takes no lock.\n"
      "\n"
      "options:\n"
      "  --job NAME         only this job\n"
-     "  --full-reload      plan a full reload instead\n" COMMON_OPTIONS
+     "  --full-reload      plan a full reload instead\n"
+     "  --detect-deletes   plan a run with --detect-deletes\n" COMMON_OPTIONS
      "\n"
      "example:\n"
      "  weir plan specs/shop.yaml --job orders\n"},
@@ -63,7 +65,9 @@ static const struct help_entry help_table[] = {
      "\n"
      "Validates the spec, loads the plugins and checks their options, resolves\n"
      "secrets, connects, describes each job's query and checks the target and\n"
-     "state locations. Prints one line per check and \"ok\" at the end, or what is\n"
+     "state locations; for a job with deletes, resolves its key (the primary key\n"
+     "when deletes.key is not set) and says whether a run would sweep and how big\n"
+     "the key file is. Prints one line per check and \"ok\" at the end, or what is\n"
      "wrong (exit 78 for the spec, 69/75/77 for services).\n"
      "\n"
      "options:\n"

@@ -11,6 +11,7 @@
 #include "aws/glue.h"
 #include "aws/session.h"
 #include "core/catalog.h"
+#include "core/deletes.h"
 #include "core/jobctx.h"
 #include "core/sink.h"
 #include "core/state.h"
@@ -235,6 +236,14 @@ static int check_job(struct weir_jobctx *c, const struct weir_spec_job *job,
         line(out, 0, what, err->message);
         goto cleanup;
     }
+    char dels[2400];
+    if ((rc = weir_deletes_describe(c, doc, store != NULL ? store->location : "",
+                                    c->opts->detect_deletes, c->opts->full_reload ||
+                                                                 job->mode == WEIR_MODE_FULL,
+                                    dels, sizeof(dels), err)) != WEIR_OK) {
+        line(out, 0, what, err->message);
+        goto cleanup;
+    }
     char summary[600];
     const json_t *wm = doc ? json_object_get(doc, "watermark") : NULL;
     snprintf(summary, sizeof(summary), "%s, %" PRId64 " columns, %s",
@@ -245,6 +254,9 @@ static int check_job(struct weir_jobctx *c, const struct weir_spec_job *job,
                   c->spec->target.types_profile.s != NULL &&
                       strcmp(c->spec->target.types_profile.s, "native") == 0,
                   out);
+    if (dels[0] != '\0') {
+        fprintf(out, "      deletes: %s\n", dels);
+    }
 cleanup:
     json_decref(doc);
     if (schema.release != NULL) {

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/glue_view.h"
@@ -183,19 +184,20 @@ static int tombstone(struct sweep *s, const uint8_t *rec, size_t len, struct wei
     return s->tomb.length >= TOMB_BATCH ? tomb_flush(s, err) : WEIR_OK;
 }
 
-static int key_names_check(struct sweep *s, struct weir_error *err)
+/* Every key column is a column of what the job reads (WEIR_ECONFIG if not). */
+static int key_names_check(struct weir_jobctx *c, const char *const *key, size_t n_key,
+                           struct weir_error *err)
 {
-    struct weir_jobctx *c = s->d->c;
     const struct weir_spec_job *job = c->job;
     struct ArrowSchema all;
     if (c->source.desc.source->describe(c->conn, &c->q, &all, err) != WEIR_OK) {
         return err->status;
     }
     int rc = WEIR_OK;
-    for (size_t i = 0; i < s->n_key && rc == WEIR_OK; i++) {
+    for (size_t i = 0; i < n_key && rc == WEIR_OK; i++) {
         int found = 0;
         for (int64_t k = 0; k < all.n_children && !found; k++) {
-            found = strcmp(all.children[k]->name, s->key[i]) == 0;
+            found = strcmp(all.children[k]->name, key[i]) == 0;
         }
         if (!found) {
             struct weir_pos none = job->deletes_pos;
@@ -203,7 +205,7 @@ static int key_names_check(struct sweep *s, struct weir_error *err)
             rc = weir_error_set(err, WEIR_ECONFIG,
                                 "%s:%d:%d: jobs.%s.deletes.key: no column %s in what the job "
                                 "reads",
-                                c->spec->path, p->line, p->col, job->name.s, s->key[i]);
+                                c->spec->path, p->line, p->col, job->name.s, key[i]);
             weir_error_hint(err, "name columns of the table (and of the job's columns list)");
         }
     }
@@ -459,30 +461,29 @@ void weir_deletes_key_names(const struct weir_spec_job *job, const json_t *doc,
     }
 }
 
-/* The spec's key, or else the table's primary key from the source. */
-static int resolve_key(struct weir_deletes *d, struct weir_error *err)
+int weir_deletes_resolve_key(struct weir_jobctx *c, struct weir_key_names *key, int *from_pk,
+                             struct weir_error *err)
 {
-    struct weir_jobctx *c = d->c;
     const struct weir_spec_job *job = c->job;
     const struct weir_source_ops *src = c->source.desc.source;
+    *from_pk = 0;
     if (job->n_delete_key > WEIR_KEY_MAX_COLS) {
         return weir_error_set(err, WEIR_ECONFIG, "a key has at most %d columns", WEIR_KEY_MAX_COLS);
     }
-    weir_deletes_key_names(job, NULL, &d->key);
-    if (d->key.n > 0) {
+    weir_deletes_key_names(job, NULL, key);
+    if (key->n > 0) {
         return WEIR_OK;
     }
     size_t n = 0;
     int can = WEIR_HAS_MEMBER(src, struct weir_source_ops, primary_key) && src->primary_key != NULL;
-    if (can &&
-        src->primary_key(c->conn, &c->q, d->key.buf, sizeof(d->key.buf), &n, err) != WEIR_OK) {
+    if (can && src->primary_key(c->conn, &c->q, key->buf, sizeof(key->buf), &n, err) != WEIR_OK) {
         return err->status;
     }
     for (size_t i = 0, off = 0; i < n && i < WEIR_KEY_MAX_COLS; i++) {
-        d->key.name[d->key.n++] = d->key.buf + off;
-        off += strlen(d->key.buf + off) + 1;
+        key->name[key->n++] = key->buf + off;
+        off += strlen(key->buf + off) + 1;
     }
-    if (d->key.n == 0) {
+    if (key->n == 0) {
         char what[400];
         snprintf(what, sizeof(what), "no key: %s has no primary key%s",
                  job->table.s != NULL ? job->table.s : "the query",
@@ -490,16 +491,32 @@ static int resolve_key(struct weir_deletes *d, struct weir_error *err)
         return spec_error(err, c->spec, job, job->deletes_pos, "deletes", what,
                           "name the columns that identify a row: deletes: {key: [id]}");
     }
-    char names[600];
+    *from_pk = 1;
+    return WEIR_OK;
+}
+
+void weir_deletes_key_text(const struct weir_key_names *key, char *out, size_t cap)
+{
     size_t o = 0;
-    names[0] = '\0';
-    for (size_t i = 0; i < d->key.n && o < sizeof(names); i++) {
-        int k = snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "", d->key.name[i]);
+    out[0] = '\0';
+    for (size_t i = 0; i < key->n && o < cap; i++) {
+        int k = snprintf(out + o, cap - o, "%s%s", i ? ", " : "", key->name[i]);
         o += k > 0 ? (size_t)k : 0;
     }
-    weir_log_event(WEIR_LOG_INFO, "deletes_key", json_pack("{s:s}", "key", names),
-                   "deletes key: the primary key (%s)", names);
-    return WEIR_OK;
+}
+
+/* The spec's key, or else the table's primary key from the source (logged). */
+static int resolve_key(struct weir_deletes *d, struct weir_error *err)
+{
+    int from_pk = 0;
+    int rc = weir_deletes_resolve_key(d->c, &d->key, &from_pk, err);
+    if (rc == WEIR_OK && from_pk) {
+        char names[600];
+        weir_deletes_key_text(&d->key, names, sizeof(names));
+        weir_log_event(WEIR_LOG_INFO, "deletes_key", json_pack("{s:s}", "key", names),
+                       "deletes key: the primary key (%s)", names);
+    }
+    return rc;
 }
 
 int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err)
@@ -517,7 +534,8 @@ int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err)
     snprintf(s.dir, sizeof(s.dir), "%s/%s.keys", d->state_dir, job->name.s);
     snprintf(d->keyfile, sizeof(d->keyfile), "%s.keys", d->run_id);
     snprintf(prefix, sizeof(prefix), "%s/%s.sort", s.dir, d->run_id);
-    if ((rc = weir_mkdirs(s.dir, err)) != WEIR_OK || (rc = key_names_check(&s, err)) != WEIR_OK ||
+    if ((rc = weir_mkdirs(s.dir, err)) != WEIR_OK ||
+        (rc = key_names_check(d->c, s.key, s.n_key, err)) != WEIR_OK ||
         (rc = weir_keysort_new(prefix, job->delete_memory, &s.sort, err)) != WEIR_OK ||
         (rc = read_keys(&s, err)) != WEIR_OK ||
         (rc = weir_keysort_finish(s.sort, err)) != WEIR_OK ||
@@ -542,6 +560,59 @@ int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err)
 cleanup:
     sweep_free(&s);
     return rc;
+}
+
+int weir_deletes_describe(struct weir_jobctx *c, const json_t *doc, const char *state_dir,
+                          int forced, int full, char *out, size_t cap, struct weir_error *err)
+{
+    const struct weir_spec_job *job = c->job;
+    struct weir_key_names key;
+    char names[600], sweep[200], file[1400];
+    int from_pk = 0, rc;
+    out[0] = '\0';
+    if (!weir_deletes_enabled(job)) {
+        return WEIR_OK;
+    }
+    if ((rc = weir_deletes_check(c->spec, job, err)) != WEIR_OK ||
+        (rc = weir_deletes_resolve_key(c, &key, &from_pk, err)) != WEIR_OK ||
+        (rc = key_names_check(c, key.name, key.n, err)) != WEIR_OK) {
+        return rc;
+    }
+    weir_deletes_key_text(&key, names, sizeof(names));
+    const json_t *dl = json_object_get(doc, "deletes");
+    json_int_t since = json_integer_value(json_object_get(dl, "runs_since_sweep"));
+    if (!weir_deletes_due(job, doc, forced, full)) {
+        snprintf(sweep, sizeof(sweep),
+                 "no sweep on this run (every %d runs; %lld since the last; --detect-deletes "
+                 "forces one)",
+                 job->delete_every, (long long)since);
+    } else {
+        snprintf(sweep, sizeof(sweep), "this run sweeps%s",
+                 full                    ? " and rebuilds the key file (full: no tombstones)"
+                 : !json_is_object(dl)   ? ", the first sweep (no tombstones)"
+                 : forced                ? " (--detect-deletes)"
+                 : job->delete_every > 1 ? " (deletes.every: this is the Nth run)"
+                                         : " (every run)");
+    }
+    const char *kf = json_string_value(json_object_get(dl, "keyfile"));
+    struct stat st;
+    if (kf == NULL) {
+        snprintf(file, sizeof(file), "no key file yet");
+    } else {
+        char path[1300];
+        snprintf(path, sizeof(path), "%s/%s.keys/%s", state_dir, job->name.s, kf);
+        if (stat(path, &st) == 0) {
+            snprintf(file, sizeof(file), "key file %s (%lld keys, %lld bytes)", path,
+                     (long long)json_integer_value(json_object_get(dl, "keys")),
+                     (long long)st.st_size);
+        } else {
+            snprintf(file, sizeof(file), "key file %s missing (%s): a sweep fails", path,
+                     strerror(errno));
+        }
+    }
+    snprintf(out, cap, "key (%s)%s; %s; %s", names, from_pk ? " = the primary key" : "", sweep,
+             file);
+    return WEIR_OK;
 }
 
 void weir_deletes_record(const struct weir_deletes *d, const struct weir_spec_job *job, json_t *doc)

@@ -41,6 +41,15 @@ struct weir_key_names {
 void weir_deletes_key_names(const struct weir_spec_job *job, const json_t *doc,
                             struct weir_key_names *k);
 
+/* The key a sweep of c's job uses: the spec's deletes.key, else the primary
+ * key of the table from the source (c connected, its query set; *from_pk =
+ * 1). WEIR_ECONFIG naming the spec position, with a hint, when there is
+ * neither. */
+int weir_deletes_resolve_key(struct weir_jobctx *c, struct weir_key_names *key, int *from_pk,
+                             struct weir_error *err);
+/* "a, b": the key's column names for messages, into out[cap]. */
+void weir_deletes_key_text(const struct weir_key_names *key, char *out, size_t cap);
+
 struct weir_deletes {
     /* set by the caller, borrowed */
     struct weir_jobctx *c; /* connected; the snapshot open */
@@ -78,6 +87,15 @@ int weir_deletes_due(const struct weir_spec_job *job, const json_t *doc, int for
  * (the message names the key columns and one duplicate), WEIR_ECONFIG for a
  * missing key column or a key that changed since the key file was written. */
 int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err);
+/* For `weir plan` and `weir check`: one line on c's job's deletes into
+ * out[cap] ("" when the job has none): the key (resolved as a sweep would,
+ * c connected and its query set; its columns checked against what the job
+ * reads), whether a run now would sweep (`forced`: --detect-deletes, `full`:
+ * a full reload) and the committed key file under the local `state_dir`
+ * with its size. Errors as a run's: WEIR_ECONFIG for what weir_deletes_check
+ * refuses, for no key or a key column the job does not read. */
+int weir_deletes_describe(struct weir_jobctx *c, const json_t *doc, const char *state_dir,
+                          int forced, int full, char *out, size_t cap, struct weir_error *err);
 /* With `catalog: {type: glue}` after a sweep: the tombstones' table and the
  * current-state view (glue_view.h). WEIR_OK at once otherwise. */
 int weir_deletes_catalog(const struct weir_deletes *d, struct weir_error *err);

@@ -124,8 +124,7 @@ static int is_time(const struct weir_catalog_column *c)
     return c->kind == WEIR_COLUMN_TIMESTAMP || c->kind == WEIR_COLUMN_DATE;
 }
 
-/* Primary key columns in key order, appended to out->wm (skipping `skip`). */
-static size_t primary_key(const struct weir_catalog_table *t, const char **pk, size_t cap)
+size_t weir_discover_primary_key(const struct weir_catalog_table *t, const char **pk, size_t cap)
 {
     size_t n = 0;
     for (int32_t pos = 1; n < cap; pos++) {
@@ -147,7 +146,7 @@ void weir_discover_choose(const struct weir_catalog_table *t, struct weir_discov
 {
     memset(out, 0, sizeof(*out));
     const char *pk[WEIR_DISCOVER_MAX_WM];
-    size_t n_pk = primary_key(t, pk, WEIR_DISCOVER_MAX_WM - 1);
+    size_t n_pk = weir_discover_primary_key(t, pk, WEIR_DISCOVER_MAX_WM - 1);
     const struct weir_catalog_column *best = NULL, *nullable = NULL;
     int best_rank = 0;
     for (size_t i = 0; i < t->n_columns; i++) {

@@ -27,6 +27,10 @@ int weir_discover_match(const char *pattern, const char *schema, const char *tab
  * NUL-terminated into out[cap]. */
 void weir_discover_job_name(const char *schema, const char *table, char *out, size_t cap);
 
+/* The primary key's column names in key order (pk_position 1, 2, ...), at
+ * most cap of them, borrowed from t; returns how many (0: no primary key). */
+size_t weir_discover_primary_key(const struct weir_catalog_table *t, const char **pk, size_t cap);
+
 /* Which watermark a table gets. Column names point into the table (borrowed). */
 struct weir_discover_choice {
     int full;                             /* 1: mode full, nothing is safe */

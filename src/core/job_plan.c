@@ -9,6 +9,7 @@
 
 #include "aws/session.h"
 #include "core/catalog.h"
+#include "core/deletes.h"
 #include "core/jobctx.h"
 #include "core/sink.h"
 #include "core/state.h"
@@ -121,8 +122,18 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
         fprintf(out, "  high:     (%s) <= (%s)  [%s]\n", cols, has_high ? text : "none",
                 c.high_note[0] ? c.high_note : "max");
     }
+    char dels[2400];
+    if ((rc = weir_deletes_describe(&c, doc, store->location, opts->detect_deletes, full, dels,
+                                    sizeof(dels), err)) != WEIR_OK) {
+        goto cleanup;
+    }
+    if (dels[0] != '\0') {
+        fprintf(out, "  deletes:  %s\n", dels);
+    }
     if (!full && job->n_wm > 0 && !has_high) {
-        fprintf(out, "  rows:     none above the watermark; a run would write nothing\n");
+        fprintf(out, "  rows:     none above the watermark; a run would write %s\n",
+                weir_deletes_due(job, doc, opts->detect_deletes, full) ? "only what the sweep finds"
+                                                                       : "nothing");
         goto done;
     }
     c.q.low = has_low && !full ? c.low : NULL;

@@ -209,6 +209,10 @@ badrun() { # NAME RC ERE JOB-YAML
         >"$WEIR_TEST_TMP/bad.yaml"
     weir_expect "$2" "$1: exit $2" run "$WEIR_TEST_TMP/bad.yaml"
     like "$(cat "$WEIR_ERR")" "$3" "$1: message"
+    if [ "$2" = 78 ]; then # a spec problem: weir check finds it before any run
+        weir_expect 78 "$1: weir check exits 78 too" check "$WEIR_TEST_TMP/bad.yaml"
+        like "$(cat "$WEIR_OUT")" "FAIL  job dup: .*${3%%.\**}" "$1: weir check names it"
+    fi
 }
 badrun "a key that is not unique" 65 'deletes.key \(grp\) is not unique in the source: grp=[0-4] appears more than once' \
     "    deletes: {key: [grp]}\n"

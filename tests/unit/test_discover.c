@@ -129,6 +129,26 @@ static void test_choose(void)
            "change-time names");
 }
 
+/* The primary key in key order (pk_position), not in column order; capped. */
+static void test_primary_key(void)
+{
+    const struct weir_catalog_column cols[] = {
+        COL("qty", "integer", WEIR_COLUMN_INTEGER, 0, 0, 0),
+        COL("line", "integer", WEIR_COLUMN_INTEGER, 1, 2, 0),
+        COL("order_no", "text", WEIR_COLUMN_OTHER, 1, 1, 0),
+        COL("region", "text", WEIR_COLUMN_OTHER, 1, 3, 0),
+    };
+    struct weir_catalog_table t = {sizeof(t), "s", "t", 0, 10, cols, 4};
+    const char *pk[4];
+    TAP_EQ_INT(weir_discover_primary_key(&t, pk, 4), 3, "three key columns");
+    TAP_EQ_STR(pk[0], "order_no", "key order: first");
+    TAP_EQ_STR(pk[1], "line", "key order: second");
+    TAP_EQ_STR(pk[2], "region", "key order: third");
+    TAP_EQ_INT(weir_discover_primary_key(&t, pk, 2), 2, "at most cap columns");
+    t.n_columns = 1;
+    TAP_EQ_INT(weir_discover_primary_key(&t, pk, 4), 0, "no key column: no primary key");
+}
+
 static void test_parse_time(void)
 {
     static const struct {
@@ -186,6 +206,7 @@ int main(void)
     test_glob();
     test_names();
     test_choose();
+    test_primary_key();
     test_parse_time();
     test_fleet();
     return tap_done();

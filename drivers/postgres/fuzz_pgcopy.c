@@ -67,7 +67,7 @@ int weir_pgcopy_fuzz_one(const uint8_t *data, size_t size, int layout)
         rc = weir_pgtypes_map("c", layouts[layout].cols[i].send, layouts[layout].cols[i].typmod,
                               NULL, &m, &err);
         if (rc == WEIR_OK) {
-            cols[i] = (struct weir_pgcol){"c", m.dec, m.precision, m.scale, 0};
+            cols[i] = (struct weir_pgcol){"c", m.dec, m.precision, m.scale, 0, m.elem_dec};
             rc = weir_abatch_set_column(&b, (int64_t)i, "c", m.format, NULL, 0, &err);
         }
     }

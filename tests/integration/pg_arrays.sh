@@ -143,6 +143,26 @@ pg "DELETE FROM $M WHERE id = 2" >/dev/null
 FORMAT=orc TABLE=public.$M run_job orc 78
 like "$(cat "$WEIR_ERR")" 'orc: column \\"m\\" is a list' "orc: a list column is refused with 78, named"
 
+# pii hashing another column: the output schema keeps the list column
+pg "ALTER TABLE $M ADD COLUMN email text; UPDATE $M SET email = 'a@example.com'" >/dev/null
+spec=$WEIR_TEST_TMP/pii.yaml
+{ spec_header "$WEIR_TEST_TMP/lake-pii"; cat <<EOS
+pii_key: \${env:WEIR_TEST_PII_KEY}
+jobs:
+  - name: arrays
+    table: public.$M
+    mode: full
+    partition_by: none
+    pii: {email: hash}
+EOS
+} | write_spec "$spec"
+export WEIR_TEST_PII_KEY=0123456789abcdef0123456789abcdef
+if weir_expect 0 "pii: a run hashing a column of a table with a list column" run "$spec"; then
+    like "$(lake_sql "SELECT typeof(m) AS t, m, email <> 'a@example.com' AS hashed FROM lake" \
+        "$WEIR_TEST_TMP"/lake-pii/arrays/*.parquet)" \
+        '^\{"t":"INTEGER\[\]","m":\["1","2"\],"hashed":true\}$' "pii: the list column kept, email hashed"
+fi
+
 # --- 4. Glue: array<...> through the AWS fake -------------------------------
 if curl -sf -o /dev/null "http://127.0.0.1:${WEIR_TEST_AWSPORT:-54580}/__admin/health"; then
     require_aws_fake

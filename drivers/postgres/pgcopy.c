@@ -150,8 +150,10 @@ static int decode_array(struct weir_pgcopy *p, size_t i, struct weir_acol *c, co
     size_t off = 12;
     if (ndim > 1) {
         char what[96];
-        snprintf(what, sizeof(what), "array with %d dimensions, only one-dimensional arrays "
-                 "become lists", (int)ndim);
+        snprintf(what, sizeof(what),
+                 "array with %d dimensions, only one-dimensional arrays "
+                 "become lists",
+                 (int)ndim);
         field_error(p, i, err, what);
         return weir_error_hint(err, "set the column's type to string in the job's types: to "
                                     "keep it as PostgreSQL text, or select one dimension");

@@ -311,8 +311,40 @@ static void test_malformed(void)
            "an element longer than the field: %s", rc == WEIR_OK ? "(none)" : err.message);
 }
 
+/* Mutated array streams (bytes flipped, lengths pushed to extremes) end in
+ * WEIR_OK or WEIR_EDATA, never anything else; under ASan, never a bad read. */
+static void test_mutations(void)
+{
+    static const struct row rows[] = {
+        {1, "1,N,3", NULL}, {0, "", NULL}, {0, NULL, NULL}, {1, "7,8", NULL}, {1, "N", NULL},
+    };
+    struct bytes b, m;
+    build(&b, 0, rows, 5);
+    uint32_t seed = 12345;
+    int counts[3] = {0, 0, 0}, bad = 0;
+    for (int it = 0; it < 3000; it++) {
+        m = b;
+        for (int k = 0; k < 1 + it % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = 19 + (seed >> 8) % (b.n - 19);
+            m.d[at] = (seed & 3) == 0 ? 0xff : (seed & 3) == 1 ? 0x7f : (uint8_t)(seed >> 16);
+        }
+        struct ArrowArray batch;
+        struct weir_error err;
+        int rc = decode(&m, it % 2, it % 3 == 0 ? 5 : 0, &batch, &err);
+        if (rc == WEIR_OK) {
+            batch.release(&batch);
+        }
+        counts[rc == WEIR_OK ? 0 : rc == WEIR_EDATA ? 1 : 2]++;
+        bad += rc != WEIR_OK && rc != WEIR_EDATA;
+    }
+    TAP_OK(bad == 0 && counts[1] > 0, "3000 mutated array streams: %d OK, %d EDATA, %d other",
+           counts[0], counts[1], bad);
+}
+
 int main(void)
 {
+    test_mutations();
     test_map();
     test_decode();
     test_malformed();

@@ -474,6 +474,30 @@ static int put_elements(struct weir_pq_column *c, const struct ArrowArray *elems
     return WEIR_OK;
 }
 
+/*
+ * Whether the dictionary surely takes every element of a list row as a new
+ * entry (bytes as weir_pq_dict_put_hashed counts them; a uuid's text is 36).
+ * A list row must not straddle the page cut of a dictionary fallback, so the
+ * fallback happens before the row instead.
+ */
+static bool dict_room(const struct weir_pq_column *c, const struct ArrowArray *elems, int64_t e0,
+                      int64_t e1)
+{
+    uint64_t n = (uint64_t)(e1 - e0), worst;
+    if (c->type.src == WEIR_PQ_SRC_VAR) {
+        const int32_t *o = elems->buffers[1];
+        int64_t j = elems->offset;
+        worst = 4 * n + (uint64_t)(o[j + e1] - o[j + e0]);
+    } else {
+        /* BYTE_ARRAY from fixed-size values: type_length bytes, or a uuid's 36 */
+        uint64_t w = c->type.value_size > 0 ? (uint64_t)c->type.value_size
+                     : c->type.type_length > 36 ? (uint64_t)c->type.type_length
+                                                : 36;
+        worst = n * (w + (c->type.phys == WEIR_PQ_BYTE_ARRAY ? 4 : 0));
+    }
+    return c->dict.plain.len + worst <= c->opts->dict_limit && c->dict.n + n < UINT32_MAX - 1;
+}
+
 /* column_append for a list column: a row's entries stay in one page. */
 static int append_list(struct weir_pq_column *c, const struct ArrowArray *arr,
                        const struct ArrowArray *parent, int64_t start, int64_t count,
@@ -492,16 +516,25 @@ static int append_list(struct weir_pq_column *c, const struct ArrowArray *arr,
             return bad_list(c, base + r, err);
         }
         size_t need = c->n_rows + (size_t)(e1 > e0 ? e1 - e0 : 1);
-        if (!grow_u32(&c->levels, &c->rows_cap, need) || !grow_u32(&c->reps, &c->reps_cap, need)) {
+        if (!grow_u32(&c->levels, &c->rows_cap, need) || !grow_u32(&c->reps, &c->reps_cap, need) ||
+            !grow_u32(&c->indices, &c->indices_cap, c->n_indices + (size_t)(e1 - e0))) {
             return nomem(err, c);
+        }
+        int rc = WEIR_OK;
+        if (c->dict_on && !dict_room(c, elems, e0, e1)) {
+            /* PLAIN for the rest of the chunk, from this row on */
+            if ((rc = cut_page(c, err)) != WEIR_OK) {
+                return rc;
+            }
+            c->dict_on = false;
+            c->fell_back = true;
         }
         if (e1 == e0) {
             c->reps[c->n_rows] = 0;
             c->levels[c->n_rows++] = null ? 0 : 1;
             c->page_stats.null_count++;
         }
-        int rc = put_elements(c, elems, e0, e1, &b, err);
-        if (rc != WEIR_OK) {
+        if ((rc = put_elements(c, elems, e0, e1, &b, err)) != WEIR_OK) {
             return rc;
         }
         c->list_rows++;

@@ -15,8 +15,9 @@
  * optional <element> element } }. Each row gives level entries: a NULL list
  * (rep 0, def 0), an empty list (0, 1), or one entry per element (rep 0 for
  * the first, 1 after; def 2 for a NULL element, 3 for a value). Pages carry
- * RLE repetition levels (bit width 1) before the definition levels (width 2),
- * end only on row boundaries (the offset index counts rows), and are PLAIN.
+ * RLE repetition levels (bit width 1) before the definition levels (width 2)
+ * and end only on row boundaries (the offset index counts rows): the
+ * dictionary fallback happens before a row whose elements might not all fit.
  */
 #ifndef WEIR_PARQUET_COLUMN_H
 #define WEIR_PARQUET_COLUMN_H

@@ -223,9 +223,6 @@ int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis, bo
         leaf.name = col->name; /* messages name the column */
         int rc = weir_pq_coltype_from_arrow(&leaf, ts_millis, native, t, err);
         t->list = true;
-        /* A dictionary fallback cuts the open page, which may not fall on a
-         * row boundary in a list column: lists are PLAIN. */
-        t->dictionary = false;
         return rc;
     }
     const char *f = col->format != NULL ? col->format : "";

@@ -66,12 +66,12 @@ FROM generate_series(10, 3009) g;
 EOS
 is "$(pg "SELECT count(*) FROM $T")" 3005 "the array table holds 3005 rows"
 
-run_job() { # NAME WANT_RC [EXTRA SPEC LINES...]: extracts $T into $WEIR_TEST_TMP/lake-NAME
+run_job() { # NAME WANT_RC [JOB LINES...]: extracts $T into $WEIR_TEST_TMP/lake-NAME
+    # (TARGET: lines for the target section, FORMAT, TABLE)
     local name=$1 want=$2 spec=$WEIR_TEST_TMP/$1.yaml
     shift 2
     { spec_header "$WEIR_TEST_TMP/lake-$name" zstd "${FORMAT:-parquet}" |
-        if [ -n "${PROFILE:-}" ]; then sed "s/^  compression: .*/&\n  types_profile: $PROFILE/"
-        else cat; fi
+        if [ -n "${TARGET:-}" ]; then sed "s/^  compression: .*/&\n$TARGET/"; else cat; fi
       printf 'jobs:\n  - name: arrays\n    table: %s\n    mode: full\n' "${TABLE:-public.$T}"
       printf '    %s\n' "${@:-partition_by: none}"
     } | write_spec "$spec"
@@ -103,7 +103,7 @@ if run_job compat 0; then
                       WHERE path_in_schema = 'a_i4, list, element'" "${files[@]}")" \
         '"n":"[0-9]{6,}"' "the a_i4 column chunk spans several pages (100,000+ level entries)"
 fi
-if PROFILE=native run_job native 0; then
+if TARGET='  types_profile: native' run_job native 0; then
     files=("$WEIR_TEST_TMP"/lake-native/arrays/*.parquet)
     ok "native: the footers pass the lint for their profile" node "$WEIR_NODE_DIR/lint.mjs" "${files[@]}"
     is "$(lake_sql "SELECT typeof(a_uuid) AS u FROM lake LIMIT 1" "${files[@]}")" '{"u":"UUID[]"}' \
@@ -113,6 +113,22 @@ if PROFILE=native run_job native 0; then
         "native linted as compat: the lint names the uuid[] column"
     COMPARE_NAME="native: postgres = lake, value by value" \
         compare_db_lake "SELECT * FROM $T" "$WEIR_TEST_TMP/lake-native/arrays/*.parquet" --key id
+fi
+
+# A small dictionary: a_i4's chunk falls back to PLAIN, before a row (a row's
+# entries never straddle the page cut of the fallback).
+if TARGET='  options:\n    dictionary_page_limit: 16KiB' run_job smalldict 0; then
+    f=$(lake_files "$WEIR_TEST_TMP/lake-smalldict" | head -n 1)
+    is "$(node "$WEIR_NODE_DIR/read.mjs" --meta "$f" | /usr/bin/python3 -c '
+import json, sys
+m = json.load(sys.stdin)["hyparquet"]
+for c in m["row_groups"][0]["columns"]:
+    md = c["meta_data"]
+    if md["path_in_schema"][0] == "a_i4":
+        print(" ".join(sorted({s["encoding"] for s in md["encoding_stats"] if s["page_type"] == "DATA_PAGE"})))')" \
+        "PLAIN RLE_DICTIONARY" "small dictionary: a_i4 has dictionary pages, then PLAIN ones"
+    COMPARE_NAME="small dictionary: postgres = lake, value by value" \
+        compare_db_lake "SELECT * FROM $T" "$WEIR_TEST_TMP/lake-smalldict/arrays/*.parquet" --key id
 fi
 
 # --- 2. partitioned by a column: rows are split, lists go along -------------

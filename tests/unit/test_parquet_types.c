@@ -245,8 +245,8 @@ static void list_mapping(void)
     struct ArrowSchema l = {.format = "+l", .name = "tags", .n_children = 1, .children = kids};
     TAP_OK(weir_pq_coltype_from_arrow(&l, false, false, &t, &err) == WEIR_OK && t.list &&
                t.phys == WEIR_PQ_INT32 && t.logical == WEIR_PQ_LT_INT && t.int_bits == 32 &&
-               !t.dictionary,
-           "list of int32: a LIST leaf INT32 INT(32,true), not dictionary encoded");
+               t.dictionary,
+           "list of int32: a LIST leaf INT32 INT(32,true), dictionary encoded like the element");
     e.format = "w:16";
     e.metadata = md;
     TAP_OK(weir_pq_coltype_from_arrow(&l, false, false, &t, &err) == WEIR_OK && t.list &&

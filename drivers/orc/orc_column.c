@@ -130,6 +130,12 @@ static int map_type(struct orc_col *c, const struct ArrowSchema *f, struct weir_
         c->src = SRC_TS;
         return WEIR_OK;
     }
+    if (strcmp(fmt, "+l") == 0) {
+        weir_error_set(err, WEIR_ECONFIG, "orc: column \"%s\" is a list (an array in the source), "
+                       "which the orc writer does not write yet", f->name != NULL ? f->name : "");
+        return weir_error_hint(err, "write format: parquet, or set the column to string in the "
+                                    "job's types: to keep the array as text");
+    }
     weir_error_set(err, WEIR_ECONFIG, "orc: column \"%s\" has Arrow type \"%s\", which the orc "
                    "writer does not support", f->name != NULL ? f->name : "", fmt);
     return weir_error_hint(err, "cast the column to a supported type with the job's `types`");

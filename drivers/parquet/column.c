@@ -31,6 +31,7 @@ int weir_pq_column_init(struct weir_pq_column *c, const char *name,
     weir_pq_dict_init(&c->dict, type->phys == WEIR_PQ_BYTE_ARRAY ? 0 : type->value_size);
     c->dict_on = type->dictionary;
     c->dict_bw = 1;
+    c->def_max = type->list ? 3 : 1;
     return WEIR_OK;
 }
 
@@ -41,6 +42,7 @@ void weir_pq_column_free(struct weir_pq_column *c)
     }
     free(c->name);
     free(c->levels);
+    free(c->reps);
     free(c->indices);
     free(c->entries);
     weir_pq_buf_reset(&c->plain);
@@ -104,7 +106,8 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
 
 uint64_t weir_pq_column_memory(const struct weir_pq_column *c)
 {
-    return c->pages.bytes + (c->rows_cap + c->indices_cap) * sizeof(uint32_t) + c->plain.cap +
+    return c->pages.bytes + (c->rows_cap + c->reps_cap + c->indices_cap) * sizeof(uint32_t) +
+           c->plain.cap +
            c->body.cap + c->header.cap + c->scratch.cap + c->bounds.cap +
            c->entries_cap * sizeof(*c->entries) + c->dict.plain.cap +
            (uint64_t)c->dict.n_slots * sizeof(*c->dict.slots) +
@@ -262,6 +265,18 @@ static int add_entry(struct weir_pq_column *c, uint32_t size)
     return c->bounds.failed || c->scratch.failed ? WEIR_ENOMEM : WEIR_OK;
 }
 
+/* Appends 4-byte length + RLE levels of bit width bw (data page v1). */
+static void put_levels(struct weir_pq_buf *body, const uint32_t *levels, size_t n, int bw)
+{
+    size_t at = body->len;
+    weir_pq_buf_u32le(body, 0);
+    weir_pq_rle_encode(body, levels, n, bw);
+    if (!body->failed) {
+        uint32_t len = (uint32_t)(body->len - at - 4);
+        memcpy(body->data + at, &len, 4);
+    }
+}
+
 /* Closes the open page: levels, values, compression, header, page index. */
 static int cut_page(struct weir_pq_column *c, struct weir_error *err)
 {
@@ -270,12 +285,10 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
     }
     bool use_dict = c->dict_on && c->n_indices > 0;
     weir_pq_buf_clear(&c->body);
-    weir_pq_buf_u32le(&c->body, 0);
-    weir_pq_rle_encode(&c->body, c->levels, c->n_rows, 1);
-    if (!c->body.failed) {
-        uint32_t n = (uint32_t)(c->body.len - 4);
-        memcpy(c->body.data, &n, 4);
+    if (c->type.list) {
+        put_levels(&c->body, c->reps, c->n_rows, 1);
     }
+    put_levels(&c->body, c->levels, c->n_rows, c->type.list ? 2 : 1);
     if (use_dict) {
         weir_pq_buf_byte(&c->body, (uint8_t)c->dict_bw);
         weir_pq_rle_encode(&c->body, c->indices, c->n_indices, c->dict_bw);
@@ -300,7 +313,8 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
     link_page(&c->pages, g, false);
     c->uncompressed += (int64_t)raw;
     c->chunk_values += (int64_t)c->n_rows;
-    c->chunk_rows += (int64_t)c->n_rows;
+    c->chunk_rows += (int64_t)(c->type.list ? c->list_rows : c->n_rows);
+    c->list_rows = 0;
     if (use_dict) {
         c->n_dict_pages++;
     } else {
@@ -364,7 +378,7 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
             c->dict_bw = c->dict.n > 1 ? 32 - __builtin_clz(c->dict.n - 1) : 1;
         }
     }
-    c->levels[c->n_rows++] = 1;
+    c->levels[c->n_rows++] = c->def_max;
     weir_pq_stats_update(&c->page_stats, v, len);
     if (c->dict_on) {
         c->indices[c->n_indices++] = idx;
@@ -431,10 +445,113 @@ static int put_run(struct weir_pq_column *c, const struct weir_pq_vblock *b, int
     return WEIR_OK;
 }
 
+static int bad_list(const struct weir_pq_column *c, int64_t row, struct weir_error *err)
+{
+    return weir_error_set(err, WEIR_EDATA, "column \"%s\": bad arrow list offsets at row %lld",
+                          c->name, (long long)row);
+}
+
+/* The elements [e0, e1) of one list row: rep 0 for the first, then 1. */
+static int put_elements(struct weir_pq_column *c, const struct ArrowArray *elems, int64_t e0,
+                        int64_t e1, struct weir_pq_vblock *b, struct weir_error *err)
+{
+    for (int64_t e = e0; e < e1; e += WEIR_PQ_BLOCK) {
+        int n = e1 - e < WEIR_PQ_BLOCK ? (int)(e1 - e) : WEIR_PQ_BLOCK;
+        int rc = weir_pq_colread_block(c, elems, NULL, e, e, n, b, err);
+        for (int k = 0; rc == WEIR_OK && k < n; k++) {
+            c->reps[c->n_rows] = e + k == e0 ? 0 : 1;
+            if (b->null[k]) {
+                c->levels[c->n_rows++] = 2;
+                c->page_stats.null_count++;
+            } else {
+                rc = put_value(c, b->v[k], b->len[k], b->hash[k], err);
+            }
+        }
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+    }
+    return WEIR_OK;
+}
+
+/*
+ * Whether the dictionary surely takes every element of a list row as a new
+ * entry (bytes as weir_pq_dict_put_hashed counts them; a uuid's text is 36).
+ * A list row must not straddle the page cut of a dictionary fallback, so the
+ * fallback happens before the row instead.
+ */
+static bool dict_room(const struct weir_pq_column *c, const struct ArrowArray *elems, int64_t e0,
+                      int64_t e1)
+{
+    uint64_t n = (uint64_t)(e1 - e0), worst;
+    if (c->type.src == WEIR_PQ_SRC_VAR) {
+        const int32_t *o = elems->buffers[1];
+        int64_t j = elems->offset;
+        worst = 4 * n + (uint64_t)(o[j + e1] - o[j + e0]);
+    } else {
+        /* BYTE_ARRAY from fixed-size values: type_length bytes, or a uuid's 36 */
+        uint64_t w = c->type.value_size > 0 ? (uint64_t)c->type.value_size
+                     : c->type.type_length > 36 ? (uint64_t)c->type.type_length
+                                                : 36;
+        worst = n * (w + (c->type.phys == WEIR_PQ_BYTE_ARRAY ? 4 : 0));
+    }
+    return c->dict.plain.len + worst <= c->opts->dict_limit && c->dict.n + n < UINT32_MAX - 1;
+}
+
+/* column_append for a list column: a row's entries stay in one page. */
+static int append_list(struct weir_pq_column *c, const struct ArrowArray *arr,
+                       const struct ArrowArray *parent, int64_t start, int64_t count,
+                       struct weir_error *err)
+{
+    int64_t base = parent != NULL ? parent->offset : 0;
+    const struct ArrowArray *elems = arr->children[0];
+    const int32_t *off = arr->buffers[1];
+    struct weir_pq_vblock b;
+    for (int64_t r = start; r < start + count; r++) {
+        bool null = (parent != NULL && weir_arrow_is_null(parent, r)) ||
+                    weir_arrow_is_null(arr, base + r);
+        int64_t j = arr->offset + base + r;
+        int64_t e0 = null ? 0 : off[j], e1 = null ? 0 : off[j + 1];
+        if (e0 < 0 || e1 < e0 || e1 > elems->length) {
+            return bad_list(c, base + r, err);
+        }
+        size_t need = c->n_rows + (size_t)(e1 > e0 ? e1 - e0 : 1);
+        if (!grow_u32(&c->levels, &c->rows_cap, need) || !grow_u32(&c->reps, &c->reps_cap, need) ||
+            !grow_u32(&c->indices, &c->indices_cap, c->n_indices + (size_t)(e1 - e0))) {
+            return nomem(err, c);
+        }
+        int rc = WEIR_OK;
+        if (c->dict_on && !dict_room(c, elems, e0, e1)) {
+            /* PLAIN for the rest of the chunk, from this row on */
+            if ((rc = cut_page(c, err)) != WEIR_OK) {
+                return rc;
+            }
+            c->dict_on = false;
+            c->fell_back = true;
+        }
+        if (e1 == e0) {
+            c->reps[c->n_rows] = 0;
+            c->levels[c->n_rows++] = null ? 0 : 1;
+            c->page_stats.null_count++;
+        }
+        if ((rc = put_elements(c, elems, e0, e1, &b, err)) != WEIR_OK) {
+            return rc;
+        }
+        c->list_rows++;
+        if (page_full(c) && (rc = cut_page(c, err)) != WEIR_OK) {
+            return rc;
+        }
+    }
+    return WEIR_OK;
+}
+
 int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr,
                           const struct ArrowArray *parent, int64_t start, int64_t count,
                           struct weir_error *err)
 {
+    if (c->type.list) {
+        return append_list(c, arr, parent, start, count, err);
+    }
     int64_t base = parent != NULL ? parent->offset : 0;
     struct weir_pq_vblock b;
     for (int64_t r0 = start; r0 < start + count; r0 += WEIR_PQ_BLOCK) {
@@ -497,8 +614,12 @@ static void write_meta(struct weir_pq_column *c, struct weir_pq_chunk_out *co, i
     for (int i = 0; i < n_encs; i++) {
         weir_pq_tw_i32(&w, encs[i]);
     }
-    weir_pq_tw_list_begin(&w, 3, WEIR_PQ_T_BINARY, 1);
+    weir_pq_tw_list_begin(&w, 3, WEIR_PQ_T_BINARY, c->type.list ? 3u : 1u);
     weir_pq_tw_binary(&w, c->name, strlen(c->name));
+    if (c->type.list) {
+        weir_pq_tw_binary(&w, "list", 4);
+        weir_pq_tw_binary(&w, "element", 7);
+    }
     weir_pq_tw_field_i32(&w, 4, codec);
     weir_pq_tw_field_i64(&w, 5, c->chunk_values);
     weir_pq_tw_field_i64(&w, 6, total_unc);
@@ -689,8 +810,11 @@ int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq
 void weir_pq_column_trim(struct weir_pq_column *c)
 {
     free(c->levels);
+    free(c->reps);
     free(c->indices);
     free(c->entries);
+    c->reps = NULL;
+    c->reps_cap = 0;
     c->levels = NULL;
     c->indices = NULL;
     c->entries = NULL;

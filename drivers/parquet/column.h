@@ -9,6 +9,15 @@
  * indices (one byte bit width + RLE/bit-packed hybrid). A chunk starts with
  * dictionary encoding (booleans excepted); when the dictionary would exceed
  * the limit the current page is closed and the rest of the chunk is PLAIN.
+ *
+ * A list column (coltype.list) is the leaf of the 3-level LIST of
+ * LogicalTypes.md: optional group <name> (LIST) { repeated group list {
+ * optional <element> element } }. Each row gives level entries: a NULL list
+ * (rep 0, def 0), an empty list (0, 1), or one entry per element (rep 0 for
+ * the first, 1 after; def 2 for a NULL element, 3 for a value). Pages carry
+ * RLE repetition levels (bit width 1) before the definition levels (width 2)
+ * and end only on row boundaries (the offset index counts rows): the
+ * dictionary fallback happens before a row whose elements might not all fit.
  */
 #ifndef WEIR_PARQUET_COLUMN_H
 #define WEIR_PARQUET_COLUMN_H
@@ -75,7 +84,11 @@ struct weir_pq_column {
     const struct weir_pq_column_opts *opts; /* borrowed */
 
     /* the page being filled */
-    uint32_t *levels; /* definition level per row */
+    uint32_t *levels; /* definition level per row (per level entry for a list) */
+    uint32_t *reps;   /* list: repetition level per entry (0 starts a row) */
+    size_t reps_cap;
+    size_t list_rows; /* list: rows in the page (entries are n_rows) */
+    uint32_t def_max; /* 1, or 3 for a list (list, repeated group, element) */
     uint32_t *indices; /* dictionary index per non-null value */
     size_t n_rows, n_indices, rows_cap, indices_cap;
     struct weir_pq_buf plain; /* PLAIN values (bit-packed for booleans) */

@@ -51,22 +51,49 @@ static void logical_type(struct weir_pq_tw *w, const struct weir_pq_coltype *t)
     weir_pq_tw_struct_end(w);
 }
 
+/* The two group nodes above a list column's leaf (LogicalTypes.md, Lists):
+ * optional group <name> (LIST) { repeated group list { <leaf "element"> } }. */
+static void list_groups(struct weir_pq_tw *w, const char *name)
+{
+    weir_pq_tw_elem_struct_begin(w);
+    weir_pq_tw_field_i32(w, 3, 1); /* OPTIONAL */
+    weir_pq_tw_field_string(w, 4, name);
+    weir_pq_tw_field_i32(w, 5, 1);
+    weir_pq_tw_field_i32(w, 6, 3); /* ConvertedType LIST */
+    weir_pq_tw_struct_begin(w, 10);
+    weir_pq_tw_field_empty(w, 3); /* LogicalType LIST */
+    weir_pq_tw_struct_end(w);
+    weir_pq_tw_struct_end(w);
+    weir_pq_tw_elem_struct_begin(w);
+    weir_pq_tw_field_i32(w, 3, 2); /* REPEATED */
+    weir_pq_tw_field_string(w, 4, "list");
+    weir_pq_tw_field_i32(w, 5, 1);
+    weir_pq_tw_struct_end(w);
+}
+
 static void schema(struct weir_pq_tw *w, const struct weir_pq_footer *f)
 {
-    weir_pq_tw_list_begin(w, 2, WEIR_PQ_T_STRUCT, f->n_cols + 1);
+    size_t n_nodes = f->n_cols + 1;
+    for (size_t i = 0; i < f->n_cols; i++) {
+        n_nodes += f->cols[i].type.list ? 2 : 0;
+    }
+    weir_pq_tw_list_begin(w, 2, WEIR_PQ_T_STRUCT, n_nodes);
     weir_pq_tw_elem_struct_begin(w);
     weir_pq_tw_field_string(w, 4, "schema");
     weir_pq_tw_field_i32(w, 5, (int32_t)f->n_cols);
     weir_pq_tw_struct_end(w);
     for (size_t i = 0; i < f->n_cols; i++) {
         const struct weir_pq_coltype *t = &f->cols[i].type;
+        if (t->list) {
+            list_groups(w, f->cols[i].name);
+        }
         weir_pq_tw_elem_struct_begin(w);
         weir_pq_tw_field_i32(w, 1, t->phys);
         if (t->phys == WEIR_PQ_FLBA) {
             weir_pq_tw_field_i32(w, 2, t->type_length);
         }
         weir_pq_tw_field_i32(w, 3, 1); /* OPTIONAL */
-        weir_pq_tw_field_string(w, 4, f->cols[i].name);
+        weir_pq_tw_field_string(w, 4, t->list ? "element" : f->cols[i].name);
         if (t->converted != WEIR_PQ_CT_NONE) {
             weir_pq_tw_field_i32(w, 6, t->converted);
         }

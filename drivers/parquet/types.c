@@ -211,6 +211,20 @@ static void map_fixed(const struct ArrowSchema *col, int n, bool native,
 int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis, bool native,
                                struct weir_pq_coltype *t, struct weir_error *err)
 {
+    if (col->format != NULL && strcmp(col->format, "+l") == 0) {
+        /* A list: the leaf is the element's type; nested lists are not written. */
+        const struct ArrowSchema *e = col->n_children == 1 ? col->children[0] : NULL;
+        if (e == NULL || e->format == NULL || e->format[0] == '+') {
+            return weir_error_set(err, WEIR_ECONFIG, "column \"%s\": arrow format \"+l\" "
+                                  "without one flat child; the parquet writer takes lists of "
+                                  "flat types only", col->name != NULL ? col->name : "");
+        }
+        struct ArrowSchema leaf = *e;
+        leaf.name = col->name; /* messages name the column */
+        int rc = weir_pq_coltype_from_arrow(&leaf, ts_millis, native, t, err);
+        t->list = true;
+        return rc;
+    }
     const char *f = col->format != NULL ? col->format : "";
     const char *name = col->name != NULL ? col->name : "";
     memset(t, 0, sizeof(*t));

@@ -104,6 +104,7 @@ struct weir_pq_coltype {
     bool legacy_stats;    /* also write the deprecated min/max (signed order) */
     bool dictionary;      /* dictionary encoding is tried */
     int value_size;       /* PLAIN bytes of one value, 0 for BYTE_ARRAY / BOOLEAN */
+    bool list;            /* the leaf of a 3-level LIST (Arrow "+l"); the rest is the element's */
 };
 
 /*
@@ -114,6 +115,7 @@ struct weir_pq_coltype {
  * what Spark 3.3+, Athena, Hive, pyarrow and DuckDB all read: uuid as its
  * 36-character text, time as int64 microseconds since midnight, uint8/16/32
  * as the next wider signed integer, other fixed-size binary as BYTE_ARRAY.
+ * A list ("+l" of one flat child) maps its element and sets `list`.
  * WEIR_ECONFIG naming the column for a format not in weir.h's list.
  */
 int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis, bool native,

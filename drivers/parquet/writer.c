@@ -362,6 +362,9 @@ static int writer_open(const struct weir_host *host, const struct ArrowSchema *s
         if (rc != WEIR_OK) {
             goto fail;
         }
+        if (t.list) {
+            w->threads = 0; /* the batch copy for the encoder thread holds flat columns only */
+        }
         w->n_cols = i + 1;
     }
     *writer = w;
@@ -696,7 +699,15 @@ static int check_batch(const struct pq_writer *w, const struct ArrowArray *b,
     for (size_t i = 0; i < w->n_cols; i++) {
         const struct ArrowArray *c = b->children[i];
         int64_t need = c->offset + b->offset + b->length;
-        int64_t nbuf = w->cols[i].type.src == WEIR_PQ_SRC_VAR ? 3 : 2;
+        bool list = w->cols[i].type.list;
+        int64_t nbuf = w->cols[i].type.src == WEIR_PQ_SRC_VAR && !list ? 3 : 2;
+        const struct ArrowArray *e = list && c->n_children == 1 ? c->children[0] : NULL;
+        if (list && (e == NULL || e->offset < 0 || e->n_buffers < (w->cols[i].type.src ==
+                                                                   WEIR_PQ_SRC_VAR ? 3 : 2) ||
+                     (e->length > 0 && e->buffers[1] == NULL))) {
+            return weir_error_set(err, WEIR_EINTERNAL, "column \"%s\": arrow list array lacks "
+                                  "its elements", w->cols[i].name);
+        }
         if (c->length < b->offset + b->length || c->n_buffers < nbuf || c->offset < 0 ||
             (need > 0 && c->buffers[1] == NULL) ||
             (nbuf == 3 && need > 0 && c->buffers[2] == NULL)) {

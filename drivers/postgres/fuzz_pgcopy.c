@@ -1,7 +1,7 @@
 /*
  * Fuzz target of the binary COPY parser. Each input is parsed as a stream of
  * every column layout of tests/fixtures/pg (so the captured .bin files are
- * the seed corpus as they are), fed in chunks, with small batches finished
+ * the seed corpus as they are) and an array layout, fed in chunks, with small batches finished
  * and released as they fill.
  *
  * libFuzzer build (from the repository root, config.h not needed):
@@ -11,6 +11,8 @@
  *     -o fuzz_pgcopy && ./fuzz_pgcopy -max_total_time=60 corpus tests/fixtures/pg
  * tests/unit/test_postgres_fuzz.c runs the same target on mutated fixtures.
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,7 @@
 int weir_pgcopy_fuzz_one(const uint8_t *data, size_t size, int layout);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* send: pg_type.typsend; "<elem send>[]" is an array of that element. */
 struct fcol {
     const char *send;
     int32_t typmod;
@@ -40,6 +43,12 @@ static const struct fcol types_layout[] = {
 static const struct fcol numeric_layout[] = {{"numeric_send", -1}};
 static const struct fcol ts_layout[] = {{"int4send", -1}, {"timestamp_send", -1}};
 static const struct fcol empty_layout[] = {{"int4send", -1}, {"textsend", -1}};
+/* arrays: one of each element decoder family (no captured fixture) */
+static const struct fcol array_layout[] = {
+    {"int4send", -1},           {"int4send[]", -1},
+    {"textsend[]", -1},         {"numeric_send[]", (12 << 16 | 2) + 4},
+    {"timestamptz_send[]", -1}, {"uuid_send[]", -1},
+};
 
 static const struct {
     const struct fcol *cols;
@@ -49,6 +58,7 @@ static const struct {
     {numeric_layout, 1},
     {ts_layout, 2},
     {empty_layout, 2},
+    {array_layout, sizeof(array_layout) / sizeof(array_layout[0])},
 };
 #define N_LAYOUTS (int)(sizeof(layouts) / sizeof(layouts[0]))
 
@@ -64,11 +74,18 @@ int weir_pgcopy_fuzz_one(const uint8_t *data, size_t size, int layout)
     int rc = weir_abatch_init(&b, (int64_t)n, &err);
     for (size_t i = 0; rc == WEIR_OK && i < n; i++) {
         struct weir_pgmap m;
-        rc = weir_pgtypes_map("c", layouts[layout].cols[i].send, layouts[layout].cols[i].typmod,
-                              NULL, &m, &err);
+        const struct fcol *fc = &layouts[layout].cols[i];
+        char elem[32];
+        size_t sl = strlen(fc->send);
+        bool array = sl > 2 && strcmp(fc->send + sl - 2, "[]") == 0;
+        snprintf(elem, sizeof(elem), "%.*s", (int)(array ? sl - 2 : sl), fc->send);
+        rc = array ? weir_pgtypes_map_array("c", elem, fc->typmod, NULL, &m, &err)
+                   : weir_pgtypes_map("c", fc->send, fc->typmod, NULL, &m, &err);
         if (rc == WEIR_OK) {
-            cols[i] = (struct weir_pgcol){"c", m.dec, m.precision, m.scale, 0};
-            rc = weir_abatch_set_column(&b, (int64_t)i, "c", m.format, NULL, 0, &err);
+            cols[i] = (struct weir_pgcol){"c", m.dec, m.precision, m.scale, 0, m.elem_dec};
+            rc = array ? weir_abatch_set_list(&b, (int64_t)i, "c", NULL, 0, m.elem_format, NULL, 0,
+                                              &err)
+                       : weir_abatch_set_column(&b, (int64_t)i, "c", m.format, NULL, 0, &err);
         }
     }
     if (rc != WEIR_OK) {

@@ -128,9 +128,77 @@ static int decode_timestamp(struct weir_pgcopy *p, size_t i, struct weir_acol *c
     return weir_acol_append_fixed(c, &out) == WEIR_OK ? WEIR_OK : oom(p, i, err);
 }
 
-/* Decodes one non-NULL field of n bytes at v into column i. */
-static int decode_field(struct weir_pgcopy *p, size_t i, struct weir_acol *c, const uint8_t *v,
+static int decode_value(struct weir_pgcopy *p, size_t i, int dec, struct weir_acol *c,
+                        const uint8_t *v, size_t n, struct weir_error *err);
+
+/*
+ * array_send (src/backend/utils/adt/arrayfuncs.c): int32 ndim, int32 has-null
+ * flag, uint32 element oid, then per dimension int32 size and int32 lower
+ * bound, then each element as int32 length (-1: NULL) and its send form.
+ * ndim 0 is the empty array. More than one dimension is refused rather than
+ * flattened; lower bounds other than 1 are not kept (the list holds the
+ * elements in order).
+ */
+static int decode_array(struct weir_pgcopy *p, size_t i, struct weir_acol *c, const uint8_t *v,
                         size_t n, struct weir_error *err)
+{
+    if (n < 12) {
+        return size_error(p, i, n, 12, err);
+    }
+    int32_t ndim = (int32_t)rd32(v);
+    int64_t count = 0;
+    size_t off = 12;
+    if (ndim > 1) {
+        char what[96];
+        snprintf(what, sizeof(what),
+                 "array with %d dimensions, only one-dimensional arrays "
+                 "become lists",
+                 (int)ndim);
+        field_error(p, i, err, what);
+        return weir_error_hint(err, "set the column's type to string in the job's types: to "
+                                    "keep it as PostgreSQL text, or select one dimension");
+    }
+    if (ndim < 0 || (ndim == 1 && n < 20)) {
+        return field_error(p, i, err, "malformed binary array header");
+    }
+    if (ndim == 1) {
+        count = (int32_t)rd32(v + 12);
+        off = 20;
+    }
+    if (count < 0) {
+        return field_error(p, i, err, "malformed binary array header");
+    }
+    for (int64_t k = 0; k < count; k++) {
+        if (n - off < 4) {
+            return field_error(p, i, err, "binary array shorter than its element count");
+        }
+        int32_t el = (int32_t)rd32(v + off);
+        off += 4;
+        if (el == -1) {
+            if (weir_acol_append_null(c->child) != WEIR_OK) {
+                return oom(p, i, err);
+            }
+            continue;
+        }
+        if (el < 0 || (size_t)el > n - off) {
+            return field_error(p, i, err, "binary array element overruns the field");
+        }
+        int rc = decode_value(p, i, p->cols[i].elem_dec, c->child, v + off, (size_t)el, err);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+        off += (size_t)el;
+    }
+    if (off != n) {
+        return field_error(p, i, err, "binary array has bytes after its last element");
+    }
+    return weir_acol_list_close(c) == WEIR_OK ? WEIR_OK : oom(p, i, err);
+}
+
+/* Decodes one non-NULL value of n bytes at v, of decoder dec (column i's or
+ * its elements'), into c. */
+static int decode_value(struct weir_pgcopy *p, size_t i, int dec, struct weir_acol *c,
+                        const uint8_t *v, size_t n, struct weir_error *err)
 {
     static const size_t widths[] = {
         [WEIR_PGDEC_BOOL] = 1,      [WEIR_PGDEC_I16] = 2,   [WEIR_PGDEC_I32] = 4,
@@ -138,7 +206,6 @@ static int decode_field(struct weir_pgcopy *p, size_t i, struct weir_acol *c, co
         [WEIR_PGDEC_F64] = 8,       [WEIR_PGDEC_DATE] = 4,  [WEIR_PGDEC_TIME] = 8,
         [WEIR_PGDEC_TIMESTAMP] = 8, [WEIR_PGDEC_UUID] = 16,
     };
-    int dec = p->cols[i].dec;
     if (dec > 0 && (size_t)dec < sizeof(widths) / sizeof(widths[0]) && widths[dec] != 0 &&
         n != widths[dec]) {
         return size_error(p, i, n, widths[dec], err);
@@ -191,6 +258,8 @@ static int decode_field(struct weir_pgcopy *p, size_t i, struct weir_acol *c, co
     case WEIR_PGDEC_UUID:
         rc = weir_acol_append_fixed(c, v);
         break;
+    case WEIR_PGDEC_ARRAY:
+        return decode_array(p, i, c, v, n, err);
     default:
         return weir_error_set(err, WEIR_EINTERNAL, "column \"%s\": no decoder %d",
                               p->cols[i].name ? p->cols[i].name : "?", dec);
@@ -319,7 +388,7 @@ static int parse(struct weir_pgcopy *p, const uint8_t *d, size_t len, struct wei
                 }
                 continue;
             }
-            if (decode_field(p, i, c, t, (size_t)fl, err) != WEIR_OK) {
+            if (decode_value(p, i, p->cols[i].dec, c, t, (size_t)fl, err) != WEIR_OK) {
                 *used = off;
                 return err->status;
             }

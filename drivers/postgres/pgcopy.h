@@ -37,6 +37,7 @@ enum weir_pgdec {
     WEIR_PGDEC_TIME,      /* time -> ttu */
     WEIR_PGDEC_TIMESTAMP, /* timestamp / timestamptz -> tsu: / tsu:UTC */
     WEIR_PGDEC_UUID,      /* uuid -> w:16 */
+    WEIR_PGDEC_ARRAY,     /* one-dimensional array -> +l of elem_dec elements */
 };
 
 /* Infinite dates and timestamps are clamped to these (Arrow units). */
@@ -48,9 +49,10 @@ enum weir_pgdec {
 struct weir_pgcol {
     const char *name; /* borrowed; for messages */
     int dec;          /* enum weir_pgdec */
-    int precision;    /* WEIR_PGDEC_NUMERIC: the decimal128 target */
+    int precision;    /* WEIR_PGDEC_NUMERIC (or its array): the decimal128 target */
     int scale;
     int64_t clamped; /* out: infinite values clamped so far in this stream */
+    int elem_dec;    /* WEIR_PGDEC_ARRAY: the elements' decoder (not ARRAY) */
 };
 
 enum weir_pgcopy_state { WEIR_PGCOPY_HEADER = 0, WEIR_PGCOPY_TUPLES = 1, WEIR_PGCOPY_DONE = 2 };

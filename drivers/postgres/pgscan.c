@@ -124,10 +124,10 @@ static int setup_batch(struct pgscan *s, struct weir_error *err)
         const struct weir_pgshape_col *c = &s->shape.cols[i];
         s->cols[i].name = c->name;
         s->cols[i].dec = c->map.dec;
+        s->cols[i].elem_dec = c->map.elem_dec;
         s->cols[i].precision = c->map.precision;
         s->cols[i].scale = c->map.scale;
-        if (weir_abatch_set_column(&s->batch, (int64_t)i, c->name, c->map.format, NULL, 0, err) !=
-            WEIR_OK) {
+        if (weir_pg_set_column(&s->batch, i, c, NULL, 0, err) != WEIR_OK) {
             return err->status;
         }
     }

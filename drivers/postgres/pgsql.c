@@ -358,6 +358,7 @@ static void shape_col_free(struct weir_pgshape_col *c)
     free(c->type_name);
     free(c->cast_type);
     free(c->send);
+    free(c->elem_send);
 }
 
 void weir_pgshape_free(struct weir_pgshape *sh)
@@ -393,8 +394,11 @@ static int lookup_types(struct weir_pgconn *c, const PGresult *desc, const char 
         PGresult *res = PQexecParams(
             c->pg,
             "SELECT format_type(u.o, NULLIF(u.m, -1)), format_type(u.o, NULL), "
-            "COALESCE(t.typsend::text, '') FROM unnest($1::oid[], $2::int4[]) "
-            "WITH ORDINALITY AS u(o, m, i) LEFT JOIN pg_type t ON t.oid = u.o ORDER BY u.i",
+            "COALESCE(t.typsend::text, ''), COALESCE(e.typsend::text, '') "
+            "FROM unnest($1::oid[], $2::int4[]) WITH ORDINALITY AS u(o, m, i) "
+            "LEFT JOIN pg_type t ON t.oid = u.o "
+            "LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typsend = 'array_send'::regproc "
+            "ORDER BY u.i",
             2, NULL, params, NULL, NULL, 0);
         if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != nf) {
             rc = weir_pg_result_error(c, res, op, err);
@@ -417,7 +421,9 @@ static int fill_col(struct weir_pgshape_col *sc, const char *name, const PGresul
     sc->type_name = strdup(PQgetvalue(types, i, 0));
     sc->cast_type = strdup(PQgetvalue(types, i, 1));
     sc->send = strdup(PQgetvalue(types, i, 2));
-    return sc->name && sc->type_name && sc->cast_type && sc->send ? WEIR_OK : WEIR_ENOMEM;
+    sc->elem_send = strdup(PQgetvalue(types, i, 3));
+    return sc->name && sc->type_name && sc->cast_type && sc->send && sc->elem_send ? WEIR_OK
+                                                                                   : WEIR_ENOMEM;
 }
 
 static int check_types(const struct weir_query *q, const struct weir_pgshape *sh,
@@ -498,12 +504,17 @@ int weir_pg_describe_shape(struct weir_pgconn *c, const struct weir_query *q,
             goto cleanup;
         }
         const char *ovr = is_wm ? NULL : weir_kv_get(q->types, q->n_types, name);
-        if (!is_wm && (rc = weir_pgtypes_policy_override(name, sc->send, sc->typmod,
+        /* An array's policy is its element's (numeric[] without a precision). */
+        bool array = !is_wm && sc->elem_send[0] != '\0';
+        const char *send = array ? sc->elem_send : sc->send;
+        if (!is_wm && (rc = weir_pgtypes_policy_override(name, send, sc->typmod,
                                                          c->numeric_unconstrained, &ovr, err)) !=
                           WEIR_OK) {
             goto cleanup;
         }
-        if ((rc = weir_pgtypes_map(name, sc->send, sc->typmod, ovr, &sc->map, err)) != WEIR_OK) {
+        rc = array ? weir_pgtypes_map_array(name, send, sc->typmod, ovr, &sc->map, err)
+                   : weir_pgtypes_map(name, send, sc->typmod, ovr, &sc->map, err);
+        if (rc != WEIR_OK) {
             goto cleanup;
         }
     }
@@ -515,6 +526,27 @@ cleanup:
     PQclear(desc);
     PQclear(types);
     weir_pgsb_free(&sql);
+    return rc;
+}
+
+int weir_pg_set_column(struct weir_abatch *b, size_t i, const struct weir_pgshape_col *c,
+                       const char *md, size_t mdlen, struct weir_error *err)
+{
+    if (c->map.dec != WEIR_PGDEC_ARRAY) {
+        return weir_abatch_set_column(b, (int64_t)i, c->name, c->map.format, md, mdlen, err);
+    }
+    char *emd = NULL;
+    size_t emdlen = 0;
+    if (md != NULL && c->map.elem_extension != NULL) {
+        const char *key = "ARROW:extension:name";
+        emd = weir_arrow_metadata_encode(&key, &c->map.elem_extension, 1, &emdlen);
+        if (emd == NULL) {
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory building a schema");
+        }
+    }
+    int rc = weir_abatch_set_list(b, (int64_t)i, c->name, md, mdlen, c->map.elem_format, emd,
+                                  emdlen, err);
+    free(emd);
     return rc;
 }
 
@@ -538,7 +570,7 @@ int weir_pg_shape_schema(const struct weir_pgshape *sh, struct ArrowSchema *sche
             rc = weir_error_set(err, WEIR_ENOMEM, "out of memory building a schema");
             break;
         }
-        rc = weir_abatch_set_column(&b, (int64_t)i, c->name, c->map.format, md, mdlen, err);
+        rc = weir_pg_set_column(&b, i, c, md, mdlen, err);
         free(md);
     }
     if (rc == WEIR_OK) {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "pgtypes.h"
+#include "util/arrow.h"
 #include "weir/weir.h"
 
 /* What begin() learnt about other sessions' writing transactions. */
@@ -82,6 +83,7 @@ struct weir_pgshape_col {
     char *type_name; /* owned: format_type(oid, typmod), e.g. "numeric(12,2)" */
     char *cast_type; /* owned: format_type(oid, NULL), for casting bound literals */
     char *send;      /* owned: pg_type.typsend */
+    char *elem_send; /* owned: the element's typsend for an array_send type, else "" */
     struct weir_pgmap map;
 };
 
@@ -98,6 +100,11 @@ void weir_pgshape_free(struct weir_pgshape *sh);
 /* Runs the LIMIT 0 describe and the catalog lookup for q. */
 int weir_pg_describe_shape(struct weir_pgconn *c, const struct weir_query *q,
                            struct weir_pgshape *sh, struct weir_error *err);
+/* Sets batch column i for c (a list for an array); md/mdlen: the column's
+ * Arrow metadata or NULL (the element's extension goes on the element only
+ * when md is given, i.e. for the schema). */
+int weir_pg_set_column(struct weir_abatch *b, size_t i, const struct weir_pgshape_col *c,
+                       const char *md, size_t mdlen, struct weir_error *err);
 /* The schema for a shape (release frees it). */
 int weir_pg_shape_schema(const struct weir_pgshape *sh, struct ArrowSchema *schema,
                          struct weir_error *err);

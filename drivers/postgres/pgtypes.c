@@ -241,3 +241,35 @@ int weir_pgtypes_is_timestamp(const char *typsend)
     return typsend != NULL &&
            (strcmp(typsend, "timestamp_send") == 0 || strcmp(typsend, "timestamptz_send") == 0);
 }
+
+int weir_pgtypes_map_array(const char *column, const char *elem_send, int32_t typmod,
+                           const char *override, struct weir_pgmap *out, struct weir_error *err)
+{
+    int kind = WEIR_PGOVR_NONE, op = 0, os = 0;
+    memset(out, 0, sizeof(*out));
+    if (override != NULL &&
+        weir_pgtypes_parse_override(column, override, &kind, &op, &os, err) != WEIR_OK) {
+        return err->status;
+    }
+    const struct type_row *row = elem_send != NULL ? find(elem_send) : NULL;
+    if (kind == WEIR_PGOVR_DECIMAL && (row == NULL || row->dec != WEIR_PGDEC_NUMERIC)) {
+        weir_error_set(err, WEIR_ECONFIG, "column \"%s\": a decimal type override on an array "
+                       "of a type other than numeric", column);
+        return weir_error_hint(err, "use string to keep the array as PostgreSQL text");
+    }
+    struct weir_pgmap elem;
+    if (kind == WEIR_PGOVR_STRING || row == NULL ||
+        weir_pgtypes_map(column, elem_send, typmod, override, &elem, err) != WEIR_OK ||
+        elem.cast != WEIR_PGCAST_NONE) {
+        set_text(out);
+        return WEIR_OK;
+    }
+    out->dec = WEIR_PGDEC_ARRAY;
+    snprintf(out->format, sizeof(out->format), "+l");
+    out->elem_dec = elem.dec;
+    snprintf(out->elem_format, sizeof(out->elem_format), "%s", elem.format);
+    out->elem_extension = elem.extension;
+    out->precision = elem.precision;
+    out->scale = elem.scale;
+    return WEIR_OK;
+}

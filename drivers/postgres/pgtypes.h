@@ -26,7 +26,11 @@ enum weir_pgcast {
 
 struct weir_pgmap {
     int dec;         /* enum weir_pgdec */
-    char format[16]; /* Arrow format string */
+    char format[16]; /* Arrow format string ("+l" for an array) */
+    /* WEIR_PGDEC_ARRAY: the elements' decoder, Arrow format and extension */
+    int elem_dec;
+    char elem_format[16];
+    const char *elem_extension;
     int precision;   /* numeric targets */
     int scale;
     int cast;              /* enum weir_pgcast */
@@ -65,6 +69,19 @@ int weir_pgtypes_policy_override(const char *column, const char *typsend, int32_
 
 int weir_pgtypes_map(const char *column, const char *typsend, int32_t typmod, const char *override,
                      struct weir_pgmap *out, struct weir_error *err);
+
+/*
+ * The mapping of an array column (typsend array_send) whose element type
+ * sends with elem_send; typmod is the column's, which PostgreSQL keeps for
+ * the element (numeric(12,2)[]). An element type that weir_pgtypes_map
+ * decodes from its binary form gives a list ("+l", WEIR_PGDEC_ARRAY) of it;
+ * any other element type (one cast to text, numeric beyond 38 digits), an
+ * unknown element (elem_send NULL or "") or the override string gives the
+ * whole array as text, as before. A decimal override applies to the elements
+ * of a numeric array; on other arrays it is WEIR_ECONFIG naming the column.
+ */
+int weir_pgtypes_map_array(const char *column, const char *elem_send, int32_t typmod,
+                           const char *override, struct weir_pgmap *out, struct weir_error *err);
 
 /* True for the send functions of date, timestamp and timestamptz (time
  * watermark columns that take a lag). */

@@ -105,9 +105,18 @@ json_t *weir_glue_columns(const struct ArrowSchema *schema, const char *writer,
     }
     for (int64_t i = 0; i < schema->n_children; i++) {
         const struct ArrowSchema *c = schema->children[i];
-        char type[64], comment[256] = "";
-        bool uuid_text = is_uuid(c) && (orc || !native);
-        if (weir_glue_hive_type(c->format, writer, uuid_text, type, sizeof(type)) != WEIR_OK) {
+        char type[80], comment[256] = "";
+        /* A list is array<element type> (Hive's name for Parquet's LIST). */
+        bool list = strcmp(c->format, "+l") == 0 && c->n_children == 1;
+        const struct ArrowSchema *t = list ? c->children[0] : c;
+        bool uuid_text = is_uuid(t) && (orc || !native);
+        int rc = weir_glue_hive_type(t->format, writer, uuid_text, type, sizeof(type) - 8);
+        if (rc == WEIR_OK && list) {
+            char inner[72];
+            memcpy(inner, type, sizeof(inner));
+            snprintf(type, sizeof(type), "array<%s>", inner);
+        }
+        if (rc != WEIR_OK) {
             weir_error_set(err, WEIR_ECONFIG, "column %s: Arrow type %s has no Glue (Hive) type",
                            c->name, c->format);
             json_decref(cols);

@@ -143,6 +143,16 @@ static void lake_type(const struct ArrowSchema *col, const char *writer, bool na
     char hive[64];
     int32_t vlen = 0;
     const char *f = col->format;
+    if (strcmp(f, "+l") == 0 && col->n_children == 1) {
+        char elem[96];
+        lake_type(col->children[0], writer, native, elem, sizeof(elem));
+        if (strcmp(writer, "orc") == 0) {
+            snprintf(out, cap, "(a list, which the orc writer refuses)");
+        } else {
+            snprintf(out, cap, "array<%s>", elem);
+        }
+        return;
+    }
     bool uuid = strcmp(f, "w:16") == 0 && col->metadata != NULL &&
                 weir_arrow_metadata_find(col->metadata, "ARROW:extension:name", &vlen) != NULL;
     bool uuid_text = uuid && (strcmp(writer, "orc") == 0 || !native);

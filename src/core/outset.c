@@ -488,25 +488,6 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
 }
 
 /* Copies row i of src into the builder column. */
-static int append_row(struct weir_acol *dst, const struct ArrowArray *src, int64_t i)
-{
-    if (weir_arrow_is_null(src, i)) {
-        return weir_acol_append_null(dst);
-    }
-    int64_t j = i + src->offset;
-    switch (dst->layout) {
-    case WEIR_ACOL_BOOL:
-        return weir_acol_append_bool(dst, weir_arrow_bit(src->buffers[1], j));
-    case WEIR_ACOL_FIXED:
-        return weir_acol_append_fixed(dst, (const uint8_t *)src->buffers[1] + j * dst->width);
-    default: {
-        const int32_t *off = src->buffers[1];
-        return weir_acol_append_var(dst, (const char *)src->buffers[2] + off[j],
-                                    (size_t)(off[j + 1] - off[j]));
-    }
-    }
-}
-
 static int take_init(struct weir_outset *s, struct weir_error *err)
 {
     if (s->take_ready) {
@@ -516,8 +497,7 @@ static int take_init(struct weir_outset *s, struct weir_error *err)
         return err->status;
     }
     for (int64_t i = 0; i < s->schema.n_children; i++) {
-        const struct ArrowSchema *c = s->schema.children[i];
-        if (weir_abatch_set_column(&s->take, i, c->name, c->format, NULL, 0, err) != WEIR_OK) {
+        if (weir_abatch_set_from_schema(&s->take, i, s->schema.children[i], err) != WEIR_OK) {
             return err->status;
         }
     }
@@ -551,7 +531,8 @@ static int write_rows(struct weir_outset *s, struct part_writer *pw,
     int64_t end = pw->cursor, start = end - pw->n_batch;
     for (int64_t c = 0; c < s->take.n_cols; c++) {
         for (int64_t k = start; k < end; k++) {
-            if (append_row(&s->take.cols[c], batch->children[c], s->order[k]) != WEIR_OK) {
+            if (weir_acol_append_copy(&s->take.cols[c], batch->children[c], s->order[k]) !=
+                WEIR_OK) {
                 return weir_error_set(err, WEIR_ENOMEM, "out of memory splitting a batch");
             }
         }

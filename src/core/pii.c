@@ -100,20 +100,9 @@ int weir_pii_schema(const struct weir_pii *p, const struct ArrowSchema *in,
     int rc = weir_abatch_init(&b, in->n_children, err);
     for (int64_t i = 0; rc == WEIR_OK && i < in->n_children; i++) {
         const struct ArrowSchema *c = in->children[i];
-        size_t mdlen = 0;
-        if (c->metadata != NULL && !p->hash[i]) {
-            int32_t n, l;
-            const char *q = c->metadata;
-            memcpy(&n, q, 4);
-            q += 4;
-            for (int32_t k = 0; k < 2 * n; k++) {
-                memcpy(&l, q, 4);
-                q += 4 + l;
-            }
-            mdlen = (size_t)(q - c->metadata);
-        }
-        rc = weir_abatch_set_column(&b, i, c->name, p->hash[i] ? "u" : c->format,
-                                    p->hash[i] ? NULL : c->metadata, mdlen, err);
+        /* a kept column keeps its type, metadata and list child */
+        rc = p->hash[i] ? weir_abatch_set_column(&b, i, c->name, "u", NULL, 0, err)
+                        : weir_abatch_set_from_schema(&b, i, c, err);
     }
     if (rc == WEIR_OK) {
         rc = weir_abatch_schema(&b, out, err);

@@ -258,11 +258,55 @@ int weir_acol_append_var(struct weir_acol *c, const void *v, size_t len)
     return WEIR_OK;
 }
 
+int weir_acol_list_close(struct weir_acol *c)
+{
+    if (start_var(c) != WEIR_OK || c->child->length > INT32_MAX ||
+        set_validity(c, true) != WEIR_OK) {
+        return WEIR_ENOMEM; /* a batch holds at most 2^31 elements of one column */
+    }
+    int32_t end = (int32_t)c->child->length;
+    memcpy(c->offsets.data + c->offsets.len, &end, 4);
+    c->offsets.len += 4;
+    c->length++;
+    return WEIR_OK;
+}
+
+int weir_acol_append_copy(struct weir_acol *c, const struct ArrowArray *src, int64_t i)
+{
+    if (weir_arrow_is_null(src, i)) {
+        return weir_acol_append_null(c);
+    }
+    int64_t j = i + src->offset;
+    const int32_t *off = src->buffers[1];
+    switch (c->layout) {
+    case WEIR_ACOL_BOOL:
+        return weir_acol_append_bool(c, weir_arrow_bit(src->buffers[1], j));
+    case WEIR_ACOL_FIXED:
+        return weir_acol_append_fixed(c, (const uint8_t *)src->buffers[1] + j * c->width);
+    case WEIR_ACOL_LIST:
+        for (int64_t e = off[j]; e < off[j + 1]; e++) {
+            if (weir_acol_append_copy(c->child, src->children[0], e) != WEIR_OK) {
+                return WEIR_ENOMEM;
+            }
+        }
+        return weir_acol_list_close(c);
+    default:
+        return weir_acol_append_var(c, (const char *)src->buffers[2] + off[j],
+                                    (size_t)(off[j + 1] - off[j]));
+    }
+}
+
+static size_t col_bytes(const struct weir_acol *c)
+{
+    return c->validity.len + c->values.len + c->offsets.len +
+           (c->child != NULL ? col_bytes(c->child) : 0);
+}
+
 size_t weir_abatch_bytes(const struct weir_abatch *b)
 {
     size_t n = 0;
     for (int64_t i = 0; i < b->n_cols; i++) {
-        n += b->cols[i].validity.len + b->cols[i].values.len + b->cols[i].offsets.len;
+        n += col_bytes(&b->cols[i]);
     }
     return n;
 }
@@ -281,16 +325,10 @@ int weir_abatch_init(struct weir_abatch *b, int64_t n_cols, struct weir_error *e
     return WEIR_OK;
 }
 
-int weir_abatch_set_column(struct weir_abatch *b, int64_t i, const char *name, const char *format,
-                           const char *metadata, size_t mdlen, struct weir_error *err)
+/* Names and types one column (no buffers touched). */
+static int col_set(struct weir_acol *c, const char *name, const char *format, int layout,
+                   int width, const char *metadata, size_t mdlen)
 {
-    struct weir_acol *c = &b->cols[i];
-    int width = 0;
-    int layout = weir_arrow_layout(format, &width);
-    if (layout < 0) {
-        return weir_error_set(err, WEIR_ECONFIG, "column \"%s\": unsupported arrow format \"%s\"",
-                              name, format);
-    }
     free(c->name);
     free(c->format);
     free(c->metadata);
@@ -304,15 +342,76 @@ int weir_abatch_set_column(struct weir_abatch *b, int64_t i, const char *name, c
         }
     }
     if (c->name == NULL || c->format == NULL || (metadata != NULL && c->metadata == NULL)) {
-        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+        return WEIR_ENOMEM;
     }
     c->layout = layout;
     c->width = width;
     return WEIR_OK;
 }
 
+static int unsupported(struct weir_error *err, const char *name, const char *format)
+{
+    return weir_error_set(err, WEIR_ECONFIG, "column \"%s\": unsupported arrow format \"%s\"",
+                          name, format);
+}
+
+int weir_abatch_set_column(struct weir_abatch *b, int64_t i, const char *name, const char *format,
+                           const char *metadata, size_t mdlen, struct weir_error *err)
+{
+    int width = 0;
+    int layout = weir_arrow_layout(format, &width);
+    if (layout < 0) {
+        return unsupported(err, name, format);
+    }
+    if (col_set(&b->cols[i], name, format, layout, width, metadata, mdlen) != WEIR_OK) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    return WEIR_OK;
+}
+
+int weir_abatch_set_list(struct weir_abatch *b, int64_t i, const char *name, const char *metadata,
+                         size_t mdlen, const char *child_format, const char *child_metadata,
+                         size_t child_mdlen, struct weir_error *err)
+{
+    struct weir_acol *c = &b->cols[i];
+    int width = 0;
+    int layout = weir_arrow_layout(child_format, &width);
+    if (layout < 0) {
+        return unsupported(err, name, child_format);
+    }
+    if (c->child == NULL) {
+        c->child = calloc(1, sizeof(*c->child));
+    }
+    if (c->child == NULL ||
+        col_set(c, name, "+l", WEIR_ACOL_LIST, 0, metadata, mdlen) != WEIR_OK ||
+        col_set(c->child, "element", child_format, layout, width, child_metadata, child_mdlen) !=
+            WEIR_OK) {
+        return weir_error_set(err, WEIR_ENOMEM, "out of memory");
+    }
+    return WEIR_OK;
+}
+
+int weir_abatch_set_from_schema(struct weir_abatch *b, int64_t i, const struct ArrowSchema *col,
+                                struct weir_error *err)
+{
+    const char *name = col->name != NULL ? col->name : "";
+    size_t mdlen = metadata_size(col->metadata);
+    if (strcmp(col->format, "+l") != 0) {
+        return weir_abatch_set_column(b, i, name, col->format, col->metadata, mdlen, err);
+    }
+    if (col->n_children != 1 || col->children[0]->n_children != 0) {
+        return unsupported(err, name, col->format);
+    }
+    const struct ArrowSchema *e = col->children[0];
+    return weir_abatch_set_list(b, i, name, col->metadata, mdlen, e->format, e->metadata,
+                                metadata_size(e->metadata), err);
+}
+
 static void col_clear_data(struct weir_acol *c)
 {
+    if (c->child != NULL) {
+        col_clear_data(c->child);
+    }
     free(c->validity.data);
     free(c->values.data);
     free(c->offsets.data);
@@ -328,6 +427,12 @@ void weir_abatch_reset(struct weir_abatch *b)
     if (b->cols != NULL) {
         for (int64_t i = 0; i < b->n_cols; i++) {
             col_clear_data(&b->cols[i]);
+            if (b->cols[i].child != NULL) {
+                free(b->cols[i].child->name);
+                free(b->cols[i].child->format);
+                free(b->cols[i].child->metadata);
+                free(b->cols[i].child);
+            }
             free(b->cols[i].name);
             free(b->cols[i].format);
             free(b->cols[i].metadata);
@@ -364,6 +469,70 @@ static void release_array(struct ArrowArray *a)
     a->release = NULL;
 }
 
+/* Moves column c's buffers into the new array k (calloc'd) and empties c;
+ * a list's child goes along as k's one child. */
+static int finish_col(struct weir_acol *c, struct ArrowArray *k)
+{
+    struct array_private *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return WEIR_ENOMEM;
+    }
+    bool offsets = c->layout == WEIR_ACOL_VAR || c->layout == WEIR_ACOL_LIST;
+    if (offsets && c->offsets.len == 0 && start_var(c) != WEIR_OK) {
+        free(p);
+        return WEIR_ENOMEM;
+    }
+    k->buffers = p->buffers;
+    k->private_data = p;
+    k->release = release_array;
+    if (c->layout == WEIR_ACOL_LIST) {
+        struct ArrowArray *e = calloc(1, sizeof(*e));
+        p->children = calloc(1, sizeof(*p->children));
+        if (e == NULL || p->children == NULL || finish_col(c->child, e) != WEIR_OK) {
+            free(e);
+            return WEIR_ENOMEM; /* k's release frees p */
+        }
+        p->children[0] = e;
+        k->children = p->children;
+        k->n_children = 1;
+    }
+    k->length = c->length;
+    k->null_count = c->null_count;
+    p->owned[0] = c->null_count > 0 ? c->validity.data : NULL;
+    if (c->null_count == 0) {
+        free(c->validity.data);
+    }
+    p->buffers[0] = p->owned[0];
+    if (c->layout == WEIR_ACOL_VAR) {
+        k->n_buffers = 3;
+        p->owned[1] = c->offsets.data;
+        p->owned[2] = c->values.data;
+        p->buffers[1] = c->offsets.data;
+        /* Arrow wants a non-null data pointer even when it is empty. */
+        if (c->values.data == NULL) {
+            p->owned[2] = calloc(1, 8);
+        }
+        p->buffers[2] = p->owned[2];
+    } else if (c->layout == WEIR_ACOL_LIST) {
+        k->n_buffers = 2;
+        p->owned[1] = c->offsets.data;
+        p->buffers[1] = c->offsets.data;
+    } else {
+        k->n_buffers = 2;
+        if (c->values.data == NULL) {
+            c->values.data = calloc(1, 8);
+        }
+        p->owned[1] = c->values.data;
+        p->buffers[1] = c->values.data;
+    }
+    memset(&c->validity, 0, sizeof(c->validity));
+    memset(&c->values, 0, sizeof(c->values));
+    memset(&c->offsets, 0, sizeof(c->offsets));
+    c->length = 0;
+    c->null_count = 0;
+    return WEIR_OK;
+}
+
 int weir_abatch_finish(struct weir_abatch *b, struct ArrowArray *out, struct weir_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -383,63 +552,20 @@ int weir_abatch_finish(struct weir_abatch *b, struct ArrowArray *out, struct wei
     out->private_data = top;
     for (int64_t i = 0; i < b->n_cols; i++) {
         struct weir_acol *c = &b->cols[i];
-        struct ArrowArray *k = calloc(1, sizeof(*k));
-        struct array_private *p = calloc(1, sizeof(*p));
-        if (k == NULL || p == NULL) {
-            free(k);
-            free(p);
-            release_array(out);
-            return weir_error_set(err, WEIR_ENOMEM, "out of memory finishing a batch");
-        }
         if (c->length != b->length) {
-            free(k);
-            free(p);
             release_array(out);
             return weir_error_set(err, WEIR_EINTERNAL,
                                   "column \"%s\" has %lld rows, the batch %lld", c->name,
                                   (long long)c->length, (long long)b->length);
         }
-        if (c->layout == WEIR_ACOL_VAR && c->offsets.len == 0 && start_var(c) != WEIR_OK) {
-            free(k);
-            free(p);
+        struct ArrowArray *k = calloc(1, sizeof(*k));
+        /* A failed column is counted so release frees what it got. */
+        kids[i] = k;
+        out->n_children = k != NULL ? i + 1 : i;
+        if (k == NULL || finish_col(c, k) != WEIR_OK) {
             release_array(out);
             return weir_error_set(err, WEIR_ENOMEM, "out of memory finishing a batch");
         }
-        k->length = c->length;
-        k->null_count = c->null_count;
-        k->buffers = p->buffers;
-        k->private_data = p;
-        k->release = release_array;
-        p->owned[0] = c->null_count > 0 ? c->validity.data : NULL;
-        if (c->null_count == 0) {
-            free(c->validity.data);
-        }
-        p->buffers[0] = p->owned[0];
-        if (c->layout == WEIR_ACOL_VAR) {
-            k->n_buffers = 3;
-            p->owned[1] = c->offsets.data;
-            p->owned[2] = c->values.data;
-            p->buffers[1] = c->offsets.data;
-            /* Arrow wants a non-null data pointer even when it is empty. */
-            if (c->values.data == NULL) {
-                p->owned[2] = calloc(1, 8);
-            }
-            p->buffers[2] = p->owned[2];
-        } else {
-            k->n_buffers = 2;
-            if (c->values.data == NULL) {
-                c->values.data = calloc(1, 8);
-            }
-            p->owned[1] = c->values.data;
-            p->buffers[1] = c->values.data;
-        }
-        memset(&c->validity, 0, sizeof(c->validity));
-        memset(&c->values, 0, sizeof(c->values));
-        memset(&c->offsets, 0, sizeof(c->offsets));
-        c->length = 0;
-        c->null_count = 0;
-        kids[i] = k;
-        out->n_children = i + 1;
     }
     b->length = 0;
     return WEIR_OK;
@@ -506,6 +632,28 @@ static int schema_node(struct ArrowSchema *s, const char *format, const char *na
     return WEIR_OK;
 }
 
+/* A new schema node for column c (with its list child). */
+static int col_schema(const struct weir_acol *c, struct ArrowSchema **out)
+{
+    struct ArrowSchema *k = malloc(sizeof(*k));
+    int n = c->child != NULL ? 1 : 0;
+    if (k == NULL || schema_node(k, c->format, c->name, c->metadata, ARROW_FLAG_NULLABLE, n) !=
+                         WEIR_OK) {
+        free(k);
+        return WEIR_ENOMEM;
+    }
+    if (c->child != NULL) {
+        if (col_schema(c->child, &k->children[0]) != WEIR_OK) {
+            release_schema(k);
+            free(k);
+            return WEIR_ENOMEM;
+        }
+        k->n_children = 1;
+    }
+    *out = k;
+    return WEIR_OK;
+}
+
 int weir_abatch_schema(const struct weir_abatch *b, struct ArrowSchema *out,
                        struct weir_error *err)
 {
@@ -513,14 +661,10 @@ int weir_abatch_schema(const struct weir_abatch *b, struct ArrowSchema *out,
         return weir_error_set(err, WEIR_ENOMEM, "out of memory building a schema");
     }
     for (int64_t i = 0; i < b->n_cols; i++) {
-        struct ArrowSchema *k = malloc(sizeof(*k));
-        if (k == NULL || schema_node(k, b->cols[i].format, b->cols[i].name, b->cols[i].metadata,
-                                     ARROW_FLAG_NULLABLE, 0) != WEIR_OK) {
-            free(k);
+        if (col_schema(&b->cols[i], &out->children[i]) != WEIR_OK) {
             release_schema(out);
             return weir_error_set(err, WEIR_ENOMEM, "out of memory building a schema");
         }
-        out->children[i] = k;
         out->n_children = i + 1;
     }
     return WEIR_OK;

@@ -26,6 +26,7 @@ enum weir_acol_layout {
     WEIR_ACOL_BOOL = 1,  /* validity + bit-packed values */
     WEIR_ACOL_FIXED = 2, /* validity + width-byte values */
     WEIR_ACOL_VAR = 3,   /* validity + int32 offsets + bytes */
+    WEIR_ACOL_LIST = 4,  /* "+l": validity + int32 offsets into `child` */
 };
 
 struct weir_acol {
@@ -39,6 +40,7 @@ struct weir_acol {
     struct weir_abuf validity;
     struct weir_abuf values;
     struct weir_abuf offsets;
+    struct weir_acol *child; /* LIST: the elements (owned; one level, no nesting) */
 };
 
 struct weir_abatch {
@@ -71,6 +73,16 @@ int weir_abatch_init(struct weir_abatch *b, int64_t n_cols, struct weir_error *e
  * when not NULL. WEIR_ECONFIG for a format this builder does not know. */
 int weir_abatch_set_column(struct weir_abatch *b, int64_t i, const char *name, const char *format,
                            const char *metadata, size_t mdlen, struct weir_error *err);
+/* Sets column i to a list ("+l") of `child_format` elements (a flat format
+ * of weir_arrow_layout), the child named "element" with child_metadata.
+ * Elements are appended to cols[i].child, then the row is closed with
+ * weir_acol_list_close. WEIR_ECONFIG for an unknown element format. */
+int weir_abatch_set_list(struct weir_abatch *b, int64_t i, const char *name, const char *metadata,
+                         size_t mdlen, const char *child_format, const char *child_metadata,
+                         size_t child_mdlen, struct weir_error *err);
+/* set_column, or set_list for a "+l" schema with one flat child. */
+int weir_abatch_set_from_schema(struct weir_abatch *b, int64_t i, const struct ArrowSchema *col,
+                                struct weir_error *err);
 void weir_abatch_reset(struct weir_abatch *b); /* frees everything */
 
 /* Appends to column c. Each returns WEIR_OK or WEIR_ENOMEM. */
@@ -78,6 +90,12 @@ int weir_acol_append_null(struct weir_acol *c);
 int weir_acol_append_bool(struct weir_acol *c, bool v);
 int weir_acol_append_fixed(struct weir_acol *c, const void *v); /* `width` bytes */
 int weir_acol_append_var(struct weir_acol *c, const void *v, size_t len);
+/* Ends a list row holding the elements appended to c->child since the last
+ * row (none: an empty list). A NULL list is weir_acol_append_null. */
+int weir_acol_list_close(struct weir_acol *c);
+/* Appends row i of `src` (an array of c's format, offset applied), lists
+ * with their elements. WEIR_OK or WEIR_ENOMEM. */
+int weir_acol_append_copy(struct weir_acol *c, const struct ArrowArray *src, int64_t i);
 /* Bytes held by the batch's buffers so far. */
 size_t weir_abatch_bytes(const struct weir_abatch *b);
 

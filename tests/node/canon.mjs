@@ -12,6 +12,8 @@
 //   timestamps    YYYY-MM-DDTHH:MM:SS.ffffff, with a trailing Z when the
 //                 column is adjusted to UTC (timestamptz); 9 digits for ns
 //   uuid          canonical lowercase; JSON text as it is; booleans true/false
+//   lists         a JSON array of the elements' canonical forms ([] when
+//                 empty, null elements null)
 //   NULL          null
 // Type names used in schema lines: boolean, int8..int64, uint8..uint64,
 // int128, float16, float32, float64, decimal(p,s), string, json, binary,
@@ -244,6 +246,17 @@ export function fromPgText(text, pgType, typmod = -1, lakeType = null) {
     }
 }
 
+// A PostgreSQL array given as the JSON array of its elements' text output
+// (null for NULL elements) to the canonical list; `lakeType` is the lake's
+// list<...> type, whose element type decides as in fromPgText.
+export function fromPgList(items, elemType, typmod = -1, lakeType = null) {
+    if (items === null || items === undefined) {
+        return null;
+    }
+    const m = lakeType ? /^list<(.*)>$/.exec(lakeType) : null;
+    return items.map(x => fromPgText(x, elemType, typmod, m ? m[1] : null));
+}
+
 function pgFloat(text) {
     switch (text) {
     case 'NaN': return NaN;
@@ -308,7 +321,9 @@ export function pgCanonicalType(typname, typmod, category) {
     case 'date': case 'time': case 'timestamp': case 'timestamptz': case 'uuid': case 'interval':
         return typname;
     case 'json': case 'jsonb': return 'json';
-    default: return category === 'A' ? `array:${typname.replace(/^_/, '')}` : `other:${typname}`;
+    default:
+        return category === 'A' ? `list<${pgCanonicalType(typname.replace(/^_/, ''), typmod, '')}>`
+            : `other:${typname}`;
     }
 }
 

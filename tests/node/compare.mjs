@@ -63,8 +63,14 @@ export function readPg(source, lakeTypes = {}) {
         "WHERE a.attrelid = 'weir_cmp_src'::regclass AND a.attnum > 0 AND NOT a.attisdropped;\n");
     const cols = JSON.parse(colsOut.trim()).map(([name, typname, typmod, category]) =>
         ({ name, typname, typmod, category }));
-    const exprs = cols.map(c =>
-        `CASE WHEN q.${ident(c.name)} IS NULL THEN NULL ELSE format('%s', q.${ident(c.name)}) END`);
+    // An array the lake holds as a list comes as the JSON array of its
+    // elements' text output (in order; [] when empty).
+    const asList = c => c.category === 'A' && /^list</.test(lakeTypes[c.name] ?? '');
+    const exprs = cols.map(c => asList(c)
+        ? `CASE WHEN q.${ident(c.name)} IS NULL THEN NULL ELSE (SELECT COALESCE(json_agg(` +
+          `CASE WHEN e IS NULL THEN NULL ELSE format('%s', e) END ORDER BY o), '[]'::json) ` +
+          `FROM unnest(q.${ident(c.name)}) WITH ORDINALITY AS u(e, o)) END`
+        : `CASE WHEN q.${ident(c.name)} IS NULL THEN NULL ELSE format('%s', q.${ident(c.name)}) END`);
     const out = psql(view + `SELECT json_build_array(${exprs.join(', ')}) FROM weir_cmp_src q;\n`);
     const rows = [];
     for (const line of out.split('\n')) {
@@ -74,7 +80,9 @@ export function readPg(source, lakeTypes = {}) {
         const vals = JSON.parse(line);
         const o = {};
         cols.forEach((c, i) => {
-            o[c.name] = C.fromPgText(vals[i], c.typname, c.typmod, lakeTypes[c.name] ?? null);
+            o[c.name] = asList(c)
+                ? C.fromPgList(vals[i], c.typname.replace(/^_/, ''), c.typmod, lakeTypes[c.name])
+                : C.fromPgText(vals[i], c.typname, c.typmod, lakeTypes[c.name] ?? null);
         });
         rows.push(o);
     }

@@ -3,8 +3,9 @@
 //
 //   node tests/node/lint.mjs [--glue TABLE_JSON] [--assume PROFILE] [--weir-only] FILE_OR_GLOB|@LIST...
 //
-// Every leaf column's physical type and annotations must be a row of CONTRACT
-// allowed in the file's profile (footer key weir.types_profile: compat, the
+// Every leaf column's physical type and annotations (a list column's element
+// leaf included; lists must be the standard 3-level LIST) must be a row of
+// CONTRACT allowed in the file's profile (footer key weir.types_profile: compat, the
 // default, or native); the converted type, when written, must be the row's;
 // weir.source_types must be a JSON object whose keys are column names.
 // --glue TABLE_JSON (a Glue table, as GetTable returns it or its Table) also
@@ -89,30 +90,57 @@ export async function lintFile(file, glue = null, assume = null, weirOnly = fals
     if (profile !== 'compat' && profile !== 'native') {
         problems.push(`footer key weir.types_profile is ${JSON.stringify(profile)}, not compat or native`);
     }
-    const leaves = md.schema.slice(1);
-    const names = new Set(leaves.map(el => el.name));
-    for (const el of leaves) {
-        if (el.num_children) {
-            problems.push(`column ${el.name}: a group; the contract has no nested types yet`);
+    // Top-level columns: a leaf, or the standard 3-level LIST (LogicalTypes.md
+    // "Lists"): optional group <name> (LIST) { repeated group list { optional
+    // <leaf> element } }, whose leaf follows the rows and whose Glue type is
+    // array<leaf's Hive type>. Any other group is a problem.
+    const cols = [];
+    const nodes = md.schema;
+    for (let i = 1; i < nodes.length;) {
+        const el = nodes[i];
+        if (!el.num_children) {
+            cols.push({ name: el.name, leaf: el, list: false });
+            i++;
             continue;
         }
+        const rep = nodes[i + 1], leaf = nodes[i + 2];
+        const isList = el.num_children === 1 && el.repetition_type === 'OPTIONAL' &&
+            el.converted_type === 'LIST' && el.logical_type?.type === 'LIST' &&
+            rep?.repetition_type === 'REPEATED' && rep?.name === 'list' && rep?.num_children === 1 &&
+            leaf && !leaf.num_children && leaf.name === 'element' && leaf.repetition_type === 'OPTIONAL';
+        if (!isList) {
+            problems.push(`column ${el.name}: a group that is not the 3-level LIST of the contract`);
+            let skip = el.num_children;
+            i++;
+            while (skip > 0 && i < nodes.length) {
+                skip += (nodes[i].num_children || 0) - 1;
+                i++;
+            }
+            continue;
+        }
+        cols.push({ name: el.name, leaf, list: true });
+        i += 3;
+    }
+    const names = new Set(cols.map(c => c.name));
+    for (const { name, leaf: el, list } of cols) {
         const s = sig(el);
         const row = CONTRACT.find(r => r.sig === s);
         if (!row) {
-            problems.push(`column ${el.name}: ${s} is in no row of the contract`);
+            problems.push(`column ${name}: ${s} is in no row of the contract`);
             continue;
         }
         if (row.profiles === 'native' && profile !== 'native') {
-            problems.push(`column ${el.name}: ${s} is native-only, the file's profile is ${profile}`);
+            problems.push(`column ${name}: ${s} is native-only, the file's profile is ${profile}`);
         }
         if ((el.converted_type ?? null) !== row.ct) {
-            problems.push(`column ${el.name}: converted type ${el.converted_type ?? 'none'} with ${s}, ` +
+            problems.push(`column ${name}: converted type ${el.converted_type ?? 'none'} with ${s}, ` +
                 `the contract says ${row.ct ?? 'none'}`);
         }
         if (glue) {
-            const want = hiveOf(row, el), got = glue.get(el.name.toLowerCase());
+            const want = list ? `array<${hiveOf(row, el)}>` : hiveOf(row, el);
+            const got = glue.get(name.toLowerCase());
             if (got !== want) {
-                problems.push(`column ${el.name}: Glue type ${got ?? '(missing)'} over ${s}, ` +
+                problems.push(`column ${name}: Glue type ${got ?? '(missing)'} over ${list ? 'LIST of ' : ''}${s}, ` +
                     `the contract says ${want}`);
             }
         }

@@ -374,6 +374,24 @@ function hyValue(v, el, type) {
     }
 }
 
+// The leaf of a standard 3-level LIST starting at schema element i, or null.
+function listLeaf(schema, i) {
+    const el = schema[i], rep = schema[i + 1], leaf = schema[i + 2];
+    const isList = el.converted_type === 'LIST' || el.logical_type?.type === 'LIST';
+    if (!isList || el.num_children !== 1 || !rep || rep.repetition_type !== 'REPEATED' ||
+        rep.num_children !== 1 || !leaf || leaf.type === undefined) {
+        return null;
+    }
+    return leaf;
+}
+
+function hyList(v, leaf, inner) {
+    if (v === null || v === undefined) {
+        return null;
+    }
+    return Array.from(v, x => hyValue(x, leaf, inner));
+}
+
 async function readOneHyparquet(file) {
     const buf = await asyncBufferFromFile(file);
     const metadata = await parquetMetadataAsync(buf);
@@ -387,13 +405,17 @@ async function readOneHyparquet(file) {
             delete e.logical_type;
         }
     }
-    // The top-level columns: flat schemas only (weir writes no nested types);
-    // a nested column comes out as hyparquet assembles it.
+    // The top-level columns: flat, or the 3-level LIST weir writes for arrays
+    // (optional group (LIST) > repeated group > leaf), read as list<leaf type>
+    // with each element converted like a flat value; any other nested column
+    // comes out as hyparquet assembles it.
     const cols = [];
     let i = 1;
     while (i < orig.length) {
         const el = orig[i];
-        cols.push({ el, type: el.type !== undefined ? parquetType(el) : `other:group` });
+        const leaf = listLeaf(orig, i);
+        cols.push(leaf ? { el, leaf, type: `list<${parquetType(leaf)}>` }
+            : { el, type: el.type !== undefined ? parquetType(el) : `other:group` });
         // skip the children of a group
         let skip = el.num_children || 0;
         i++;
@@ -419,7 +441,8 @@ async function readOneHyparquet(file) {
         rows: rows.map(r => {
             const o = {};
             cols.forEach((c, j) => {
-                o[c.el.name] = c.type.startsWith('other:') ? jsonSafe(r[j]) : hyValue(r[j], c.el, c.type);
+                o[c.el.name] = c.leaf ? hyList(r[j], c.leaf, c.type.slice(5, -1))
+                    : c.type.startsWith('other:') ? jsonSafe(r[j]) : hyValue(r[j], c.el, c.type);
             });
             return o;
         }),

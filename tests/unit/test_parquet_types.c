@@ -232,10 +232,41 @@ static void compat_mapping(void)
     TAP_OK(memcmp(text, "ffffffff-ffff-ffff-ffff-ffffffffff00", 36) == 0, "uuid text: high bytes");
 }
 
+/* A list maps its element (the profile's rules included) and is PLAIN. */
+static void list_mapping(void)
+{
+    struct weir_error err;
+    struct weir_pq_coltype t;
+    const char *k[] = {"ARROW:extension:name"}, *v[] = {"arrow.uuid"};
+    size_t mdlen = 0;
+    char *md = weir_arrow_metadata_encode(k, v, 1, &mdlen);
+    struct ArrowSchema e = {.format = "i", .name = "element"};
+    struct ArrowSchema *kids[1] = {&e};
+    struct ArrowSchema l = {.format = "+l", .name = "tags", .n_children = 1, .children = kids};
+    TAP_OK(weir_pq_coltype_from_arrow(&l, false, false, &t, &err) == WEIR_OK && t.list &&
+               t.phys == WEIR_PQ_INT32 && t.logical == WEIR_PQ_LT_INT && t.int_bits == 32 &&
+               t.dictionary,
+           "list of int32: a LIST leaf INT32 INT(32,true), dictionary encoded like the element");
+    e.format = "w:16";
+    e.metadata = md;
+    TAP_OK(weir_pq_coltype_from_arrow(&l, false, false, &t, &err) == WEIR_OK && t.list &&
+               t.src == WEIR_PQ_SRC_UUID_TEXT && t.logical == WEIR_PQ_LT_STRING,
+           "list of uuid under compat: the elements are 36-character text");
+    TAP_OK(weir_pq_coltype_from_arrow(&l, false, true, &t, &err) == WEIR_OK && t.list &&
+               t.logical == WEIR_PQ_LT_UUID,
+           "list of uuid under native: the elements are UUID");
+    e.format = "+l";
+    int rc = weir_pq_coltype_from_arrow(&l, false, false, &t, &err);
+    TAP_OK(rc == WEIR_ECONFIG && strstr(err.message, "tags") != NULL,
+           "a list of lists is refused naming the column");
+    free(md);
+}
+
 int main(void)
 {
     decimals();
     mapping();
     compat_mapping();
+    list_mapping();
     return tap_done();
 }

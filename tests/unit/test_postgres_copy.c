@@ -544,8 +544,8 @@ static void test_small_fixtures(void)
     free(bin);
 
     bin = load("ts_overflow.bin", &len);
-    struct weir_pgcol cols[2] = {{"id", WEIR_PGDEC_I32, 0, 0, 0},
-                                 {"ts", WEIR_PGDEC_TIMESTAMP, 0, 0, 0}};
+    struct weir_pgcol cols[2] = {{"id", WEIR_PGDEC_I32, 0, 0, 0, 0},
+                                 {"ts", WEIR_PGDEC_TIMESTAMP, 0, 0, 0, 0}};
     struct weir_abatch b;
     struct weir_pgcopy p;
     weir_abatch_init(&b, 2, &err);
@@ -565,7 +565,7 @@ static void test_small_fixtures(void)
     /* numeric.bin through the parser at the default decimal(38,10): row 8
      * (1e28) is the first value that does not fit */
     bin = load("numeric.bin", &len);
-    struct weir_pgcol nc[1] = {{"v", WEIR_PGDEC_NUMERIC, 38, 10, 0}};
+    struct weir_pgcol nc[1] = {{"v", WEIR_PGDEC_NUMERIC, 38, 10, 0, 0}};
     weir_abatch_init(&b, 1, &err);
     weir_abatch_set_column(&b, 0, "v", "d:38,10", NULL, 0, &err);
     weir_pgcopy_init(&p, nc, 1, 1000, 1 << 20);

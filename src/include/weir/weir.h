@@ -101,6 +101,10 @@ struct ArrowArray {
  *   ttu        time64, microseconds since midnight
  *   tsu:       timestamp, microseconds since 1970-01-01 00:00:00, no zone
  *   tsu:UTC    timestamp, microseconds since the Unix epoch, an instant
+ *   +l         list (int32 offsets) of one child named "element" of one of
+ *              the formats above (no deeper nesting): a PostgreSQL array.
+ *              A writer that cannot write lists refuses it at open with
+ *              WEIR_ECONFIG naming the column.
  *
  * Column metadata (Arrow's binary key/value encoding) may carry:
  *   ARROW:extension:name = arrow.json | arrow.uuid   (logical JSON / UUID)

@@ -59,6 +59,7 @@ struct weir_outset {
     json_t *partitions;
     json_t *partition_rows; /* folder → rows committed into it */
     struct weir_abatch take;
+    struct weir_aview take_view;
     int take_ready;
     struct part_writer **row_pw; /* per row of the current batch */
     int64_t *order;              /* rows grouped by partition */
@@ -613,12 +614,15 @@ static int write_rows(struct weir_outset *s, struct part_writer *pw,
         }
     }
     s->take.length = pw->n_batch;
-    struct ArrowArray part;
-    if (weir_abatch_finish(&s->take, &part, err) != WEIR_OK) {
-        return err->status;
+    /* the writer borrows the rows for the call: a view, and the builder
+     * keeps its buffers for the next partition's rows */
+    struct ArrowArray *part = NULL;
+    int rc = weir_abatch_view(&s->take, &s->take_view, &part, err);
+    if (rc == WEIR_OK) {
+        rc = write_to(s, pw, part, err);
+        part->release(part);
     }
-    int rc = write_to(s, pw, &part, err);
-    part.release(&part);
+    weir_abatch_rewind(&s->take);
     return rc;
 }
 
@@ -789,6 +793,7 @@ void weir_outset_free(struct weir_outset *s)
     if (s->take_ready) {
         weir_abatch_reset(&s->take);
     }
+    weir_aview_reset(&s->take_view);
     free(s->row_pw);
     free(s->order);
     free(s->touched);

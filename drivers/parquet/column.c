@@ -631,17 +631,8 @@ static int emit(struct weir_output *out, uint64_t *pos, const void *data, size_t
 
 static void reset_chunk(struct weir_pq_column *c)
 {
-    /* More than 3/4 of a chunk's values distinct (64 values at least): the
-     * column is near-unique in this file, its dictionary saves nothing, and
-     * every later chunk would hash each value into a table it throws away.
-     * Partitioned runs flushed under a memory budget seal many chunks too
-     * small to ever fill the dictionary (the usual fallback), so this is
-     * where that cost would be paid. */
-    if (c->dict_on && c->chunk_values >= 64 && (int64_t)c->dict.n * 4 > c->chunk_values * 3) {
-        c->dict_poor = true;
-    }
     weir_pq_dict_clear(&c->dict);
-    c->dict_on = c->type.dictionary && !c->dict_poor;
+    c->dict_on = c->type.dictionary;
     c->fell_back = false;
     c->dict_bw = 1;
     weir_pq_buf_clear(&c->bounds);

@@ -86,9 +86,6 @@ struct weir_pq_column {
     /* the column chunk */
     bool dict_on;   /* still dictionary encoding */
     bool fell_back; /* switched to PLAIN in this chunk */
-    /* A sealed chunk of this file held mostly distinct values in its
-     * dictionary: later chunks start PLAIN (see reset_chunk). */
-    bool dict_poor;
     struct weir_pq_dict dict;
     struct weir_pq_pages pages; /* data pages: headers and compressed bodies */
     struct weir_pq_stats chunk_stats;

@@ -285,36 +285,6 @@ static void fallback(struct weir_pq_codec_ctx *codec)
     weir_abatch_reset(&b);
     free(m.data);
 
-    /* A chunk of distinct values: the dictionary saved nothing, so the
-     * file's next chunks of the column start PLAIN; a chunk of repeated
-     * values keeps it. */
-    for (int unique = 0; unique <= 1; unique++) {
-        memset(&m, 0, sizeof(m));
-        pos = 0;
-        weir_abatch_init(&b, 1, &err);
-        weir_abatch_set_column(&b, 0, "v", "l", NULL, 0, &err);
-        for (int64_t i = 0; i < 200; i++) {
-            int64_t v = unique ? i * 7 : i % 5;
-            weir_acol_append_fixed(&b.cols[0], &v);
-            b.length++;
-        }
-        weir_abatch_finish(&b, &arr, &err);
-        setup(&c, "l", 1 << 20, codec);
-        rc = weir_pq_column_append(&c, arr.children[0], &arr, 0, 200, &err);
-        TAP_EQ_INT(weir_pq_column_flush(&c, &out, &pos, &co, &err), WEIR_OK,
-                   unique ? "200 distinct values flushed" : "200 values over 5 flushed");
-        TAP_OK(unique ? !c.dict_on && c.dict_poor : c.dict_on && !c.dict_poor,
-               unique ? "a chunk of distinct values: the next chunk starts PLAIN"
-                      : "a chunk of repeated values: the next chunk keeps the dictionary");
-        rc = weir_pq_column_append(&c, arr.children[0], &arr, 0, 200, &err);
-        TAP_EQ_INT(weir_pq_column_flush(&c, &out, &pos, &co, &err), WEIR_OK, "second chunk");
-        weir_pq_chunk_out_free(&co);
-        weir_pq_column_free(&c);
-        arr.release(&arr);
-        weir_abatch_reset(&b);
-        free(m.data);
-    }
-
     /* A zero limit disables the dictionary: PLAIN from the first value. */
     memset(&m, 0, sizeof(m));
     pos = 0;

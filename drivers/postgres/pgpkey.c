@@ -11,23 +11,19 @@ int weir_pg_primary_key(void *conn, const struct weir_query *q, char *buf, size_
                         struct weir_error *err)
 {
     struct weir_pgconn *c = conn;
-    struct weir_pgsb name = {0}, sql = {0};
+    struct weir_pgsb sql = {0};
     PGresult *res = NULL;
     int rc = WEIR_OK;
     *n = 0;
     if (q->table == NULL) {
         return WEIR_OK;
     }
-    /* the table's name quoted as the scan quotes it, as a regclass literal */
-    weir_pg_sql_from(&name, c->pg, q);
-    const char *quoted = name.p != NULL ? name.p + strlen(" FROM ") : "";
     weir_pgsb_add(&sql, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
                         "i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indisprimary AND "
                         "i.indrelid = ");
-    weir_pgsb_literal(&sql, c->pg, quoted);
-    weir_pgsb_add(&sql, "::regclass ORDER BY array_position(i.indkey::int2[], a.attnum)");
-    if ((rc = weir_pgsb_check(&name, c->pg, err)) != WEIR_OK ||
-        (rc = weir_pgsb_check(&sql, c->pg, err)) != WEIR_OK ||
+    weir_pg_sql_regclass(&sql, c->pg, q);
+    weir_pgsb_add(&sql, " ORDER BY array_position(i.indkey::int2[], a.attnum)");
+    if ((rc = weir_pgsb_check(&sql, c->pg, err)) != WEIR_OK ||
         (rc = weir_pg_exec(c, sql.p, PGRES_TUPLES_OK, "primary key", &res, err)) != WEIR_OK) {
         goto done;
     }
@@ -46,7 +42,6 @@ int weir_pg_primary_key(void *conn, const struct weir_query *q, char *buf, size_
     }
 done:
     PQclear(res);
-    weir_pgsb_free(&name);
     weir_pgsb_free(&sql);
     return rc;
 }

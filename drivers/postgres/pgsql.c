@@ -162,6 +162,19 @@ void weir_pg_sql_from(struct weir_pgsb *s, PGconn *pg, const struct weir_query *
     weir_pgsb_add(s, "\n) AS weir_src");
 }
 
+void weir_pg_sql_regclass(struct weir_pgsb *s, PGconn *pg, const struct weir_query *q)
+{
+    struct weir_pgsb name = {0};
+    weir_pg_sql_from(&name, pg, q);
+    if (name.failed || name.p == NULL) {
+        s->failed = 1;
+    } else {
+        weir_pgsb_literal(s, pg, name.p + strlen(" FROM "));
+        weir_pgsb_add(s, "::regclass");
+    }
+    weir_pgsb_free(&name);
+}
+
 /* (a, b) or a */
 static void add_wm_list(struct weir_pgsb *s, PGconn *pg, const struct weir_query *q)
 {

@@ -111,6 +111,9 @@ int weir_pg_shape_schema(const struct weir_pgshape *sh, struct ArrowSchema *sche
 
 /* " FROM ..." of q. */
 void weir_pg_sql_from(struct weir_pgsb *s, PGconn *pg, const struct weir_query *q);
+/* q->table (not NULL) quoted as the scan quotes it, as a literal cast to
+ * regclass: "'\"public\".\"orders\"'::regclass". */
+void weir_pg_sql_regclass(struct weir_pgsb *s, PGconn *pg, const struct weir_query *q);
 /* " WHERE ..." of q's filter and window (nothing when both are absent);
  * `extra` conditions (already SQL) are ANDed in. */
 int weir_pg_sql_where(struct weir_pgsb *s, PGconn *pg, const struct weir_query *q,
@@ -140,6 +143,9 @@ int weir_pg_begin(void *conn, struct weir_error *err);
 /* weir.h primary_key (pgpkey.c). */
 int weir_pg_primary_key(void *conn, const struct weir_query *q, char *buf, size_t cap, size_t *n,
                         struct weir_error *err);
+/* weir.h column_stats (pgstats.c). */
+int weir_pg_column_stats(void *conn, const struct weir_query *q, const char *column,
+                         struct weir_column_stats *out, struct weir_error *err);
 int weir_pg_key_range(void *conn, const struct weir_query *q, const char *column, int64_t *min,
                       int64_t *max, int32_t *found, struct weir_error *err);
 int weir_pg_snapshot_export(void *conn, char *id, size_t cap, struct weir_error *err);

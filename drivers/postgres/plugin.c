@@ -37,6 +37,7 @@ static const struct weir_source_ops ops = {
     .catalog = weir_pg_catalog,
     .numeric_extent = weir_pg_numeric_extent,
     .primary_key = weir_pg_primary_key,
+    .column_stats = weir_pg_column_stats,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

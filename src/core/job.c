@@ -348,6 +348,7 @@ static int extract(struct run *r, struct weir_error *err)
         .file_size = spec->target.file_size,
         .memory_budget = spec->target.memory_budget,
         .max_partitions = c->job->partition_max > 0 ? (size_t)c->job->partition_max : 10000,
+        .max_open_files = (size_t)spec->target.max_open_files,
     };
     if ((rc = weir_pii_new(spec, c->job, &r->schema, &c->pii_key, &r->pii, err)) != WEIR_OK ||
         (rc = r->pii ? weir_pii_schema(r->pii, &r->schema, &r->out_schema, err)

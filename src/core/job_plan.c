@@ -11,6 +11,7 @@
 #include "core/catalog.h"
 #include "core/deletes.h"
 #include "core/jobctx.h"
+#include "core/partplan.h"
 #include "core/sink.h"
 #include "core/state.h"
 #include "util/log.h"
@@ -45,6 +46,79 @@ static const char *partition_text(const struct weir_spec_job *job, char *buf, si
         return buf;
     }
     }
+}
+
+/* Bytes as "512 B", "31.2 KiB", "9.4 MiB", "1.2 GiB". */
+static const char *size_text(double bytes, char *buf, size_t cap)
+{
+    static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    size_t u = 0;
+    while (bytes >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, cap, u == 0 ? "%.0f %s" : "%.1f %s", bytes, unit[u]);
+    return buf;
+}
+
+/* The partition lines of a column-partitioned job: distinct partitions in
+ * the window from the source's statistics, the files to expect, and
+ * warnings (max_partitions, small files). */
+static int plan_partitions(struct weir_jobctx *c, const struct weir_spec *spec,
+                           const struct weir_spec_job *job, int64_t rows, const char *low,
+                           const char *high, FILE *out, struct weir_error *err)
+{
+    static const char *gran[] = {"day", "month", "year", "value"};
+    const struct weir_source_ops *src = c->source.desc.source;
+    const char *col = job->partition_column.s;
+    struct weir_column_stats st = {.size = sizeof(st)};
+    const char *why = "the source gives no column statistics";
+    if (job->table.s == NULL) {
+        why = "a query job: no table statistics";
+    } else if (WEIR_HAS_MEMBER(src, struct weir_source_ops, column_stats) &&
+               src->column_stats != NULL) {
+        int rc = src->column_stats(c->conn, &c->q, col, &st, err);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+        why = "no planner statistics for the column: ANALYZE the table";
+    }
+    struct weir_partplan p;
+    weir_partplan_estimate(&st, job->partition_granularity, rows, spec->target.file_size,
+                           low, high, &p);
+    if (!p.known) {
+        fprintf(out, "  partitions: unknown (%s); max_partitions %d\n", why, job->partition_max);
+        return WEIR_OK;
+    }
+    char range[120] = "";
+    if (p.span >= 0) {
+        snprintf(range, sizeof(range), ", %.10s .. %.10s", st.min, st.max);
+    }
+    fprintf(out, "  partitions: ~%.0f by %s (%s) in the window [statistics: %.0f distinct%s%s]; "
+                 "max_partitions %d\n",
+            p.partitions, col, gran[job->partition_granularity], p.distinct, range,
+            p.has_null ? ", NULLs" : "", job->partition_max);
+    char b1[32], b2[32], b3[32];
+    if (p.files >= 0) {
+        fprintf(out, "  expect:   ~%.0f files (%.0f a partition, new file every %s); ~%s in the "
+                     "database, ~%s a file before compression\n",
+                p.files, p.partitions > 0 ? p.files / p.partitions : 0,
+                size_text((double)spec->target.file_size, b1, sizeof(b1)),
+                size_text(p.bytes, b2, sizeof(b2)), size_text(p.avg_file, b3, sizeof(b3)));
+    } else {
+        fprintf(out, "  expect:   files unknown (no table size in the statistics)\n");
+    }
+    if (p.partitions > job->partition_max) {
+        fprintf(out, "  warning:  ~%.0f partitions is more than max_partitions %d: the run would "
+                     "stop with exit 78; use a coarser granularity or raise max_partitions\n",
+                p.partitions, job->partition_max);
+    }
+    if (p.files > WEIR_PARTPLAN_SMALL_FILES && p.avg_file < WEIR_PARTPLAN_SMALL_FILE) {
+        fprintf(out, "  warning:  ~%.0f small files (about %s each): many small files slow "
+                     "Athena and Spark; use a coarser granularity\n",
+                p.files, size_text(p.avg_file, b1, sizeof(b1)));
+    }
+    return WEIR_OK;
 }
 
 int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
@@ -166,6 +240,15 @@ int weir_job_plan(const struct weir_spec *spec, const struct weir_spec_job *job,
             loc, sep, job->name.s, partition_text(job, part, sizeof(part)),
             c.writer.desc.file_extension ? c.writer.desc.file_extension : "dat",
             spec->target.file_size);
+    if (job->partition_kind == WEIR_PART_COLUMN) {
+        /* the window's bounds narrow a date range when the column is the watermark */
+        int by_wm = job->n_wm > 0 && strcmp(job->wm_columns[0].s, job->partition_column.s) == 0;
+        const char *lo = by_wm && has_low && !full ? c.low[0].text : NULL;
+        const char *hi = by_wm && has_high ? c.high[0].text : NULL;
+        if ((rc = plan_partitions(&c, spec, job, rows, lo, hi, out, err)) != WEIR_OK) {
+            goto cleanup;
+        }
+    }
     if (full) {
         fprintf(out, "  replaces: every file now under %s%s%s/ once the new snapshot commits\n",
                 loc, sep, job->name.s);

@@ -9,7 +9,6 @@
 #include "util/arrow.h"
 #include "util/wtime.h"
 
-
 /* One partition folder of the run; its file is open while `writer` is set. */
 struct part_writer {
     char folder[512]; /* "ingest_date=2026-11-28", "" for no partitioning */
@@ -22,6 +21,8 @@ struct part_writer {
     uint64_t total;  /* rows committed into this folder */
     uint64_t last_batch; /* the batch that last wrote here */
     int idle;            /* relieve's scratch */
+    int attached;        /* the sink file holds a descriptor (see park_others) */
+    uint64_t parked_at;  /* out.bytes when it was parked */
     int64_t n_batch; /* rows of the batch being routed (route's scratch) */
     int64_t cursor;
 };
@@ -46,6 +47,8 @@ struct weir_outset {
     struct day_slot *days;
     size_t days_cap, n_days;
     size_t n_open;
+    size_t n_attached, peak_attached; /* open files with a descriptor */
+    uint64_t parks;
     uint64_t held; /* sum of the parts' `held` */
     uint64_t seq;
     uint64_t rows;
@@ -56,7 +59,9 @@ struct weir_outset {
     json_t *partitions;
     json_t *partition_rows; /* folder → rows committed into it */
     struct weir_abatch take;
+    struct weir_aview take_view;
     int take_ready;
+    int take_lists; /* a list column: sub-batches are moved out, not viewed */
     struct part_writer **row_pw; /* per row of the current batch */
     int64_t *order;              /* rows grouped by partition */
     size_t row_cap;
@@ -287,6 +292,53 @@ static void set_held(struct weir_outset *s, struct part_writer *pw, uint64_t hel
     pw->held = held;
 }
 
+static void detach(struct weir_outset *s, struct part_writer *pw)
+{
+    if (pw->attached) {
+        pw->attached = 0;
+        s->n_attached--;
+    }
+}
+
+/*
+ * Keeps the open files holding a descriptor within max_open_files (the
+ * sinks whose files hold none have no `park`): past it, every other open
+ * file is parked at once, so the scan over the partitions is paid once per
+ * max_open_files files attached again. Parking ends no file and flushes no
+ * rows: the writers keep their rows in memory under the memory budget, and
+ * a parked file takes its descriptor again at its next write.
+ */
+static void park_others(struct weir_outset *s, const struct part_writer *keep)
+{
+    int (*park)(struct weir_sink_file *) = s->cfg.sink->ops->park;
+    if (park == NULL || s->cfg.max_open_files == 0 || s->n_attached <= s->cfg.max_open_files) {
+        return;
+    }
+    for (size_t i = 0; i < s->n_parts; i++) {
+        struct part_writer *pw = s->parts[i];
+        if (pw != keep && pw->attached) {
+            park(pw->out.file);
+            pw->parked_at = pw->out.bytes;
+            detach(s, pw);
+            s->parks++;
+        }
+    }
+}
+
+/* Counts the descriptor an open file holds: from its open on, and again
+ * once bytes went to it after it was parked (the sink reopened it). */
+static void attach(struct weir_outset *s, struct part_writer *pw)
+{
+    if (pw->out.file == NULL || pw->attached) {
+        return;
+    }
+    pw->attached = 1;
+    if (++s->n_attached > s->peak_attached) {
+        s->peak_attached = s->n_attached;
+    }
+    park_others(s, pw);
+}
+
 /* Finishes the partition's open file and commits it to the sink. */
 static int file_close(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
 {
@@ -296,6 +348,7 @@ static int file_close(struct weir_outset *s, struct part_writer *pw, struct weir
     pw->writer = NULL;
     set_held(s, pw, 0);
     s->n_open--;
+    detach(s, pw);
     if (rc != WEIR_OK) {
         s->cfg.sink->ops->abort(pw->out.file);
         pw->out.file = NULL;
@@ -332,6 +385,7 @@ static void file_drop(struct weir_outset *s, struct part_writer *pw)
         s->cfg.sink->ops->abort(pw->out.file);
         pw->out.file = NULL;
     }
+    detach(s, pw);
     set_held(s, pw, 0);
 }
 
@@ -361,6 +415,7 @@ static int file_open(struct weir_outset *s, struct part_writer *pw, struct weir_
     }
     pw->rows = 0;
     s->n_open++;
+    attach(s, pw);
     return WEIR_OK;
 }
 
@@ -372,6 +427,9 @@ static int after_write(struct weir_outset *s, struct part_writer *pw, struct wei
     uint64_t pending = ops->buffered(pw->writer);
     int has_memory = WEIR_HAS_MEMBER(ops, struct weir_writer_ops, memory) && ops->memory != NULL;
     set_held(s, pw, has_memory ? ops->memory(pw->writer) : pending);
+    if (!pw->attached && pw->out.bytes != pw->parked_at) {
+        attach(s, pw);
+    }
     if (s->cfg.file_size > 0 && pw->out.bytes + pending >= s->cfg.file_size) {
         return file_close(s, pw, err);
     }
@@ -501,6 +559,9 @@ static int take_init(struct weir_outset *s, struct weir_error *err)
             return err->status;
         }
     }
+    for (int64_t i = 0; i < s->take.n_cols; i++) {
+        s->take_lists |= s->take.cols[i].layout == WEIR_ACOL_LIST;
+    }
     s->take_ready = 1;
     return WEIR_OK;
 }
@@ -538,12 +599,24 @@ static int write_rows(struct weir_outset *s, struct part_writer *pw,
         }
     }
     s->take.length = pw->n_batch;
-    struct ArrowArray part;
-    if (weir_abatch_finish(&s->take, &part, err) != WEIR_OK) {
-        return err->status;
+    if (s->take_lists) { /* a view has no list children: the rows move out */
+        struct ArrowArray moved;
+        if (weir_abatch_finish(&s->take, &moved, err) != WEIR_OK) {
+            return err->status;
+        }
+        int rc = write_to(s, pw, &moved, err);
+        moved.release(&moved);
+        return rc;
     }
-    int rc = write_to(s, pw, &part, err);
-    part.release(&part);
+    /* the writer borrows the rows for the call: a view, and the builder
+     * keeps its buffers for the next partition's rows */
+    struct ArrowArray *part = NULL;
+    int rc = weir_abatch_view(&s->take, &s->take_view, &part, err);
+    if (rc == WEIR_OK) {
+        rc = write_to(s, pw, part, err);
+        part->release(part);
+    }
+    weir_abatch_rewind(&s->take);
     return rc;
 }
 
@@ -642,6 +715,14 @@ int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
                  s->flushes, s->n_parts);
         s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "memory_budget_flushes", msg);
     }
+    if (s->parks > 0) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "%" PRIu64 " times a file's descriptor was closed while the file stayed open, "
+                 "to keep at most %zu descriptors (%zu files at most held one)",
+                 s->parks, s->cfg.max_open_files, s->peak_attached);
+        s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "open_files_parked", msg);
+    }
     return WEIR_OK;
 }
 
@@ -680,6 +761,14 @@ size_t weir_outset_open_files(const struct weir_outset *s)
     return s->n_open;
 }
 
+size_t weir_outset_attached_files(const struct weir_outset *s, size_t *peak)
+{
+    if (peak != NULL) {
+        *peak = s->peak_attached;
+    }
+    return s->n_attached;
+}
+
 void weir_outset_free(struct weir_outset *s)
 {
     if (s == NULL) {
@@ -698,6 +787,7 @@ void weir_outset_free(struct weir_outset *s)
     if (s->take_ready) {
         weir_abatch_reset(&s->take);
     }
+    weir_aview_reset(&s->take_view);
     free(s->row_pw);
     free(s->order);
     free(s->touched);

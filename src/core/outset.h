@@ -8,6 +8,10 @@
  * ceil(its bytes / file_size) + 1 files. Memory is bounded by
  * `memory_budget`: past it, the partitions holding most are flushed as row
  * groups (stripes) of their still-open files (the writer op `flush`).
+ * Descriptors are bounded apart from memory by `max_open_files`: past it,
+ * the files that did not take bytes last are parked (weir_sink_ops.park:
+ * the descriptor closed, the file still open and its writer's rows still in
+ * memory), so the limit never ends a file early and never adds one.
  *
  * File names are "<job>/<folder>/part-<run_id>-0-<seq>.<ext>": a run's files
  * are found again by listing (see weir_sink_ops.purge), so no per-file
@@ -42,6 +46,7 @@ struct weir_outset_config {
     uint64_t file_size;                      /* roll over past this many bytes */
     uint64_t memory_budget;                  /* bytes held in memory at most; 0: no limit */
     size_t max_partitions;                   /* distinct folders at most (column); 0: no limit */
+    size_t max_open_files;                   /* descriptors of open files at most; 0: no limit */
     weir_announce_fn announce;               /* NULL: none */
     void *announce_ctx;
 };
@@ -70,6 +75,9 @@ const json_t *weir_outset_partition_rows(const struct weir_outset *set);
 uint64_t weir_outset_buffered(const struct weir_outset *set);
 /* Files open now. */
 size_t weir_outset_open_files(const struct weir_outset *set);
+/* Open files holding a descriptor now (at most max_open_files + 1), and the
+ * most there ever were. */
+size_t weir_outset_attached_files(const struct weir_outset *set, size_t *peak);
 /* Aborts open files and frees. NULL allowed. */
 void weir_outset_free(struct weir_outset *set);
 

@@ -47,6 +47,12 @@ struct weir_sink_ops {
      * the number of committed files removed. */
     int (*purge)(struct weir_sink *s, const char *prefix, const char *name_prefix,
                  size_t *removed, struct weir_error *err);
+    /* Gives back what an open file holds of the operating system (local: its
+     * descriptor) without ending it: the file stays open for writes, commit
+     * and abort, which take the descriptor again (the temp file reopened for
+     * appending). Returns 1 when something was given back, 0 when the file
+     * held nothing. NULL when the sink's files hold no descriptors (S3). */
+    int (*park)(struct weir_sink_file *f);
 };
 
 struct weir_sink {

@@ -119,10 +119,38 @@ static int fs_open(struct weir_sink *s, const char *path, struct weir_sink_file 
     return WEIR_OK;
 }
 
+static int fs_park(struct weir_sink_file *f)
+{
+    if (f->fd < 0) {
+        return 0;
+    }
+    close(f->fd);
+    f->fd = -1;
+    return 1;
+}
+
+/* Takes the descriptor of a parked file again: the temp file the open
+ * created, for appending (fsync at commit covers what was written through
+ * the earlier descriptors: it flushes the file, not the descriptor). */
+static int unpark(struct weir_sink_file *f, struct weir_error *err)
+{
+    if (f->fd >= 0) {
+        return WEIR_OK;
+    }
+    f->fd = open(f->tmp, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (f->fd < 0) {
+        return weir_error_set(err, WEIR_EIO, "cannot reopen %s: %s", f->tmp, strerror(errno));
+    }
+    return WEIR_OK;
+}
+
 static int fs_write(struct weir_sink_file *f, const void *data, size_t len,
                     struct weir_error *err)
 {
     const char *p = data;
+    if (unpark(f, err) != WEIR_OK) {
+        return err->status;
+    }
     while (len > 0) {
         ssize_t n = write(f->fd, p, len);
         if (n < 0) {
@@ -144,14 +172,18 @@ static void fs_abort(struct weir_sink_file *f)
     }
     if (f->fd >= 0) {
         close(f->fd);
-        unlink(f->tmp);
     }
+    unlink(f->tmp);
     free(f);
 }
 
 static int fs_commit(struct weir_sink_file *f, struct weir_error *err)
 {
-    int rc = WEIR_OK;
+    int rc = unpark(f, err);
+    if (rc != WEIR_OK) {
+        unlink(f->tmp);
+        goto done;
+    }
     if (fsync(f->fd) != 0) {
         rc = weir_error_set(err, WEIR_EIO, "cannot fsync %s: %s", f->tmp, strerror(errno));
         goto done;
@@ -342,6 +374,7 @@ static const struct weir_sink_ops file_ops = {
     .list = fs_list,
     .free = fs_free,
     .purge = fs_purge,
+    .park = fs_park,
 };
 
 int weir_sink_file_open(const char *dir, struct weir_sink **out, struct weir_error *err)

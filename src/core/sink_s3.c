@@ -462,7 +462,7 @@ static void s3_free(struct weir_sink *base)
 
 static const struct weir_sink_ops s3_ops = {
     s3_open_file, s3_write, s3_commit, s3_abort, s3_remove, s3_list, s3_abandon, s3_free,
-    s3_held, s3_purge,
+    s3_held, s3_purge, NULL, /* park: an S3 file holds no descriptor */
 };
 
 void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size)

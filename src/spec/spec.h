@@ -108,6 +108,7 @@ struct weir_spec {
         uint64_t row_group_size;      /* bytes, default 128 MiB */
         uint64_t file_size;           /* bytes per file before roll-over, default 1 GiB */
         uint64_t memory_budget;       /* bytes held for unwritten rows, default 512 MiB */
+        int max_open_files;           /* descriptors of open files, default 256 */
         struct weir_sval timestamp_unit; /* us (default) | ms */
         struct weir_sval types_profile;  /* compat (default) | native: see drivers/TYPES.md */
         struct weir_sval kms_key_id;

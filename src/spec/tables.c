@@ -163,6 +163,11 @@ static const struct spec_option target_opts[] = {
              "parts still filling); past it the partitions holding most are flushed as row "
              "groups of their open files",
      .off = S(target.memory_budget), .aux = SPEC_NO_AUX},
+    {.name = "max_open_files", .type = SPEC_T_INT, .def = "256",
+     .help = "file descriptors a run holds for its open files (local folders); past it the "
+             "other files' descriptors are closed, each reopened for appending at its next "
+             "write: the files stay open, so no file ends early and none is added",
+     .off = S(target.max_open_files), .aux = SPEC_NO_AUX, .min = 1, .max = 1000000},
     {.name = "timestamp_unit", .type = SPEC_T_ENUM, .def = "us", .choices = "us|ms",
      .help = "unit of timestamps in the files (ms for readers that cannot read micros)",
      .off = S(target.timestamp_unit), .aux = SPEC_NO_AUX},

@@ -533,6 +533,83 @@ static int finish_col(struct weir_acol *c, struct ArrowArray *k)
     return WEIR_OK;
 }
 
+static void release_view(struct ArrowArray *a)
+{
+    a->release = NULL;
+}
+
+int weir_abatch_view(struct weir_abatch *b, struct weir_aview *v, struct ArrowArray **out,
+                     struct weir_error *err)
+{
+    /* Arrow wants a non-null data pointer even when a buffer is empty */
+    static const uint64_t empty[1] = {0};
+    if (b->n_cols > v->cap) {
+        weir_aview_reset(v);
+        v->kids = calloc((size_t)b->n_cols, sizeof(*v->kids));
+        v->kid_ptrs = calloc((size_t)b->n_cols, sizeof(*v->kid_ptrs));
+        v->bufs = calloc((size_t)b->n_cols * 3 + 1, sizeof(*v->bufs));
+        if (v->kids == NULL || v->kid_ptrs == NULL || v->bufs == NULL) {
+            weir_aview_reset(v);
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory viewing a batch");
+        }
+        v->cap = b->n_cols;
+    }
+    for (int64_t i = 0; i < b->n_cols; i++) {
+        struct weir_acol *c = &b->cols[i];
+        if (c->layout == WEIR_ACOL_LIST) {
+            return weir_error_set(err, WEIR_EINTERNAL,
+                                  "column \"%s\": a list column cannot be viewed", c->name);
+        }
+        if (c->length != b->length || (c->layout == WEIR_ACOL_VAR && start_var(c) != WEIR_OK)) {
+            return weir_error_set(err, c->length != b->length ? WEIR_EINTERNAL : WEIR_ENOMEM,
+                                  "column \"%s\": %lld rows of a batch of %lld, or no memory",
+                                  c->name, (long long)c->length, (long long)b->length);
+        }
+        const void **buf = v->bufs + 3 * i;
+        buf[0] = c->null_count > 0 ? c->validity.data : NULL;
+        const void *values = c->values.data != NULL ? (const void *)c->values.data : empty;
+        buf[1] = c->layout == WEIR_ACOL_VAR ? (const void *)c->offsets.data : values;
+        buf[2] = values;
+        struct ArrowArray *k = &v->kids[i];
+        *k = (struct ArrowArray){.length = c->length, .null_count = c->null_count,
+                                 .n_buffers = c->layout == WEIR_ACOL_VAR ? 3 : 2,
+                                 .buffers = buf, .release = release_view};
+        v->kid_ptrs[i] = k;
+    }
+    v->bufs[3 * b->n_cols] = NULL;
+    v->top = (struct ArrowArray){.length = b->length, .n_buffers = 1,
+                                 .buffers = v->bufs + 3 * b->n_cols, .n_children = b->n_cols,
+                                 .children = v->kid_ptrs, .release = release_view};
+    *out = &v->top;
+    return WEIR_OK;
+}
+
+void weir_aview_reset(struct weir_aview *v)
+{
+    free(v->kids);
+    free(v->kid_ptrs);
+    free(v->bufs);
+    memset(v, 0, sizeof(*v));
+}
+
+void weir_abatch_rewind(struct weir_abatch *b)
+{
+    for (int64_t i = 0; i < b->n_cols; i++) {
+        struct weir_acol *c = &b->cols[i];
+        /* bits are only ever set: the appends expect zeroed bytes */
+        if (c->validity.len > 0) {
+            memset(c->validity.data, 0, c->validity.len);
+        }
+        if (c->layout == WEIR_ACOL_BOOL && c->values.len > 0) {
+            memset(c->values.data, 0, c->values.len);
+        }
+        c->validity.len = c->values.len = c->offsets.len = 0;
+        c->length = 0;
+        c->null_count = 0;
+    }
+    b->length = 0;
+}
+
 int weir_abatch_finish(struct weir_abatch *b, struct ArrowArray *out, struct weir_error *err)
 {
     memset(out, 0, sizeof(*out));

@@ -103,6 +103,28 @@ size_t weir_abatch_bytes(const struct weir_abatch *b);
  * it) and empties the columns for the next batch. Every column must have
  * b->length rows. */
 int weir_abatch_finish(struct weir_abatch *b, struct ArrowArray *array, struct weir_error *err);
+
+/*
+ * A borrowed "+s" array over the batch's own buffers, for a consumer that
+ * only borrows it for a call (a writer's `write`): nothing is copied or
+ * handed over, so the builder keeps its buffers for the next rows (see
+ * weir_abatch_rewind). `view` holds the array nodes, allocated on first use
+ * and reused; *array points into it, valid until the batch or the view
+ * changes. Its release only marks it released. Free with weir_aview_reset.
+ * Flat columns only: WEIR_EINTERNAL for a list column (finish moves those).
+ */
+struct weir_aview {
+    struct ArrowArray top;
+    struct ArrowArray *kids;      /* n_cols nodes */
+    struct ArrowArray **kid_ptrs; /* n_cols pointers to them */
+    const void **bufs;            /* 3 buffer pointers per column, then 1 for the top */
+    int64_t cap;
+};
+int weir_abatch_view(struct weir_abatch *b, struct weir_aview *view, struct ArrowArray **array,
+                     struct weir_error *err);
+void weir_aview_reset(struct weir_aview *view);
+/* Empties every column for new rows, keeping the buffers' capacity. */
+void weir_abatch_rewind(struct weir_abatch *b);
 /* A new "+s" schema for the batch's columns (release frees it). */
 int weir_abatch_schema(const struct weir_abatch *b, struct ArrowSchema *schema,
                        struct weir_error *err);

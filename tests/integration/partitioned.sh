@@ -11,6 +11,8 @@
 # max_partitions refusal (exit 78, the column and the count named, nothing
 # visible), and a SIGKILL in the middle of a heavily partitioned run whose
 # rerun leaves no temp file and no file that the state does not list.
+# Before any run, `weir plan` on each: the distinct partitions estimated
+# from pg_stats (not read from the table), the files and the warnings.
 . "$(dirname "$0")/lib.sh"
 require_pg
 require_weir
@@ -29,6 +31,7 @@ SELECT g, date '2024-01-01' + (g * 7919 % 300)::int,
        (g * 37 % 100000) / 100.0, repeat(md5(g::text), 1 + (g % 3)::int)
 FROM generate_series(1::bigint, 60000) g;
 UPDATE $T SET ship_date = NULL WHERE id % 997 = 0;
+ANALYZE $T;
 EOS
 
 # batches of 2,000 rows: the budget and file_size are checked between writes
@@ -61,6 +64,49 @@ in_own_folder() {
               WHERE coalesce($3, '__HIVE_DEFAULT_PARTITION__')
                     <> replace(regexp_extract(filename, '/$2=([^/]+)/', 1), '%2F', '/')" "$1"
 }
+
+# --- weir plan: distinct partitions from pg_stats, files, warnings ---------
+# plan_number BRE: the first \(group\) of BRE in the output of the last plan
+plan_number() { sed -n "s/.*$1.*/\1/p" "$WEIR_OUT" | head -n 1; }
+# near GOT WANT TOLERANCE NAME: statistics are sampled, so estimates are within a margin
+near() {
+    [ -n "$1" ] && [ "$1" -ge $(($2 - $3)) ] && [ "$1" -le $(($2 + $3)) ] && pass "$4 (~$1)" ||
+        not_ok "$4" "got '${1:-nothing}', want $2 +- $3" "$(cat "$WEIR_OUT")"
+}
+spec ship_day parquet "{column: ship_date, granularity: day}"
+spec ship_month parquet "{column: shipped_at, granularity: month}"
+spec ship_year parquet "{column: shipped_at, granularity: year}"
+spec too_many parquet "{column: id, granularity: value, max_partitions: 500}"
+weir_expect 0 "plan: day partitions of an unclustered date column" plan "$WEIR_TEST_TMP/ship_day.yaml"
+# 300 days and the NULL folder: 301 partitions; ~10 MB of rows: 301 files well under 1 MiB
+near "$(plan_number 'partitions: ~\([0-9]*\) by ship_date (day)')" 301 6 \
+    "plan: the distinct days of ship_date from pg_stats, with the NULL folder"
+near "$(plan_number 'expect: *~\([0-9]*\) files')" 301 6 "plan: the files to expect, one a day"
+like "$(cat "$WEIR_OUT")" 'warning: +~[0-9]+ small files \(about [0-9.]+ KiB each\)' \
+    "plan warns of many small files"
+unlike "$(cat "$WEIR_OUT")" 'more than max_partitions' "plan: 301 days are within max_partitions"
+weir_expect 0 "plan: month partitions of unique timestamps" plan "$WEIR_TEST_TMP/ship_month.yaml"
+# every shipped_at differs (n_distinct -1): the statistics' range decides, 900 days ~ 30 months
+near "$(plan_number 'partitions: ~\([0-9]*\) by shipped_at (month)')" 30 1 \
+    "plan: the months of shipped_at from the range the statistics saw"
+weir_expect 0 "plan: year partitions" plan "$WEIR_TEST_TMP/ship_year.yaml"
+near "$(plan_number 'partitions: ~\([0-9]*\) by shipped_at (year)')" 3 0 "plan: 3 years"
+unlike "$(cat "$WEIR_OUT")" 'warning' "plan: 3 files of megabytes get no warning"
+weir_expect 0 "plan: a value partition per row" plan "$WEIR_TEST_TMP/too_many.yaml"
+near "$(plan_number 'partitions: ~\([0-9]*\) by id (value)')" 60000 0 \
+    "plan: a unique column (n_distinct -1) scaled by the window's rows"
+like "$(cat "$WEIR_OUT")" 'warning: +~60000 partitions is more than max_partitions 500: the run would stop with exit 78' \
+    "plan warns that the run would pass max_partitions"
+{ spec_header "$lake/by_query"; cat <<EOS
+jobs:
+  - name: by_query
+    query: SELECT id, ship_date FROM public.$T
+    mode: full
+    partition_by: {column: ship_date, granularity: day}
+EOS
+} | write_spec "$WEIR_TEST_TMP/by_query.yaml"
+weir_expect 0 "plan: a partitioned query job" plan "$WEIR_TEST_TMP/by_query.yaml"
+like "$(cat "$WEIR_OUT")" 'partitions: unknown \(a query job' "plan: no statistics for a query, said so"
 
 # --- Parquet: day (unclustered), month, year, value ------------------------
 for c in "ship_day|ship_date|day|strftime(ship_date, '%Y-%m-%d')|301" \
@@ -97,6 +143,29 @@ n=$(find "$lake/small_files" -type f -name '*.parquet' | wc -l)
 ok "small_files: files per folder within ceil(bytes / file_size) + 1" files_bounded "$lake/small_files" 262144
 COMPARE_NAME="small_files: every row exactly once" \
     compare_db_lake "SELECT * FROM $T" "$lake/small_files/**/*.parquet" --key id
+
+# --- max_open_files: 301 open files under a 64-descriptor ulimit -----------
+# the day partitions again with at most 16 descriptors: the other files are
+# parked (descriptor closed, file and rows kept) and reopened to append, so
+# the run fits in `ulimit -n 64`, which 301 open descriptors would not, and
+# the files stay one a folder
+spec few_fds parquet "{column: ship_date, granularity: day}" "max_open_files: 16"
+fds_err=$WEIR_TEST_TMP/few_fds.err
+(ulimit -n 64 && exec "$WEIR" run "$WEIR_TEST_TMP/few_fds.yaml") >/dev/null 2>"$fds_err" </dev/null
+rc=$?
+is "$rc" 0 "301 partitions with max_open_files 16 under ulimit -n 64" ||
+    diag "$(tail -n 5 "$fds_err")"
+like "$(cat "$fds_err")" 'open_files_parked' "the log reports the parked descriptors"
+peak=$(sed -n 's/.*(\([0-9]*\) files at most held one).*/\1/p' "$fds_err" | head -n 1)
+[ -n "$peak" ] && [ "$peak" -le 17 ] && pass "at most 17 files held a descriptor at once ($peak)" ||
+    not_ok "at most 17 files held a descriptor at once" "${peak:-no open_files_parked event}"
+COMPARE_NAME="few_fds: every row exactly once" \
+    compare_db_lake "SELECT * FROM $T" "$lake/few_fds/**/*.parquet" --key id
+is "$(in_own_folder "$lake/few_fds/**/*.parquet" ship_date "strftime(ship_date, '%Y-%m-%d')")" \
+    '{"bad":"0"}' "few_fds: each row is in the folder of its own ship_date"
+is "$(find "$lake/few_fds" -type f -name '*.parquet' | wc -l | tr -d ' ')" 301 \
+    "few_fds: one file a folder (parking ends no file)"
+like "$(find "$lake/few_fds" -type f -name '.*')" '^$' "few_fds: no temp file left"
 
 # --- ORC: day partitions, unclustered --------------------------------------
 dump=$WEIR_BUILDDIR/tests/tools/orc_dump

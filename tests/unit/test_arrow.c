@@ -32,9 +32,58 @@ static void source_types(void)
     free(m2);
 }
 
+/* A view over the builder's buffers, then a rewind and other rows: the
+ * second view shows only the new rows, no bit left from the first. */
+static void view_rewind(void)
+{
+    struct weir_error err;
+    struct weir_abatch b;
+    struct weir_aview v = {0};
+    struct ArrowArray *a = NULL;
+    weir_abatch_init(&b, 3, &err);
+    weir_abatch_set_column(&b, 0, "n", "l", NULL, 0, &err);
+    weir_abatch_set_column(&b, 1, "s", "u", NULL, 0, &err);
+    weir_abatch_set_column(&b, 2, "f", "b", NULL, 0, &err);
+    for (int64_t i = 0; i < 20; i++) {
+        weir_acol_append_fixed(&b.cols[0], &i);
+        i % 3 == 0 ? weir_acol_append_null(&b.cols[1]) : weir_acol_append_var(&b.cols[1], "ab", 2);
+        weir_acol_append_bool(&b.cols[2], true);
+        b.length++;
+    }
+    TAP_EQ_INT(weir_abatch_view(&b, &v, &a, &err), WEIR_OK, "view of 20 rows");
+    TAP_OK(a->length == 20 && a->n_children == 3 && a->children[1]->null_count == 7 &&
+               weir_arrow_is_null(a->children[1], 3) &&
+               ((const int64_t *)a->children[0]->buffers[1])[19] == 19,
+           "the view shows the builder's rows, nulls included");
+    a->release(a);
+    TAP_OK(a->release == NULL, "its release marks it released");
+    weir_abatch_rewind(&b);
+    for (int64_t i = 0; i < 5; i++) {
+        int64_t x = 100 + i;
+        weir_acol_append_fixed(&b.cols[0], &x);
+        weir_acol_append_var(&b.cols[1], "xyz", 3);
+        weir_acol_append_bool(&b.cols[2], false);
+        b.length++;
+    }
+    TAP_EQ_INT(weir_abatch_view(&b, &v, &a, &err), WEIR_OK, "view after a rewind");
+    const struct ArrowArray *s = a->children[1];
+    const int32_t *off = s->buffers[1];
+    int clean = a->length == 5 && s->null_count == 0 && s->buffers[0] == NULL && off[0] == 0 &&
+                off[5] == 15 && memcmp((const char *)s->buffers[2] + 12, "xyz", 3) == 0 &&
+                ((const int64_t *)a->children[0]->buffers[1])[4] == 104;
+    for (int64_t i = 0; i < 5; i++) {
+        clean = clean && !weir_arrow_bit(a->children[2]->buffers[1], i);
+    }
+    TAP_OK(clean, "only the new rows: offsets from 0, no null left, no true bit left");
+    a->release(a);
+    weir_aview_reset(&v);
+    weir_abatch_reset(&b);
+}
+
 int main(void)
 {
     source_types();
+    view_rewind();
     struct weir_error err;
     struct weir_abatch b;
     TAP_EQ_INT(weir_abatch_init(&b, 3, &err), WEIR_OK, "init");

@@ -1,11 +1,13 @@
 /* Core units: status table, time, references and secrets, state store,
- * partition escaping, plugin loading and option checks. */
+ * partition escaping, plan estimates of partitions, plugin loading and
+ * option checks. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/outset.h"
+#include "core/partplan.h"
 #include "core/plugin.h"
 #include "core/secret.h"
 #include "core/state.h"
@@ -216,6 +218,66 @@ static void test_plugins(void)
     weir_plugin_unload(&p);
 }
 
+/* weir plan's partition estimates: a table of statistics, window and what to expect. */
+static void test_partplan(void)
+{
+    int64_t days = 0;
+    TAP_OK(weir_partplan_days("1970-01-01", &days) == 0 && days == 0, "1970-01-01 is day 0");
+    TAP_OK(weir_partplan_days("2000-03-01 12:00:00", &days) == 0 && days == 11017,
+           "2000-03-01 is day 11017 (leap century)");
+    TAP_OK(weir_partplan_days("1969-12-31", &days) == 0 && days == -1, "1969-12-31 is day -1");
+    TAP_OK(weir_partplan_days("2024-1-01", &days) != 0, "a malformed date is refused");
+    static const struct {
+        const char *name;
+        double n_distinct, null_frac, table_rows, table_bytes;
+        const char *min, *max;
+        int granularity;
+        int64_t rows;
+        const char *low, *high;
+        double partitions, files;
+    } cases[] = {
+        /* 300 days, 1% NULL: the NULL folder counts; 9 MB in 1 GiB files: one a partition */
+        {"day, distinct count", 300, 0.01, 60000, 9e6, "2024-01-01 00:00:00",
+         "2024-10-26 00:00:00", WEIR_GRAN_DAY, 60000, NULL, NULL, 301, 301},
+        /* unique timestamps (-1): the range in months decides */
+        {"month of unique timestamps", -1, 0, 60000, 9e6, "2023-06-01 00:00:01",
+         "2025-11-17 00:00:00", WEIR_GRAN_MONTH, 60000, NULL, NULL, 30, 30},
+        {"year", -1, 0, 60000, 9e6, "2023-06-01", "2025-11-17", WEIR_GRAN_YEAR, 60000, NULL, NULL,
+         3, 3},
+        /* negative n_distinct scales with the window's rows, not the table's */
+        {"value, fraction of a window", -0.5, 0, 1e6, 1e9, "", "", WEIR_GRAN_VALUE, 1000, NULL,
+         NULL, 500, 500},
+        /* the watermark's window narrows the date range */
+        {"day within the window", 300, 0, 60000, 9e6, "2024-01-01", "2024-10-26", WEIR_GRAN_DAY,
+         6000, "2024-03-01 00:00:00", "2024-03-10 12:00:00", 10, 10},
+        /* 8 GiB in 2 partitions of 1 GiB files: 4 files each */
+        {"big partitions", 2, 0, 1e6, 8589934592.0, "", "", WEIR_GRAN_VALUE, 1000000, NULL, NULL,
+         2, 8},
+        {"an empty window", 300, 0.1, 60000, 9e6, "2024-01-01", "2024-10-26", WEIR_GRAN_DAY, 0,
+         NULL, NULL, 0, 0},
+        /* no table size: partitions known, files not */
+        {"no table rows", 5, 0, -1, 8192, "", "", WEIR_GRAN_VALUE, 100, NULL, NULL, 5, -1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct weir_column_stats st = {.size = sizeof(st), .found = 1,
+                                       .n_distinct = cases[i].n_distinct,
+                                       .null_frac = cases[i].null_frac,
+                                       .table_rows = cases[i].table_rows,
+                                       .table_bytes = cases[i].table_bytes};
+        snprintf(st.min, sizeof(st.min), "%s", cases[i].min);
+        snprintf(st.max, sizeof(st.max), "%s", cases[i].max);
+        struct weir_partplan p;
+        weir_partplan_estimate(&st, cases[i].granularity, cases[i].rows, 1073741824,
+                               cases[i].low, cases[i].high, &p);
+        TAP_OK(p.known && p.partitions == cases[i].partitions && p.files == cases[i].files,
+               "partplan %s: %.0f partitions, %.0f files", cases[i].name, p.partitions, p.files);
+    }
+    struct weir_column_stats none = {.size = sizeof(none)};
+    struct weir_partplan p;
+    weir_partplan_estimate(&none, WEIR_GRAN_DAY, 100, 1073741824, NULL, NULL, &p);
+    TAP_OK(!p.known, "partplan: no statistics, no estimate");
+}
+
 int main(void)
 {
     test_status();
@@ -223,6 +285,7 @@ int main(void)
     test_resolve();
     test_state();
     test_escape();
+    test_partplan();
     test_plugins();
     return tap_done();
 }

@@ -406,6 +406,23 @@ struct weir_catalog_table {
 typedef int (*weir_catalog_fn)(void *ctx, const struct weir_catalog_table *table,
                                struct weir_error *err);
 
+/* Planner statistics of one column (the optional `column_stats` op). */
+struct weir_column_stats {
+    size_t size;
+    int32_t found;       /* 0: no statistics; the other members are unset */
+    /* Distinct non-NULL values: >= 0 a count for the whole table; < 0 minus
+     * their fraction of the rows (-1: every row differs), which the host
+     * scales by the rows it reads (PostgreSQL's pg_stats convention). */
+    double n_distinct;
+    double null_frac;    /* fraction of the rows where the column is NULL */
+    double table_rows;   /* the table's rows, estimated; < 0 unknown */
+    double table_bytes;  /* the table's size on disk (with TOAST); < 0 unknown */
+    /* Date and timestamp columns: the smallest and largest value the
+     * statistics saw, "YYYY-MM-DD[ HH:MM:SS]" in UTC; "" otherwise. */
+    char min[40];
+    char max[40];
+};
+
 /*
  * Options the host passes to connect (the plugin may define more):
  *   connection   libpq conninfo / ODBC connection string (may hold secrets)
@@ -485,6 +502,15 @@ struct weir_source_ops {
      * table has no primary key or q reads a query. */
     int (*primary_key)(void *conn, const struct weir_query *q, char *buf, size_t cap, size_t *n,
                        struct weir_error *err);
+
+    /* Optional (NULL, or absent from an older plugin: check with
+     * WEIR_HAS_MEMBER): the planner's statistics of `column` of q->table, for
+     * `weir plan` (partitioned jobs). Reads catalogs only, never the table,
+     * so it costs the same on any table size. out->size is set by the host;
+     * out->found = 0 (WEIR_OK) when there are none: never analysed, q reads
+     * a query, or the role may not see them. */
+    int (*column_stats)(void *conn, const struct weir_query *q, const char *column,
+                        struct weir_column_stats *out, struct weir_error *err);
 };
 
 /* ---------------------------------------------------------------------------

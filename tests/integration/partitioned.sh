@@ -244,7 +244,7 @@ temp=$(find "$lake/killed" -type f -name '.part-*' | wc -l)
     pass "killed mid-run: $committed files committed, $temp being written" ||
     not_ok "killed mid-run with files committed and files being written" \
         "committed $committed, temp $temp; $(tail -n 3 "$WEIR_TEST_TMP/kill.err")"
-sleep 3.5 # the killed run's lease expires
+sleep 5 # the killed run's 3 s lease expires: whole seconds, renewed up to 1 s before the kill
 weir_expect 0 "the rerun after the SIGKILL" run "$WEIR_TEST_TMP/killed.yaml"
 like "$(cat "$WEIR_ERR")" 'run_files_removed' "the rerun removed the killed run's files by their run id"
 is "$(find "$lake/killed" -type f -name '.*' | wc -l | tr -d ' ')" 0 "no temp file left"

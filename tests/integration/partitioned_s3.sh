@@ -55,7 +55,7 @@ wait $wpid 2>/dev/null
 before=$(objects | wc -l)
 [ "$before" -ge 20 ] && pass "killed mid-run with $before objects committed" ||
     not_ok "killed mid-run with objects committed" "$before objects; $(tail -n 3 "$WEIR_TEST_TMP/kill.err")"
-sleep 3.5 # the killed run's lease expires
+sleep 5 # the killed run's 3 s lease expires: whole seconds, renewed up to 1 s before the kill
 weir_expect 0 "the rerun after the SIGKILL" run "$spec"
 like "$(cat "$WEIR_ERR")" '"event":"run_files_removed".*"files":[1-9]' \
     "the rerun removed the killed run's objects by their run id"

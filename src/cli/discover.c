@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aws/secrets.h"
+#include "cli/help.h"
 #include "core/discover.h"
 #include "core/keyset.h"
 #include "core/jobctx.h"
@@ -46,7 +47,8 @@ static const char discover_usage[] =
     "  --target LOCATION    target.location of the spec (s3://..., file:// or a path)\n"
     "  --state LOCATION     state.location of the spec\n"
     "  --format NAME        parquet (default) or orc\n"
-    "  --log-format json|text, --log-level debug|info|warn|error (stderr)\n"
+    "  --log-format text|json  on stderr; default: text on a terminal, JSON lines otherwise\n"
+    "  --log-level debug|info|warn|error   (default info)\n"
     "\n"
     "A pattern without a dot matches table names in any schema. Exit codes as for\n"
     "weir check; an --include that matches nothing is 64.\n";
@@ -488,7 +490,6 @@ static int parse_args(int argc, char **argv, struct dopts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    static const char *levels[] = {"debug", "info", "warn", "error"};
     int ch;
     opterr = 0;
     optind = 1;
@@ -519,17 +520,12 @@ static int parse_args(int argc, char **argv, struct dopts *o)
             o->deletes = 1;
             break;
         case 'L':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+            if ((o->log_format = weir_cli_parse_log_format(optarg)) < 0) {
                 return usage("--log-format must be json or text, not \"%s\"", optarg);
             }
-            o->log_format = strcmp(optarg, "text") == 0 ? WEIR_LOG_TEXT : WEIR_LOG_JSON;
             break;
         case 'l':
-            o->log_level = -1;
-            for (int i = 0; i < 4; i++) {
-                o->log_level = strcmp(optarg, levels[i]) == 0 ? i : o->log_level;
-            }
-            if (o->log_level < 0) {
+            if ((o->log_level = weir_cli_parse_log_level(optarg)) < 0) {
                 return usage("--log-level must be debug, info, warn or error, not \"%s\"", optarg);
             }
             break;
@@ -635,7 +631,8 @@ done:
 
 int weir_discover_main(int argc, char **argv)
 {
-    struct dopts o = {.format = "parquet", .log_format = WEIR_LOG_JSON, .log_level = WEIR_LOG_INFO};
+    struct dopts o = {.format = "parquet", .log_format = weir_cli_log_format(stderr),
+                      .log_level = WEIR_LOG_INFO};
     int code = parse_args(argc, argv, &o);
     if (code >= 0) {
         return code;

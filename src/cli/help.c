@@ -133,6 +133,22 @@ int weir_cli_log_format(FILE *stream)
     return isatty(fileno(stream)) ? WEIR_LOG_TEXT : WEIR_LOG_JSON;
 }
 
+int weir_cli_parse_log_format(const char *text)
+{
+    return strcmp(text, "text") == 0 ? WEIR_LOG_TEXT : strcmp(text, "json") == 0 ? WEIR_LOG_JSON : -1;
+}
+
+int weir_cli_parse_log_level(const char *text)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(text, levels[i]) == 0) {
+            return WEIR_LOG_DEBUG + i;
+        }
+    }
+    return -1;
+}
+
 void weir_cli_job_names(const struct weir_spec *spec, char *buf, size_t cap)
 {
     size_t used = 0;

@@ -18,6 +18,12 @@ const char *weir_cli_help(const char *command);
  * WEIR_LOG_JSON (a scheduler or CloudWatch does). */
 int weir_cli_log_format(FILE *stream);
 
+/* --log-format and --log-level values: WEIR_LOG_TEXT/WEIR_LOG_JSON, and
+ * WEIR_LOG_DEBUG..WEIR_LOG_ERROR; -1 for anything else. Shared by weir's
+ * commands and `weir discover`. */
+int weir_cli_parse_log_format(const char *text);
+int weir_cli_parse_log_level(const char *text);
+
 /* "a, b, c" (the spec's job names, in order) into buf[0..cap), truncated with
  * "..." when it does not fit. */
 void weir_cli_job_names(const struct weir_spec *spec, char *buf, size_t cap);

@@ -341,29 +341,16 @@ int main(int argc, char **argv)
             cli.values[cli.n_values++] = optarg;
             break;
         case 'L':
-            if (strcmp(optarg, "json") == 0) {
-                cli.log_format = WEIR_LOG_JSON;
-            } else if (strcmp(optarg, "text") == 0) {
-                cli.log_format = WEIR_LOG_TEXT;
-            } else {
+            if ((cli.log_format = weir_cli_parse_log_format(optarg)) < 0) {
                 return usage_error("--log-format must be json or text, not \"%s\"", optarg);
             }
             break;
-        case 'l': {
-            static const char *levels[] = {"debug", "info", "warn", "error"};
-            int found = -1;
-            for (int i = 0; i < 4; i++) {
-                if (strcmp(optarg, levels[i]) == 0) {
-                    found = i;
-                }
-            }
-            if (found < 0) {
+        case 'l':
+            if ((cli.log_level = weir_cli_parse_log_level(optarg)) < 0) {
                 return usage_error("--log-level must be debug, info, warn or error, not \"%s\"",
                                    optarg);
             }
-            cli.log_level = found;
             break;
-        }
         case 'h':
             help = 1;
             break;

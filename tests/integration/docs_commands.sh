@@ -60,7 +60,6 @@ for path in docs:
 result(len(found) >= 10, "the docs show weir command lines (%d found)" % len(found))
 
 missing = os.path.join(tmp, "missing.yaml")
-placeholder = re.compile(r"[<|]|\.\.\.|^[A-Z]+$")
 env = dict(os.environ)
 env.pop("WEIR_EVENT", None)
 commands_found = []

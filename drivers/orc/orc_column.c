@@ -29,6 +29,7 @@ enum src_shape {
     SRC_DATE,
     SRC_TIME,
     SRC_TS,
+    SRC_LIST,
 };
 
 static const struct {
@@ -84,7 +85,8 @@ static bool parse_int(const char **s, long lo, long hi, int *out)
     return true;
 }
 
-static int map_type(struct orc_col *c, const struct ArrowSchema *f, struct weir_error *err)
+static int map_type(struct orc_col *c, const struct ArrowSchema *f, const char *name,
+                    struct weir_error *err)
 {
     const char *fmt = f->format != NULL ? f->format : "";
     int32_t elen = 0;
@@ -131,18 +133,24 @@ static int map_type(struct orc_col *c, const struct ArrowSchema *f, struct weir_
         return WEIR_OK;
     }
     if (strcmp(fmt, "+l") == 0) {
-        weir_error_set(err, WEIR_ECONFIG, "orc: column \"%s\" is a list (an array in the source), "
-                       "which the orc writer does not write yet", f->name != NULL ? f->name : "");
-        return weir_error_hint(err, "write format: parquet, or set the column to string in the "
-                                    "job's types: to keep the array as text");
+        const struct ArrowSchema *e = f->n_children == 1 ? f->children[0] : NULL;
+        if (e != NULL && e->format != NULL && strcmp(e->format, "+l") != 0) {
+            c->kind = ORC_LIST;
+            c->src = SRC_LIST;
+            return WEIR_OK;
+        }
+        weir_error_set(err, WEIR_ECONFIG, "orc: column \"%s\" is a list of lists, which the orc "
+                       "writer does not write", name);
+        return weir_error_hint(err, "set the column to string in the job's types: to keep it as "
+                                    "text");
     }
     weir_error_set(err, WEIR_ECONFIG, "orc: column \"%s\" has Arrow type \"%s\", which the orc "
-                   "writer does not support", f->name != NULL ? f->name : "", fmt);
+                   "writer does not support", name, fmt);
     return weir_error_hint(err, "cast the column to a supported type with the job's `types`");
 }
 
-int weir_orc_col_init(struct orc_col *c, const struct ArrowSchema *field, struct orc_codec *codec,
-                      size_t block, struct weir_error *err)
+int weir_orc_col_init(struct orc_col *c, const struct ArrowSchema *field, const char *name,
+                      struct orc_codec *codec, size_t block, struct weir_error *err)
 {
     memset(c, 0, sizeof(*c));
     weir_orc_ostream_init(&c->present, codec, block);
@@ -150,11 +158,14 @@ int weir_orc_col_init(struct orc_col *c, const struct ArrowSchema *field, struct
     weir_orc_ostream_init(&c->second, codec, block);
     weir_orc_ostream_init(&c->dictdata, codec, block);
     weir_orc_dict_init(&c->dict);
-    int rc = map_type(c, field, err);
+    if (name == NULL) {
+        name = field->name != NULL ? field->name : "";
+    }
+    int rc = map_type(c, field, name, err);
     if (rc != WEIR_OK) {
         return rc;
     }
-    c->name = strdup(field->name != NULL ? field->name : "");
+    c->name = strdup(name);
     c->data_rle = malloc(sizeof(*c->data_rle));
     c->second_rle = malloc(sizeof(*c->second_rle));
     if (c->name == NULL || c->data_rle == NULL || c->second_rle == NULL) {
@@ -250,6 +261,9 @@ int weir_orc_col_rg_open(struct orc_col *c, struct weir_error *err)
     case SRC_UTF8:
     case SRC_UUID:
         e->id_start = c->dict.nids; /* positions follow when the stripe is encoded */
+        break;
+    case SRC_LIST:
+        weir_orc_rle2_position(c->second_rle, e->pos, &e->npos);
         break;
     default:
         weir_orc_rle2_position(c->data_rle, e->pos, &e->npos);
@@ -418,9 +432,58 @@ static int put_value(struct orc_col *c, const struct ArrowArray *a, int64_t j,
     return weir_orc_rle2_add(c->data_rle, v, err);
 }
 
+/* A list's rows: LENGTH values, and the elements of each run of non-null
+ * rows appended to the child at once (Arrow's offsets are contiguous). */
+static int append_list(struct orc_col *c, const struct ArrowArray *a, int64_t row, int64_t n,
+                       struct weir_error *err)
+{
+    const int32_t *off = (const int32_t *)a->buffers[1] + a->offset;
+    const struct ArrowArray *e = a->n_children == 1 ? a->children[0] : NULL;
+    int64_t from = -1, to = -1; /* pending element range */
+    int rc = WEIR_OK;
+    if (e == NULL || (n > 0 && (off[row] < 0 || off[row + n] > e->length))) {
+        return weir_error_set(err, WEIR_EINTERNAL, "orc: list column \"%s\" has bad offsets",
+                              c->name);
+    }
+    for (int64_t i = row; i < row + n && rc == WEIR_OK; i++) {
+        bool null = weir_arrow_is_null(a, i);
+        rc = weir_orc_boolrle_add(&c->present_rle, !null, err);
+        if (rc != WEIR_OK) {
+            break;
+        }
+        if (null) {
+            weir_orc_stats_null(&c->rg_stats);
+            c->stripe_has_null = true;
+            continue;
+        }
+        int64_t len = (int64_t)off[i + 1] - off[i];
+        if (len < 0) {
+            return weir_error_set(err, WEIR_EINTERNAL, "orc: list column \"%s\": row %lld has "
+                                  "a negative length", c->name, (long long)i);
+        }
+        weir_orc_stats_value(&c->rg_stats);
+        rc = weir_orc_rle2_add(c->second_rle, len, err);
+        if (rc == WEIR_OK && from >= 0 && off[i] != to) {
+            rc = weir_orc_col_append(c->child, e, from, to - from, err);
+            from = -1;
+        }
+        if (from < 0) {
+            from = off[i];
+        }
+        to = off[i + 1];
+    }
+    if (rc == WEIR_OK && from >= 0 && to > from) {
+        rc = weir_orc_col_append(c->child, e, from, to - from, err);
+    }
+    return rc;
+}
+
 int weir_orc_col_append(struct orc_col *c, const struct ArrowArray *a, int64_t row, int64_t n,
                         struct weir_error *err)
 {
+    if (c->src == SRC_LIST) {
+        return append_list(c, a, row, n, err);
+    }
     for (int64_t i = row; i < row + n; i++) {
         bool null = weir_arrow_is_null(a, i);
         int rc = weir_orc_boolrle_add(&c->present_rle, !null, err);
@@ -553,6 +616,11 @@ int weir_orc_col_streams(struct orc_col *c, int kinds[4], struct orc_ostream *st
         kinds[n] = ORC_S_PRESENT;
         streams[n++] = &c->present;
     }
+    if (c->src == SRC_LIST) {
+        kinds[n] = ORC_S_LENGTH;
+        streams[n++] = &c->second;
+        return n;
+    }
     kinds[n] = ORC_S_DATA;
     streams[n++] = &c->data;
     if (c->encoding == ORC_E_DICTIONARY_V2) {
@@ -588,9 +656,13 @@ int weir_orc_col_stripe_reset(struct orc_col *c, struct weir_error *err)
     return rc;
 }
 
-void weir_orc_col_type(const struct orc_col *c, struct orc_pb *pb)
+void weir_orc_col_type(const struct orc_col *c, uint32_t id, struct orc_pb *pb)
 {
     weir_orc_pb_uint(pb, 1, (uint64_t)c->kind);
+    if (c->kind == ORC_LIST) {
+        uint64_t sub = (uint64_t)id + 1;
+        weir_orc_pb_packed(pb, 2, &sub, 1);
+    }
     if (c->kind == ORC_DECIMAL) {
         weir_orc_pb_uint(pb, 5, (uint64_t)c->precision);
         weir_orc_pb_uint(pb, 6, (uint64_t)c->scale);

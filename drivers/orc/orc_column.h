@@ -28,6 +28,7 @@ enum orc_type_kind {
     ORC_STRING = 7,
     ORC_BINARY = 8,
     ORC_TIMESTAMP = 9,
+    ORC_LIST = 10,
     ORC_STRUCT = 12,
     ORC_DECIMAL = 14,
     ORC_DATE = 15,
@@ -78,6 +79,7 @@ struct orc_col {
     struct orc_dict dict; /* strings */
     int encoding;         /* enum orc_encoding_kind for this stripe */
     uint32_t dict_size;
+    struct orc_col *child; /* LIST: its element column (borrowed: the writer's next column) */
 };
 
 /* ORC's SECONDARY form of a timestamp's nanoseconds: trailing decimal zeros
@@ -85,15 +87,19 @@ struct orc_col {
 int64_t weir_orc_format_nanos(int64_t nanos);
 
 /* Maps an Arrow field to a column; WEIR_ECONFIG for a type ORC cannot hold.
- * `codec` is borrowed for the column's life. */
-int weir_orc_col_init(struct orc_col *c, const struct ArrowSchema *field, struct orc_codec *codec,
-                      size_t block, struct weir_error *err);
+ * A list ("+l") becomes LIST; its element (field->children[0], not itself a
+ * list) is initialised by the caller as a column of its own, then linked
+ * with `child`. `name` (borrowed, copied) names the column in messages; NULL
+ * takes field->name. `codec` is borrowed for the column's life. */
+int weir_orc_col_init(struct orc_col *c, const struct ArrowSchema *field, const char *name,
+                      struct orc_codec *codec, size_t block, struct weir_error *err);
 void weir_orc_col_free(struct orc_col *c);
 /* Starts a row group: records the positions of every stream. */
 int weir_orc_col_rg_open(struct orc_col *c, struct weir_error *err);
 /* Ends a row group: its statistics go to the entry and the stripe's. */
 int weir_orc_col_rg_close(struct orc_col *c, struct weir_error *err);
-/* Encodes rows [row, row + n) of `a` (the logical index, before a->offset). */
+/* Encodes rows [row, row + n) of `a` (the logical index, before a->offset);
+ * a LIST appends the elements of its non-null rows to its child. */
 int weir_orc_col_append(struct orc_col *c, const struct ArrowArray *a, int64_t row, int64_t n,
                         struct weir_error *err);
 /* Bytes the column holds for the open stripe. */
@@ -107,7 +113,8 @@ void weir_orc_col_row_index(const struct orc_col *c, struct orc_pb *pb);
 int weir_orc_col_streams(struct orc_col *c, int kinds[4], struct orc_ostream *streams[4]);
 /* After the stripe is written: statistics to the file's, buffers emptied. */
 int weir_orc_col_stripe_reset(struct orc_col *c, struct weir_error *err);
-/* Fills pb with the column's Type message (without the root's subtypes). */
-void weir_orc_col_type(const struct orc_col *c, struct orc_pb *pb);
+/* Fills pb with the column's Type message (without the root's subtypes);
+ * `id` is the column's id in the file (a LIST's element is id + 1). */
+void weir_orc_col_type(const struct orc_col *c, uint32_t id, struct orc_pb *pb);
 
 #endif

@@ -33,6 +33,11 @@ void weir_orc_stats_null(struct orc_stats *s)
     s->has_null = true;
 }
 
+void weir_orc_stats_value(struct orc_stats *s)
+{
+    s->count++;
+}
+
 void weir_orc_stats_int(struct orc_stats *s, int64_t v)
 {
     s->count++;

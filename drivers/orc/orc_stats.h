@@ -48,6 +48,8 @@ void weir_orc_stats_reset(struct orc_stats *s);
 void weir_orc_stats_free(struct orc_stats *s);
 
 void weir_orc_stats_null(struct orc_stats *s);
+/* A non-null value of a kind with no value statistics (NONE: lists). */
+void weir_orc_stats_value(struct orc_stats *s);
 void weir_orc_stats_int(struct orc_stats *s, int64_t v); /* INT, DATE, TIMESTAMP */
 void weir_orc_stats_double(struct orc_stats *s, double v);
 void weir_orc_stats_bool(struct orc_stats *s, bool v);

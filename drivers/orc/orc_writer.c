@@ -44,8 +44,10 @@ struct orc_writer {
     uint64_t stripe_size;
     int64_t stride;
     double dict_threshold;
-    int64_t ncols;
+    int64_t ncols;        /* ORC columns but the root, in id order: a list's element follows it */
     struct orc_col *cols;
+    int64_t ntop;         /* the batch's columns */
+    int64_t *top;         /* their indexes in cols */
     uint64_t offset;      /* bytes written to out */
     uint64_t total_rows;
     uint64_t stripe_rows;
@@ -215,6 +217,7 @@ void weir_orc_writer_free(void *writer)
         weir_orc_col_free(&w->cols[i]);
     }
     free(w->cols);
+    free(w->top);
     free(w->rg_counts);
     for (size_t i = 0; i < w->nuser; i++) {
         free((char *)w->user[i].key);
@@ -225,6 +228,42 @@ void weir_orc_writer_free(void *writer)
     weir_orc_pb_free(&w->meta);
     weir_orc_codec_free(&w->codec);
     free(w);
+}
+
+/* One ORC column per batch column, and one more for a list's element right
+ * after the list: ORC numbers the types of the tree in pre-order. */
+static int init_columns(struct orc_writer *w, const struct ArrowSchema *schema,
+                        struct weir_error *err)
+{
+    size_t n = (size_t)schema->n_children, total = n;
+    for (size_t i = 0; i < n; i++) {
+        const char *f = schema->children[i]->format;
+        total += f != NULL && strcmp(f, "+l") == 0;
+    }
+    w->cols = calloc(total > 0 ? total : 1, sizeof(*w->cols));
+    w->top = calloc(n > 0 ? n : 1, sizeof(*w->top));
+    if (w->cols == NULL || w->top == NULL) {
+        return weir_error_set(err, WEIR_ENOMEM, "orc: out of memory for columns");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct ArrowSchema *field = schema->children[i];
+        struct orc_col *c = &w->cols[w->ncols];
+        w->top[w->ntop++] = w->ncols++;
+        int rc = weir_orc_col_init(c, field, NULL, &w->codec, w->block, err);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+        if (c->kind == ORC_LIST) {
+            char name[256];
+            snprintf(name, sizeof(name), "%s[]", c->name);
+            c->child = &w->cols[w->ncols++];
+            rc = weir_orc_col_init(c->child, field->children[0], name, &w->codec, w->block, err);
+            if (rc != WEIR_OK) {
+                return rc;
+            }
+        }
+    }
+    return WEIR_OK;
 }
 
 int weir_orc_writer_open(const struct weir_host *host, const struct ArrowSchema *schema,
@@ -251,17 +290,8 @@ int weir_orc_writer_open(const struct weir_host *host, const struct ArrowSchema 
         (rc = weir_orc_codec_init(&w->codec, comp, err)) != WEIR_OK) {
         goto fail;
     }
-    w->cols = calloc(schema->n_children > 0 ? (size_t)schema->n_children : 1, sizeof(*w->cols));
-    if (w->cols == NULL) {
-        rc = weir_error_set(err, WEIR_ENOMEM, "orc: out of memory for columns");
+    if ((rc = init_columns(w, schema, err)) != WEIR_OK) {
         goto fail;
-    }
-    for (int64_t i = 0; i < schema->n_children; i++) {
-        w->ncols = i + 1;
-        rc = weir_orc_col_init(&w->cols[i], schema->children[i], &w->codec, w->block, err);
-        if (rc != WEIR_OK) {
-            goto fail;
-        }
     }
     if ((rc = emit(w, "ORC", 3, err)) != WEIR_OK) {
         goto fail;
@@ -455,17 +485,20 @@ uint64_t weir_orc_writer_buffered(void *writer)
 static int check_batch(const struct orc_writer *w, const struct ArrowArray *b,
                        struct weir_error *err)
 {
-    if (b == NULL || b->release == NULL || b->n_children != w->ncols || b->length < 0 ||
+    if (b == NULL || b->release == NULL || b->n_children != w->ntop || b->length < 0 ||
         b->offset < 0) {
         return weir_error_set(err, WEIR_EINTERNAL,
                               "orc: batch does not match the schema (%lld columns, want %lld)",
-                              b != NULL ? (long long)b->n_children : -1LL, (long long)w->ncols);
+                              b != NULL ? (long long)b->n_children : -1LL, (long long)w->ntop);
     }
-    for (int64_t i = 0; i < w->ncols; i++) {
+    for (int64_t i = 0; i < w->ntop; i++) {
         const struct ArrowArray *c = b->children[i];
-        if (c == NULL || c->length < b->offset + b->length || c->n_buffers < 2) {
-            return weir_error_set(err, WEIR_EINTERNAL, "orc: column \"%s\" is shorter than the batch",
-                                  w->cols[i].name);
+        const struct orc_col *col = &w->cols[w->top[i]];
+        if (c == NULL || c->length < b->offset + b->length || c->n_buffers < 2 ||
+            (col->kind == ORC_LIST && (c->n_children != 1 || c->children[0] == NULL ||
+                                       c->children[0]->n_buffers < 2))) {
+            return weir_error_set(err, WEIR_EINTERNAL, "orc: column \"%s\" is shorter than the "
+                                  "batch or not shaped as its schema", col->name);
         }
     }
     return WEIR_OK;
@@ -487,8 +520,9 @@ static int write_rows(struct orc_writer *w, const struct ArrowArray *b, struct w
         if (w->stride > 0 && take > w->stride - w->rg_rows) {
             take = w->stride - w->rg_rows;
         }
-        for (int64_t i = 0; i < w->ncols && rc == WEIR_OK; i++) {
-            rc = weir_orc_col_append(&w->cols[i], b->children[i], b->offset + row, take, err);
+        for (int64_t i = 0; i < w->ntop && rc == WEIR_OK; i++) {
+            rc = weir_orc_col_append(&w->cols[w->top[i]], b->children[i], b->offset + row, take,
+                                     err);
         }
         row += take;
         w->rg_rows += take;
@@ -526,23 +560,23 @@ static void footer_types(const struct orc_writer *w, struct orc_pb *f)
     struct orc_pb t;
     weir_orc_pb_init(&t, f->err);
     weir_orc_pb_uint(&t, 1, ORC_STRUCT);
-    uint64_t *sub = calloc(w->ncols > 0 ? (size_t)w->ncols : 1, sizeof(*sub));
+    uint64_t *sub = calloc(w->ntop > 0 ? (size_t)w->ntop : 1, sizeof(*sub));
     if (sub == NULL) {
         t.rc = weir_error_set(f->err, WEIR_ENOMEM, "orc: out of memory for the footer");
     } else {
-        for (int64_t i = 0; i < w->ncols; i++) {
-            sub[i] = (uint64_t)i + 1;
+        for (int64_t i = 0; i < w->ntop; i++) {
+            sub[i] = (uint64_t)w->top[i] + 1;
         }
-        weir_orc_pb_packed(&t, 2, sub, (size_t)w->ncols);
+        weir_orc_pb_packed(&t, 2, sub, (size_t)w->ntop);
         free(sub);
     }
-    for (int64_t i = 0; i < w->ncols; i++) {
-        weir_orc_pb_string(&t, 3, w->cols[i].name);
+    for (int64_t i = 0; i < w->ntop; i++) {
+        weir_orc_pb_string(&t, 3, w->cols[w->top[i]].name);
     }
     weir_orc_pb_message(f, 4, &t);
     for (int64_t i = 0; i < w->ncols; i++) {
         weir_orc_pb_init(&t, f->err);
-        weir_orc_col_type(&w->cols[i], &t);
+        weir_orc_col_type(&w->cols[i], (uint32_t)i + 1, &t);
         weir_orc_pb_message(f, 4, &t);
     }
 }

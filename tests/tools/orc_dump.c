@@ -43,16 +43,16 @@ int main(int argc, char **argv)
     for (size_t r = 0; r < f.rows; r++) {
         td_clear(&line);
         td_puts(&line, "[");
-        for (int c = 0; c + 1 < f.ntypes; c++) {
+        for (int c = 0; c < f.types[0].nsub; c++) {
             td_render(&f, c, r, &line);
-            td_puts(&line, c + 2 < f.ntypes ? "," : "]");
+            td_puts(&line, c + 1 < f.types[0].nsub ? "," : "]");
         }
         printf("%s\n", line.p);
     }
     fprintf(stderr,
             "orc_dump: %s: %llu rows, %d stripes, %d columns, compression %llu, "
             "%d row group positions verified, %d compressed + %d original chunks\n",
-            argv[1], (unsigned long long)f.rows, f.nstripes, f.ntypes - 1,
+            argv[1], (unsigned long long)f.rows, f.nstripes, f.types[0].nsub,
             (unsigned long long)f.compression, f.row_index_checks, f.chunks_compressed,
             f.chunks_original);
     td_free(&line);

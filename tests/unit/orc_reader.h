@@ -2,8 +2,8 @@
  * A test-only ORC reader for the subset weir's writer produces: PostScript,
  * Footer, Metadata, stripe footers, row indexes, every stream (none, zlib,
  * snappy, lz4, zstd), byte/boolean RLE, integer RLE v2 (all four
- * sub-encodings), DIRECT_V2 and DICTIONARY_V2 strings, decimals and
- * timestamps. Written from the ORC v1 specification, separately from the
+ * sub-encodings), DIRECT_V2 and DICTIONARY_V2 strings, decimals,
+ * timestamps and lists (LIST with a LENGTH stream, of any of those). Written from the ORC v1 specification, separately from the
  * writer's code, so each encoding is checked both ways. Not installed.
  */
 #ifndef WEIR_TESTS_ORC_READER_H
@@ -43,10 +43,11 @@ struct orc_rstripe {
     uint64_t offset, index_len, data_len, footer_len, rows;
 };
 
-/* All rows of one column, over all stripes. */
+/* All rows of one column, over all stripes (a list's element column holds
+ * the elements of every list, in order). */
 struct orc_rcol {
     int kind;
-    size_t n;
+    size_t n, cap;
     uint8_t *present;
     int64_t *i;    /* ints, bools, bytes, dates, timestamp micros */
     int64_t *nanos; /* timestamps: nanoseconds within the second */
@@ -55,6 +56,7 @@ struct orc_rcol {
     int64_t *scale; /* decimals: scale from the SECONDARY stream */
     uint8_t **s;   /* strings and binaries (owned copies) */
     size_t *slen;
+    uint64_t *off;  /* lists: index of the first element in the child column; i = length */
     int *encodings; /* per stripe: ColumnEncoding kind */
     uint32_t *dict_sizes;
 };
@@ -80,6 +82,7 @@ struct orc_rfile {
     struct orc_rstats *stripe_stats; /* nstripes * ntypes */
     char **writer_tz; /* per stripe */
     struct orc_rcol *cols; /* ntypes (index 0 = root, unused) */
+    int *parent;           /* ntypes: the parent type's id (-1 for the root) */
     int row_index_checks; /* row group positions verified by seeking */
     int chunks_original, chunks_compressed;
     char error[256];

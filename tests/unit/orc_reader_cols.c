@@ -181,6 +181,8 @@ static int decode_column(struct orc_rfile *f, int c, struct dstream *ds, int enc
         }
     } else if (kind == 14) {
         rc = orc_decode_rle2(sec->buf, sec->len, true, cv->v2, nn) == (long)nn ? 0 : -1;
+    } else if (kind == 10) {
+        rc = orc_decode_rle2(len->buf, len->len, false, cv->v2, nn) == (long)nn ? 0 : -1;
     } else if (kind == 9 || kind == 18) {
         if (orc_decode_rle2(data->buf, data->len, true, cv->v, nn) != (long)nn ||
             orc_decode_rle2(sec->buf, sec->len, false, cv->v2, nn) != (long)nn) {
@@ -265,6 +267,9 @@ static int decode_column(struct orc_rfile *f, int c, struct dstream *ds, int enc
             col->nanos[row] = nanos;
             break;
         }
+        case 10:
+            col->i[row] = cv->v2[k];
+            break;
         default:
             col->i[row] = cv->v[k];
             break;
@@ -279,8 +284,11 @@ static int decode_column(struct orc_rfile *f, int c, struct dstream *ds, int enc
     return 0;
 }
 
-/* Checks every row group entry of column c by seeking to its positions. */
-static int check_index(struct orc_rfile *f, int c, struct dstream *ds, int enc, struct colvals *cv)
+/* Checks every row group entry of column c by seeking to its positions; row
+ * group g holds the column's rows [gs[g], gs[g + 1]) of the stripe (a list's
+ * elements: those of the parent's rows in the group). */
+static int check_index(struct orc_rfile *f, int c, struct dstream *ds, int enc, struct colvals *cv,
+                       const size_t *gs, size_t ngroups)
 {
     struct dstream *ix = &ds[6];
     int kind = f->types[c].kind;
@@ -308,8 +316,10 @@ static int check_index(struct orc_rfile *f, int c, struct dstream *ds, int enc, 
                 orc_reader_parse_stats(y.b, y.len, &st);
             }
         }
-        size_t r = g * (size_t)f->stride;
-        size_t rend = r + (size_t)f->stride < cv->rows ? r + (size_t)f->stride : cv->rows;
+        if (g >= ngroups) {
+            return orc_reader_fail(f, "column %d: more than %zu row index entries", c, ngroups);
+        }
+        size_t r = gs[g], rend = gs[g + 1];
         size_t nnr = cv->nn_before[r], nng = cv->nn_before[rend] - nnr;
         bool ok = st.has_count && st.count == (c == 0 ? rend - r : nng);
         orc_reader_free_stats(&st);
@@ -350,6 +360,11 @@ static int check_index(struct orc_rfile *f, int c, struct dstream *ds, int enc, 
                     i += 1;
                 }
                 break;
+            case 10:
+                ok = seek(f, &ds[2], pos, npos, &i, &off) &&
+                     check_rle(&ds[2], false, off, pos[i], cv->v2, nnr, cv->nn);
+                i += 1;
+                break;
             case 14:
                 ok = seek(f, &ds[1], pos, npos, &i, &off) && off == cv->boff[nnr] &&
                      seek(f, &ds[5], pos, npos, &i, &off) &&
@@ -379,11 +394,31 @@ static int check_index(struct orc_rfile *f, int c, struct dstream *ds, int enc, 
         f->row_index_checks++;
         g++;
     }
-    size_t want = f->stride == 0 ? 0 : (cv->rows + (size_t)f->stride - 1) / (size_t)f->stride;
-    if (f->stride > 0 && g != want) {
-        return orc_reader_fail(f, "column %d: %zu row index entries, want %zu", c, g, want);
+    if (f->stride > 0 && g != ngroups) {
+        return orc_reader_fail(f, "column %d: %zu row index entries, want %zu", c, g, ngroups);
     }
     return 0;
+}
+
+/* After a list column's stripe: each row's first element in the child, and
+ * the child's rows and row group starts in this stripe. */
+static void list_children(struct orc_rfile *f, int c, size_t row0, size_t rows, const size_t *gs,
+                          size_t ngroups, size_t *child_rows, size_t *child_gs)
+{
+    struct orc_rcol *col = &f->cols[c];
+    const struct orc_rcol *child = &f->cols[f->types[c].sub[0]];
+    size_t run = 0, g = 0;
+    for (size_t r = 0; r <= rows; r++) {
+        for (; g <= ngroups && gs[g] == r; g++) {
+            child_gs[g] = run;
+        }
+        if (r == rows) {
+            break;
+        }
+        col->off[row0 + r] = child->n + run;
+        run += col->present[row0 + r] ? (size_t)col->i[row0 + r] : 0;
+    }
+    *child_rows = run;
 }
 
 int orc_reader_stripe(struct orc_rfile *f, const uint8_t *data, size_t len, int s, size_t row0)
@@ -440,7 +475,28 @@ int orc_reader_stripe(struct orc_rfile *f, const uint8_t *data, size_t len, int 
     if (cur != foot || index_len != st->index_len || nenc != f->ntypes) {
         return orc_reader_fail(f, "stripe %d: stream lengths or encodings do not add up", s);
     }
+    /* rows and row group starts of each column in this stripe */
+    size_t ngroups = f->stride == 0 ? 0 : (st->rows + f->stride - 1) / f->stride;
+    size_t *crows = calloc((size_t)f->ntypes + 1, sizeof(size_t));
+    size_t *gsall = calloc(((size_t)f->ntypes + 1) * (ngroups + 1), sizeof(size_t));
+    if (crows == NULL || gsall == NULL) {
+        free(crows);
+        free(gsall);
+        return orc_reader_fail(f, "out of memory");
+    }
     for (int c = 0; c < f->ntypes; c++) {
+        if (f->parent[c] <= 0) {
+            crows[c] = st->rows;
+            for (size_t g = 0; g <= ngroups; g++) {
+                size_t r = g * (size_t)f->stride;
+                gsall[(size_t)c * (ngroups + 1) + g] = r < st->rows ? r : st->rows;
+            }
+        }
+    }
+    int rcs = 0;
+    for (int c = 0; c < f->ntypes && rcs == 0; c++) {
+        size_t *gs = gsall + (size_t)c * (ngroups + 1);
+        size_t crow0 = c > 0 ? f->cols[c].n : row0;
         struct dstream ds[7];
         struct colvals cv;
         memset(ds, 0, sizeof(ds));
@@ -459,7 +515,10 @@ int orc_reader_stripe(struct orc_rfile *f, const uint8_t *data, size_t len, int 
                        : 0;
             ds[k].len = n < 0 ? 0 : (size_t)n;
         }
-        cv.rows = st->rows;
+        cv.rows = crows[c];
+        if (rc == 0 && c > 0 && orc_reader_col_grow(&f->cols[c], cv.rows) != 0) {
+            rc = orc_reader_fail(f, "out of memory");
+        }
         cv.present = calloc(cv.rows + 1, 1);
         cv.nn_before = calloc(cv.rows + 1, sizeof(size_t));
         if (rc == 0 && ds[0].present) {
@@ -476,21 +535,29 @@ int orc_reader_stripe(struct orc_rfile *f, const uint8_t *data, size_t len, int 
         f->cols[c].encodings[s] = encs[c];
         f->cols[c].dict_sizes[s] = dsizes[c];
         if (rc == 0 && c > 0) {
-            rc = decode_column(f, c, ds, encs[c], dsizes[c], &cv, row0);
+            rc = decode_column(f, c, ds, encs[c], dsizes[c], &cv, crow0);
+        }
+        if (rc == 0 && c > 0 && f->types[c].kind == 10) {
+            size_t e = f->types[c].sub[0];
+            list_children(f, c, crow0, cv.rows, gs, ngroups, &crows[e],
+                          gsall + e * (ngroups + 1));
         }
         if (rc == 0 && f->stride > 0 && !ds[6].present) {
             rc = orc_reader_fail(f, "stripe %d column %d: no row index", s, c);
         }
         if (rc == 0 && f->stride > 0) {
-            rc = check_index(f, c, ds, encs[c], &cv);
+            rc = check_index(f, c, ds, encs[c], &cv, gs, ngroups);
+        }
+        if (c > 0) {
+            f->cols[c].n += cv.rows;
         }
         for (int k = 0; k < 7; k++) {
             dstream_free(&ds[k]);
         }
         colvals_free(&cv);
-        if (rc != 0) {
-            return rc;
-        }
+        rcs = rc;
     }
-    return 0;
+    free(crows);
+    free(gsall);
+    return rcs;
 }

@@ -259,22 +259,32 @@ int orc_read(const uint8_t *data, size_t len, struct orc_rfile *f)
                     (unsigned long long)f->content_len, (long long)(mp - data));
     }
     f->cols = calloc((size_t)f->ntypes + 1, sizeof(*f->cols));
+    f->parent = calloc((size_t)f->ntypes + 1, sizeof(int));
     f->writer_tz = calloc((size_t)f->nstripes + 1, sizeof(char *));
     for (int c = 0; c < f->ntypes; c++) {
         struct orc_rcol *col = &f->cols[c];
-        size_t rows = f->rows + 1;
         col->kind = f->types[c].kind;
-        col->n = f->rows;
-        col->present = calloc(rows, 1);
-        col->i = calloc(rows, sizeof(int64_t));
-        col->nanos = calloc(rows, sizeof(int64_t));
-        col->d = calloc(rows, sizeof(double));
-        col->x = calloc(rows, sizeof(__int128));
-        col->scale = calloc(rows, sizeof(int64_t));
-        col->s = calloc(rows, sizeof(uint8_t *));
-        col->slen = calloc(rows, sizeof(size_t));
         col->encodings = calloc((size_t)f->nstripes + 1, sizeof(int));
         col->dict_sizes = calloc((size_t)f->nstripes + 1, sizeof(uint32_t));
+        f->parent[c] = -1;
+    }
+    /* the types tree in pre-order: a type's children follow it */
+    for (int c = 0; c < f->ntypes; c++) {
+        const struct orc_rtype *t = &f->types[c];
+        if ((t->kind == 10 && t->nsub != 1) || (t->kind != 10 && t->kind != 12 && t->nsub != 0)) {
+            return orc_reader_fail(f, "type %d (kind %d) has %d subtypes", c, t->kind, t->nsub);
+        }
+        for (int k = 0; k < t->nsub; k++) {
+            if ((int)t->sub[k] <= c || (int)t->sub[k] >= f->ntypes || f->parent[t->sub[k]] != -1) {
+                return orc_reader_fail(f, "type %d: bad subtype %u", c, t->sub[k]);
+            }
+            f->parent[t->sub[k]] = c;
+        }
+    }
+    for (int c = 1; c < f->ntypes; c++) {
+        if (f->parent[c] < 0) {
+            return orc_reader_fail(f, "type %d is nobody's subtype", c);
+        }
     }
     size_t row0 = 0;
     uint64_t expect = 3;
@@ -293,6 +303,42 @@ int orc_read(const uint8_t *data, size_t len, struct orc_rfile *f)
         return orc_reader_fail(f, "stripes hold %zu rows, footer says %llu", row0,
                     (unsigned long long)f->rows);
     }
+    for (int c = 1; c < f->ntypes; c++) {
+        if (f->parent[c] == 0 && f->cols[c].n != f->rows) {
+            return orc_reader_fail(f, "column %d holds %zu rows of %llu", c, f->cols[c].n,
+                                   (unsigned long long)f->rows);
+        }
+    }
+    return 0;
+}
+
+int orc_reader_col_grow(struct orc_rcol *col, size_t rows)
+{
+    size_t want = col->n + rows + 1;
+    if (want <= col->cap) {
+        return 0;
+    }
+    size_t cap = col->cap * 2 > want ? col->cap * 2 : want, old = col->cap;
+#define GROW(p)                                                                                  \
+    do {                                                                                         \
+        void *q = realloc(col->p, cap * sizeof(*col->p));                                        \
+        if (q == NULL) {                                                                         \
+            return -1;                                                                           \
+        }                                                                                        \
+        col->p = q;                                                                              \
+        memset(col->p + old, 0, (cap - old) * sizeof(*col->p));                                  \
+    } while (0)
+    GROW(present);
+    GROW(i);
+    GROW(nanos);
+    GROW(d);
+    GROW(x);
+    GROW(scale);
+    GROW(s);
+    GROW(slen);
+    GROW(off);
+#undef GROW
+    col->cap = cap;
     return 0;
 }
 
@@ -322,6 +368,7 @@ void orc_rfile_free(struct orc_rfile *f)
             free(col->scale);
             free(col->s);
             free(col->slen);
+            free(col->off);
             free(col->encodings);
             free(col->dict_sizes);
         }
@@ -342,6 +389,7 @@ void orc_rfile_free(struct orc_rfile *f)
     free(f->file_stats);
     free(f->stripe_stats);
     free(f->cols);
+    free(f->parent);
     free(f->software_version);
     memset(f, 0, sizeof(*f));
 }

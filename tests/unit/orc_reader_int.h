@@ -32,6 +32,8 @@ long orc_reader_decompress_map(int kind, const uint8_t *p, size_t n, uint8_t **o
 int orc_reader_fail(struct orc_rfile *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 char *orc_reader_dup(const uint8_t *b, size_t n);
+/* Makes room for `rows` rows in col (zero-filled); 0 or -1. */
+int orc_reader_col_grow(struct orc_rcol *col, size_t rows);
 int orc_reader_stripe(struct orc_rfile *f, const uint8_t *data, size_t len, int s, size_t row0);
 
 #endif

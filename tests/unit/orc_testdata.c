@@ -478,13 +478,26 @@ void td_expect(int64_t row, int col, bool big, struct tdbuf *out)
 
 void td_render(const struct orc_rfile *f, int col, size_t row, struct tdbuf *out)
 {
-    const struct orc_rcol *c = &f->cols[col + 1];
-    const struct orc_rtype *t = &f->types[col + 1];
+    td_render_type(f, (int)f->types[0].sub[col], row, out);
+}
+
+void td_render_type(const struct orc_rfile *f, int id, size_t row, struct tdbuf *out)
+{
+    const struct orc_rcol *c = &f->cols[id];
+    const struct orc_rtype *t = &f->types[id];
     if (!c->present[row]) {
         put(out, "null", 4);
         return;
     }
     switch (t->kind) {
+    case 10:
+        put(out, "[", 1);
+        for (int64_t k = 0; k < c->i[row]; k++) {
+            td_render_type(f, (int)t->sub[0], (size_t)c->off[row] + (size_t)k, out);
+            put(out, k + 1 < c->i[row] ? "," : "", k + 1 < c->i[row] ? 1 : 0);
+        }
+        put(out, "]", 1);
+        break;
     case 0:
         put(out, c->i[row] ? "true" : "false", c->i[row] ? 4 : 5);
         break;

@@ -35,6 +35,9 @@ int td_batch(int64_t row0, int64_t n, bool big, struct ArrowArray *out, struct w
 void td_expect(int64_t row, int col, bool big, struct tdbuf *out);
 /* The same text for the value a reader decoded. */
 void td_render(const struct orc_rfile *f, int col, size_t row, struct tdbuf *out);
+/* The same for type `id` of the file; a LIST renders as a JSON array of its
+ * elements. */
+void td_render_type(const struct orc_rfile *f, int id, size_t row, struct tdbuf *out);
 /* Non-null values of column col in rows [0, rows). */
 uint64_t td_nonnull(int64_t rows, int col);
 

@@ -134,7 +134,11 @@ static int map_type(struct orc_col *c, const struct ArrowSchema *f, const char *
     }
     if (strcmp(fmt, "+l") == 0) {
         const struct ArrowSchema *e = f->n_children == 1 ? f->children[0] : NULL;
-        if (e != NULL && e->format != NULL && strcmp(e->format, "+l") != 0) {
+        if (e == NULL || e->format == NULL) {
+            return weir_error_set(err, WEIR_ECONFIG, "orc: list column \"%s\" has no element "
+                                  "type", name);
+        }
+        if (strcmp(e->format, "+l") != 0) {
             c->kind = ORC_LIST;
             c->src = SRC_LIST;
             return WEIR_OK;

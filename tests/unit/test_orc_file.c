@@ -213,6 +213,169 @@ static void check_file(const char *comp, int kind, int64_t rows, bool big)
     free(m.p);
 }
 
+/* Lists: row i is NULL when i % 11 == 0, empty when i % 7 == 0, else i % 9
+ * elements k, NULL when (i + k) % 5 == 0. */
+static bool list_elem(int64_t i, int64_t k)
+{
+    return (i + k) % 5 != 0;
+}
+
+static int64_t list_len(int64_t i)
+{
+    return i % 11 == 0 || i % 7 == 0 ? 0 : i % 9;
+}
+
+static int list_batch(int64_t row0, int64_t n, struct ArrowSchema *schema, struct ArrowArray *out,
+                      struct weir_error *err)
+{
+    struct weir_abatch b;
+    int rc = weir_abatch_init(&b, 3, err);
+    if (rc == WEIR_OK) {
+        rc = weir_abatch_set_column(&b, 0, "id", "l", NULL, 0, err);
+    }
+    if (rc == WEIR_OK) {
+        rc = weir_abatch_set_list(&b, 1, "li", NULL, 0, "l", NULL, 0, err);
+    }
+    if (rc == WEIR_OK) {
+        rc = weir_abatch_set_list(&b, 2, "ls", NULL, 0, "u", NULL, 0, err);
+    }
+    for (int64_t i = row0; i < row0 + n && rc == WEIR_OK; i++) {
+        weir_acol_append_fixed(&b.cols[0], &i);
+        for (int c = 1; c <= 2; c++) {
+            struct weir_acol *l = &b.cols[c];
+            if (i % 11 == 0) {
+                weir_acol_append_null(l);
+                continue;
+            }
+            for (int64_t k = 0; k < list_len(i); k++) {
+                int64_t v = i * 100 + k;
+                char text[64];
+                int tl = snprintf(text, sizeof(text), "s%lld-é%lld", (long long)i, (long long)k);
+                if (!list_elem(i, k)) {
+                    weir_acol_append_null(l->child);
+                } else if (c == 1) {
+                    weir_acol_append_fixed(l->child, &v);
+                } else {
+                    weir_acol_append_var(l->child, text, (size_t)tl);
+                }
+            }
+            weir_acol_list_close(l);
+        }
+        b.length++;
+    }
+    if (rc == WEIR_OK && schema != NULL) {
+        rc = weir_abatch_schema(&b, schema, err);
+    }
+    if (rc == WEIR_OK) {
+        rc = weir_abatch_finish(&b, out, err);
+    }
+    weir_abatch_reset(&b);
+    return rc;
+}
+
+static void check_lists(const char *comp)
+{
+    struct weir_error err;
+    struct mem m = {0};
+    struct weir_output out = {sizeof(out), &m, mem_write};
+    struct weir_kv opts[] = {
+        {"compression", comp}, {"row_index_stride", "1000"}, {"row_group_size", "48KiB"}};
+    struct ArrowSchema schema;
+    struct ArrowArray b;
+    void *w = NULL;
+    const int64_t rows = 30000, per = 3000;
+    int rc = list_batch(0, 1, &schema, &b, &err);
+    if (rc == WEIR_OK) {
+        b.release(&b);
+        rc = ops->open(NULL, &schema, opts, 3, &out, &w, &err);
+        schema.release(&schema);
+    }
+    /* batches start 7 rows early and are sliced with an offset */
+    for (int64_t r = 0; r < rows && rc == WEIR_OK; r += per) {
+        int64_t pre = r >= 7 ? 7 : 0;
+        rc = list_batch(r - pre, per + pre, NULL, &b, &err);
+        if (rc == WEIR_OK) {
+            b.offset = pre;
+            b.length = per;
+            rc = ops->write(w, &b, &err);
+            b.release(&b);
+        }
+    }
+    if (rc == WEIR_OK) {
+        rc = ops->finish(w, &err);
+    }
+    ops->free(w);
+    TAP_OK(rc == WEIR_OK, "%s lists: written%s%s", comp, rc == WEIR_OK ? "" : ": ",
+           rc == WEIR_OK ? "" : err.message);
+    struct orc_rfile f;
+    if (orc_read(m.p, m.len, &f) != 0) {
+        TAP_OK(false, "%s lists: read back: %s", comp, f.error);
+        orc_rfile_free(&f);
+        free(m.p);
+        return;
+    }
+    TAP_OK(f.ntypes == 6 && f.types[0].nsub == 3 && f.types[0].sub[1] == 2 &&
+               f.types[0].sub[2] == 4 && f.types[2].kind == 10 && f.types[2].nsub == 1 &&
+               f.types[2].sub[0] == 3 && f.types[3].kind == 4 && f.types[4].kind == 10 &&
+               f.types[4].sub[0] == 5 && f.types[5].kind == 7,
+           "%s lists: types LIST<LONG>, LIST<STRING> in pre-order", comp);
+    TAP_OK(f.nstripes > 2 && f.row_index_checks > 6 * 30,
+           "%s lists: %d stripes, %d row group positions verified by seeking", comp, f.nstripes,
+           f.row_index_checks);
+    int64_t wrong = 0, nonnull = 0, elems = 0, nullelems = 0;
+    struct tdbuf got = {0}, want = {0};
+    for (int64_t i = 0; i < rows; i++) {
+        for (int c = 1; c <= 2; c++) {
+            td_clear(&got);
+            td_clear(&want);
+            td_render(&f, c, (size_t)i, &got);
+            if (i % 11 == 0) {
+                td_puts(&want, "null");
+            } else {
+                td_puts(&want, "[");
+                for (int64_t k = 0; k < list_len(i); k++) {
+                    char text[80];
+                    if (!list_elem(i, k)) {
+                        snprintf(text, sizeof(text), "null");
+                    } else if (c == 1) {
+                        snprintf(text, sizeof(text), "%lld", (long long)(i * 100 + k));
+                    } else {
+                        snprintf(text, sizeof(text), "\"s%lld-é%lld\"", (long long)i,
+                                 (long long)k);
+                    }
+                    td_puts(&want, text);
+                    td_puts(&want, k + 1 < list_len(i) ? "," : "");
+                }
+                td_puts(&want, "]");
+            }
+            if (strcmp(got.p, want.p) != 0 && wrong++ < 3) {
+                printf("# row %lld col %d: got %s want %s\n", (long long)i, c, got.p, want.p);
+            }
+        }
+        nonnull += i % 11 != 0;
+        for (int64_t k = 0; k < list_len(i); k++) {
+            elems += list_elem(i, k);
+            nullelems += !list_elem(i, k);
+        }
+    }
+    TAP_OK(wrong == 0, "%s lists: every list and element reads back (NULL, empty, NULL "
+           "elements; %lld wrong)", comp, (long long)wrong);
+    const struct orc_rstats *l = &f.file_stats[2], *e = &f.file_stats[3];
+    TAP_OK(l->count == (uint64_t)nonnull && l->null_flag && l->sub == 0,
+           "%s lists: list statistics: %llu non-null lists, hasNull", comp,
+           (unsigned long long)l->count);
+    TAP_OK(e->count == (uint64_t)elems && e->null_flag == (nullelems > 0) && e->imin == 100 &&
+               e->has_max && e->imax < rows * 100,
+           "%s lists: element statistics: %llu values, min %lld", comp,
+           (unsigned long long)e->count, (long long)e->imin);
+    TAP_OK(f.cols[2].encodings[0] == 2 && f.cols[4].encodings[0] == 2,
+           "%s lists: LIST columns encoded DIRECT_V2", comp);
+    td_free(&got);
+    td_free(&want);
+    orc_rfile_free(&f);
+    free(m.p);
+}
+
 static void check_errors(void)
 {
     struct weir_error err;
@@ -246,14 +409,26 @@ static void check_errors(void)
     weir_abatch_reset(&b);
     struct ArrowSchema s2 = schema;
     s2.format = "+s";
-    struct ArrowSchema child = {.format = "+l", .name = "lst"};
+    struct ArrowSchema inner = {.format = "i", .name = "element"};
+    struct ArrowSchema *grandkids[] = {&inner};
+    struct ArrowSchema elem = {.format = "+l", .name = "element", .n_children = 1,
+                               .children = grandkids};
+    struct ArrowSchema *elems[] = {&elem};
+    struct ArrowSchema child = {.format = "+l", .name = "lst", .n_children = 1, .children = elems};
     struct ArrowSchema *kids[] = {&child};
     s2.n_children = 1;
     s2.children = kids;
     s2.release = NULL;
     TAP_EQ_INT(ops->open(NULL, &s2, NULL, 0, &out, &w, &err), WEIR_ECONFIG,
-               "a list column is refused");
-    TAP_OK(strstr(err.message, "lst") != NULL, "the message names the column");
+               "a list of lists is refused");
+    TAP_OK(strstr(err.message, "\"lst\" is a list of lists") != NULL,
+           "the message names the column");
+    inner.format = "tsn:";
+    child.children = grandkids;
+    TAP_EQ_INT(ops->open(NULL, &s2, NULL, 0, &out, &w, &err), WEIR_ECONFIG,
+               "a list of an unsupported element type is refused");
+    TAP_OK(strstr(err.message, "\"lst[]\" has Arrow type \"tsn:\"") != NULL,
+           "the message names the list's elements");
     /* an empty file */
     struct orc_rfile f;
     m.len = 0;
@@ -293,6 +468,8 @@ int main(void)
     check_file("lz4", 4, 25000, false);
     check_file("zstd", 5, 25000, false);
     check_file("zstd", 5, 12000, true);
+    check_lists("none");
+    check_lists("zstd");
     check_errors();
     dlclose(h);
     return tap_done();

@@ -11,8 +11,9 @@
 #     lists;
 #  3. a two-dimensional value fails the run with 65 naming row and column;
 #     types: string keeps the column as PostgreSQL text;
-#  4. Glue through the AWS fake: array<...> column types, linted against the
-#     contract with the files;
+#  4. Glue through the AWS fake, for Parquet and ORC: array<...> column
+#     types and the format's SerDe; Parquet's linted against the contract
+#     with the files;
 #  5. format: orc: ORC LIST columns, read back by the test ORC reader
 #     (tests/tools/orc_dump, which also seeks to every row index position of
 #     the lists and their elements) and compared with PostgreSQL value by
@@ -184,34 +185,40 @@ fi
 if curl -sf -o /dev/null "http://127.0.0.1:${WEIR_TEST_AWSPORT:-54580}/__admin/health"; then
     require_aws_fake
     DB=weir_arr_$$_$RANDOM
-    spec=$WEIR_TEST_TMP/glue.yaml
-    { spec_header "$WEIR_TEST_TMP/lake-glue" zstd; cat <<EOS
+    for fmt in parquet orc; do
+    spec=$WEIR_TEST_TMP/glue-$fmt.yaml
+    { spec_header "$WEIR_TEST_TMP/lake-glue-$fmt" zstd $fmt; cat <<EOS
 catalog:
   type: glue
   database: $DB
   create_database: true
 jobs:
-  - name: arrays
+  - name: arrays_$fmt
     table: public.$T
     mode: full
     partition_by: none
 EOS
     } | write_spec "$spec"
-    if weir_expect 0 "glue: the run registers the table" run "$spec"; then
-        admin GET "glue/$DB/arrays" >"$WEIR_TEST_TMP/glue.json"
+    if weir_expect 0 "glue $fmt: the run registers the table" run "$spec"; then
+        admin GET "glue/$DB/arrays_$fmt" >"$WEIR_TEST_TMP/glue-$fmt.json"
         cols=$(/usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 for k in ("Table", "table"):
     if isinstance(d, dict) and k in d: d = d[k]
-print(",".join(c["Name"] + ":" + c["Type"] for c in d["StorageDescriptor"]["Columns"]))' \
-            "$WEIR_TEST_TMP/glue.json" 2>&1)
-        is "$cols" "id:int,day:date,a_i2:array<smallint>,a_i4:array<int>,a_i8:array<bigint>,a_n38:array<decimal(38,10)>,a_n5:array<decimal(5,2)>,a_text:array<string>,a_vc:array<string>,a_bool:array<boolean>,a_f4:array<float>,a_f8:array<double>,a_date:array<date>,a_ts:array<timestamp>,a_tstz:array<timestamp>,a_uuid:array<string>,a_bytea:array<binary>,a_jsonb:array<string>" \
-            "glue: array<...> column types"
-        ok "glue: the Glue columns follow the contract for the files" \
-            node "$WEIR_NODE_DIR/lint.mjs" --glue "$WEIR_TEST_TMP/glue.json" \
-            "$WEIR_TEST_TMP"/lake-glue/arrays/*.parquet
+sd = d["StorageDescriptor"]
+print(",".join(c["Name"] + ":" + c["Type"] for c in sd["Columns"]), sd["SerdeInfo"]["SerializationLibrary"])' \
+            "$WEIR_TEST_TMP/glue-$fmt.json" 2>&1)
+        serde=org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe
+        [ $fmt = orc ] && serde=org.apache.hadoop.hive.ql.io.orc.OrcSerde
+        is "$cols" "id:int,day:date,a_i2:array<smallint>,a_i4:array<int>,a_i8:array<bigint>,a_n38:array<decimal(38,10)>,a_n5:array<decimal(5,2)>,a_text:array<string>,a_vc:array<string>,a_bool:array<boolean>,a_f4:array<float>,a_f8:array<double>,a_date:array<date>,a_ts:array<timestamp>,a_tstz:array<timestamp>,a_uuid:array<string>,a_bytea:array<binary>,a_jsonb:array<string> $serde" \
+            "glue $fmt: array<...> column types, $fmt SerDe"
+        [ $fmt = parquet ] &&
+            ok "glue: the Glue columns follow the contract for the files" \
+                node "$WEIR_NODE_DIR/lint.mjs" --glue "$WEIR_TEST_TMP/glue-$fmt.json" \
+                "$WEIR_TEST_TMP"/lake-glue-$fmt/arrays_$fmt/*.parquet
     fi
+    done
 elif [ "${CI:-}" = true ]; then
     not_ok "the AWS fake answers for the Glue check" "scripts/services start aws"
 else

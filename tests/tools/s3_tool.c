@@ -98,11 +98,13 @@ static int cmd_renew(char **av, struct weir_error *e)
     snprintf(key, sizeof(key), "%s%s.lease", prefix, av[3]);
     int ra = a->ops->lock(a, av[3], "run-a", e);
     printf("locked %d\n", ra);
-    sleep(7); /* more than two lease lengths */
+    const char *ls = getenv("WEIR_LEASE_SECONDS");
+    int span = 2 * (ls != NULL ? atoi(ls) : 3) + 1; /* more than two lease lengths */
+    sleep((unsigned)span);
     struct weir_error eb;
     memset(&eb, 0, sizeof(eb));
     int rb = b->ops->lock(b, av[3], "run-b", &eb);
-    printf("second lock after 7s %d\n", rb);
+    printf("second lock after %ds %d\n", span, rb);
     int ri = lease_info(s3, key, &renewals, &left, holder, sizeof(holder), e);
     printf("lease %d renewed %s expires in %ld holder %s\n", ri,
            renewals >= 2 ? "twice or more" : "too little", left, holder);

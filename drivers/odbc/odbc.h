@@ -5,6 +5,7 @@
  *   odbc_plugin.c  entry point, options, connect, snapshot, render, count,
  *                  high watermark
  *   odbc_scan.c    describe and scan: type mapping, block cursors, LOB path
+ *   odbc_chunk.c   chunked reads (key-ordered statements) for buffering drivers
  *   odbc_values.c  fetched values into Arrow builders (odbc_scan.h)
  *   odbc_diag.c    the SQLGetDiagRec chain as a weir_error, statement helpers
  *   odbc_sql.c     SQL text;  odbc_conv.c  value conversions

@@ -88,6 +88,40 @@ static int key_ok(void *ctx, const char *const *cols, size_t n, int pk)
     return 1;
 }
 
+/* Integer C types as fetched: bound back as SQL_C_SBIGINT / SQL_C_UBIGINT. */
+static const struct {
+    SQLSMALLINT ctype;
+    size_t width;
+    int is_signed;
+} ints[] = {
+    {SQL_C_BIT, 1, 0},    {SQL_C_UTINYINT, 1, 0}, {SQL_C_STINYINT, 1, 1}, {SQL_C_SSHORT, 2, 1},
+    {SQL_C_USHORT, 2, 0}, {SQL_C_SLONG, 4, 1},    {SQL_C_ULONG, 4, 0},     {SQL_C_SBIGINT, 8, 1},
+    {SQL_C_UBIGINT, 8, 0},
+};
+
+/* A fetched integer of `width` bytes (native order), widened to 64 bits. */
+static int64_t load_int(const uint8_t *p, size_t width, int is_signed)
+{
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    int64_t v;
+    if (width == 1) {
+        memcpy(&u8, p, 1);
+        return is_signed ? (int64_t)(int8_t)u8 : (int64_t)u8;
+    }
+    if (width == 2) {
+        memcpy(&u16, p, 2);
+        return is_signed ? (int64_t)(int16_t)u16 : (int64_t)u16;
+    }
+    if (width == 4) {
+        memcpy(&u32, p, 4);
+        return is_signed ? (int64_t)(int32_t)u32 : (int64_t)u32;
+    }
+    memcpy(&v, p, sizeof(v)); /* unsigned: the same bits, bound as SQL_C_UBIGINT */
+    return v;
+}
+
 /* The last row's value of key column j as a parameter. */
 static void keyval(struct weir_odbc_scan *s, size_t j)
 {
@@ -99,47 +133,12 @@ static void keyval(struct weir_odbc_scan *s, size_t j)
     v->data = &ck->i64;
     v->len = sizeof(ck->i64);
     v->cast = NULL;
-    switch (k->ctype) {
-    case SQL_C_BIT:
-    case SQL_C_UTINYINT:
-        ck->i64 = *(const uint8_t *)p;
-        return;
-    case SQL_C_STINYINT:
-        ck->i64 = *(const int8_t *)p;
-        return;
-    case SQL_C_SSHORT: {
-        int16_t x;
-        memcpy(&x, p, sizeof(x));
-        ck->i64 = x;
-        return;
-    }
-    case SQL_C_USHORT: {
-        uint16_t x;
-        memcpy(&x, p, sizeof(x));
-        ck->i64 = x;
-        return;
-    }
-    case SQL_C_SLONG: {
-        int32_t x;
-        memcpy(&x, p, sizeof(x));
-        ck->i64 = x;
-        return;
-    }
-    case SQL_C_ULONG: {
-        uint32_t x;
-        memcpy(&x, p, sizeof(x));
-        ck->i64 = x;
-        return;
-    }
-    case SQL_C_SBIGINT:
-        memcpy(&ck->i64, p, sizeof(ck->i64));
-        return;
-    case SQL_C_UBIGINT:
-        memcpy(&ck->i64, p, sizeof(ck->i64));
-        v->type = WEIR_ODBC_P_UINT;
-        return;
-    default:
-        break;
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if (ints[i].ctype == k->ctype) {
+            ck->i64 = load_int(p, ints[i].width, ints[i].is_signed);
+            v->type = ints[i].is_signed ? WEIR_ODBC_P_INT : WEIR_ODBC_P_UINT;
+            return;
+        }
     }
     v->type = WEIR_ODBC_P_TEXT;
     v->data = ck->text;

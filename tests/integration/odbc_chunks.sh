@@ -53,11 +53,12 @@ sed -e "s|file://$lake|file://$lake.never|g" \
     "$spec" >"$spec.never"
 
 # both sides as tab-separated text, sorted bytewise
-my_dump() {
+my_rows() { # [WHERE ...]
     my -N -B -e "SELECT region, id, DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f'),
         IFNULL(CAST(amount AS char), '<null>'), IFNULL(note, '<null>'), IFNULL(flag, '<null>')
-        FROM $T" | LC_ALL=C sort >"$1"
+        FROM $T ${1:-}"
 }
+my_dump() { my_rows | LC_ALL=C sort >"$1"; }
 lake_dump() { # GLOB OUT
     lake_sql "COPY (SELECT region, id, strftime(ts, '%Y-%m-%d %H:%M:%S.%f'),
         COALESCE(CAST(amount AS VARCHAR), '<null>'), COALESCE(note, '<null>'),
@@ -98,9 +99,8 @@ EOS
 weir_expect 0 "second run" run "$spec"
 lake_dump "$lake/ch/*/*.parquet" "$WEIR_TEST_TMP/lake2.tsv"
 my_dump "$WEIR_TEST_TMP/my2.tsv"
-{ cat "$WEIR_TEST_TMP/my.tsv"; my -N -B -e "SELECT region, id, DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f'),
-        IFNULL(CAST(amount AS char), '<null>'), IFNULL(note, '<null>'), IFNULL(flag, '<null>')
-        FROM $T WHERE ts >= '2030-01-01'"; } | LC_ALL=C sort >"$WEIR_TEST_TMP/want2.tsv"
+{ cat "$WEIR_TEST_TMP/my.tsv"; my_rows "WHERE ts >= '2030-01-01'"; } |
+    LC_ALL=C sort >"$WEIR_TEST_TMP/want2.tsv"
 same_dump "$WEIR_TEST_TMP/want2.tsv" "$WEIR_TEST_TMP/lake2.tsv" \
     "after the second run the lake holds the first snapshot plus the changed rows"
 

@@ -78,10 +78,11 @@ static int scan_with(struct live_db *db, const char *const *extra, const struct 
 static const char *const never[] = {"chunked", "never", NULL};
 
 /* q read in chunks of `rows` rows equals q read with one statement. */
-static void same_rows(struct live_db *db, const char *what, const struct weir_query *q,
-                      const char *rows, int64_t want)
+static void same_rows_in(struct live_db *db, const char *what, const struct weir_query *q,
+                         const char *rows, const char *bytes, int64_t want)
 {
-    const char *const chunked[] = {"chunked", "always", "batch_rows", rows, NULL};
+    const char *const chunked[] = {"chunked", "always", "batch_rows", rows,
+                                   bytes ? "batch_bytes" : NULL, bytes, NULL};
     struct live_result a, b;
     struct weir_error err;
     if (scan_with(db, never, q, &a, &err) != 0) {
@@ -108,6 +109,31 @@ static void same_rows(struct live_db *db, const char *what, const struct weir_qu
     rows_free(rb);
     live_result_free(&a);
     live_result_free(&b);
+}
+
+static void same_rows(struct live_db *db, const char *what, const struct weir_query *q,
+                      const char *rows, int64_t want)
+{
+    same_rows_in(db, what, q, rows, NULL, want);
+}
+
+/* Long values (read whole, row by row on MariaDB) and chunks sized by the bytes they held. */
+static void long_values(struct live_db *db)
+{
+    live_exec(db, "DROP TABLE IF EXISTS odbc_ck_long");
+    live_exec(db, is(db, "mariadb") ? "CREATE TABLE odbc_ck_long (id int PRIMARY KEY, body longtext)"
+                                    : "CREATE TABLE odbc_ck_long (id int PRIMARY KEY, body text)");
+    char sql[160];
+    for (int i = 1; i <= 40; i++) {
+        snprintf(sql, sizeof(sql), "INSERT INTO odbc_ck_long VALUES (%d, %s)", i,
+                 i % 9 == 0  ? "NULL"
+                 : is(db, "postgres") ? "repeat('x', 5000) || 'end'"
+                 : is(db, "mariadb")  ? "CONCAT(REPEAT('x', 5000), 'end')"
+                                      : "printf('%.5000c', 'x') || 'end'");
+        live_exec(db, sql);
+    }
+    struct weir_query q = {.size = sizeof(q), .table = "odbc_ck_long"};
+    same_rows_in(db, "long values, chunks sized by their bytes", &q, "100", "64KiB", 40);
 }
 
 static void key_types(struct live_db *db)
@@ -271,6 +297,7 @@ static void concurrent(struct live_db *db)
 void live_case_chunks(struct live_db *db)
 {
     key_types(db);
+    long_values(db);
     no_key(db);
     if (is(db, "mariadb")) {
         concurrent(db);

@@ -284,10 +284,14 @@ int weir_odbc_chunk_keep(struct weir_odbc_scan *s, size_t j, const uint8_t *p, s
                          struct weir_error *err)
 {
     struct chunk_key *ck = &s->chunk->key[j];
-    if (len > ck->cap && weir_odbc_grow((void **)&ck->last, &ck->cap, len, err) != WEIR_OK) {
+    /* never NULL, also for an empty text: it is a parameter's data */
+    if ((ck->last == NULL || len > ck->cap) &&
+        weir_odbc_grow((void **)&ck->last, &ck->cap, len + 1, err) != WEIR_OK) {
         return err->status;
     }
-    memcpy(ck->last, p, len);
+    if (len > 0) {
+        memcpy(ck->last, p, len);
+    }
     ck->len = len;
     return WEIR_OK;
 }

@@ -64,7 +64,9 @@ static int param_value(struct weir_odbc_sql *s, int type, const void *value, siz
     if (v == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory building a statement");
     }
-    memcpy(v, value, len);
+    if (len > 0) {
+        memcpy(v, value, len);
+    }
     v[len] = v[len + 1] = '\0';
     s->params[s->n_params] = v;
     s->plens[s->n_params] = len;

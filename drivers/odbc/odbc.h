@@ -5,6 +5,7 @@
  *   odbc_plugin.c  entry point, options, connect, snapshot, render, count,
  *                  high watermark
  *   odbc_scan.c    describe and scan: type mapping, block cursors, LOB path
+ *   odbc_chunk.c   chunked reads (key-ordered statements) for buffering drivers
  *   odbc_values.c  fetched values into Arrow builders (odbc_scan.h)
  *   odbc_diag.c    the SQLGetDiagRec chain as a weir_error, statement helpers
  *   odbc_sql.c     SQL text;  odbc_conv.c  value conversions
@@ -46,6 +47,15 @@ struct weir_odbc_conn {
     int64_t batch_rows;
     uint64_t batch_bytes;
     int in_txn;
+    int chunked;  /* enum weir_odbc_chunked: the `chunked` option */
+    int buffers;  /* the driver holds whole results in memory (no streaming) */
+};
+
+/* The `chunked` option: read a table in key-ordered chunks (odbc_scan.c). */
+enum weir_odbc_chunked {
+    WEIR_ODBC_CHUNKED_AUTO = 0,   /* when the driver buffers whole results */
+    WEIR_ODBC_CHUNKED_ALWAYS = 1, /* always (a table without a usable key: WEIR_ECONFIG) */
+    WEIR_ODBC_CHUNKED_NEVER = 2,  /* never: one statement */
 };
 
 /*
@@ -71,6 +81,11 @@ void weir_odbc_warn(struct weir_odbc_conn *c, const char *event, const char *fmt
  */
 int weir_odbc_prepare(struct weir_odbc_conn *c, const struct weir_odbc_sql *s, const char *what,
                       SQLHSTMT *stmt, struct weir_error *err);
+
+/* SQLPrepare of s on st (a new handle, or one whose cursor is closed) and its
+ * parameters bound by type; the column bindings of st are left as they are. */
+int weir_odbc_prepare_on(SQLHSTMT st, const struct weir_odbc_sql *s, const char *what,
+                         struct weir_error *err);
 
 /* SQLExecute on a statement from weir_odbc_prepare. */
 int weir_odbc_execute(SQLHSTMT stmt, const char *what, struct weir_error *err);
@@ -108,5 +123,20 @@ int weir_odbc_numeric_extent(void *conn, const char *schema, const char *table,
  * reports none (or rows of several tables: a name without its schema). */
 int weir_odbc_primary_key(void *conn, const struct weir_query *q, char *buf, size_t cap,
                           size_t *n, struct weir_error *err);
+
+/* Whether a candidate key (its column names, in order; pk = 1 for the primary
+ * key, 0 for a unique index) can order a chunked read. */
+typedef int weir_odbc_key_ok_fn(void *ctx, const char *const *cols, size_t n, int pk);
+
+/*
+ * The key a chunked read of q->table orders by: its primary key, else the
+ * first unique index (SQLStatistics) that ok() accepts (the caller checks its
+ * columns are NOT NULL and of a type it can bind). Column names go into buf
+ * as in weir_odbc_primary_key; *n = 0 when there is none; *from_pk says
+ * which it was. Catalog errors count as "no key".
+ */
+int weir_odbc_chunk_key(struct weir_odbc_conn *c, const struct weir_query *q,
+                        weir_odbc_key_ok_fn *ok, void *ctx, char *buf, size_t cap, size_t *n,
+                        int *from_pk, struct weir_error *err);
 
 #endif

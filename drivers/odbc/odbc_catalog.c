@@ -504,3 +504,101 @@ int weir_odbc_numeric_extent(void *conn, const char *schema, const char *table, 
     weir_odbc_sql_reset(&s);
     return rc;
 }
+
+/* Column names as weir_odbc_primary_key returns them, into an array of pointers. */
+static size_t key_names(const char *buf, size_t n, const char **out, size_t max)
+{
+    size_t k = 0;
+    for (const char *p = buf; k < n && k < max; p += strlen(p) + 1) {
+        out[k++] = p;
+    }
+    return k;
+}
+
+/*
+ * The unique indexes of a table from SQLStatistics (rows come ordered by
+ * NON_UNIQUE, TYPE, INDEX_NAME, ORDINAL_POSITION): the first whose columns
+ * ok() accepts goes into buf. An index on an expression (no COLUMN_NAME) is
+ * not a key.
+ */
+static void unique_index(struct weir_odbc_conn *c, const char *cat, const char *schema,
+                         const char *table, weir_odbc_key_ok_fn *ok, void *ctx, char *buf,
+                         size_t cap, size_t *n)
+{
+    SQLHSTMT st = SQL_NULL_HSTMT;
+    struct pk_list *l = calloc(1, sizeof(*l));
+    char index[NAME_CAP] = "", name[NAME_CAP], col[NAME_CAP];
+    int bad = 0;
+    if (l == NULL || !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st))) {
+        free(l);
+        return;
+    }
+    SQLRETURN r = SQLStatistics(st, cat[0] ? (SQLCHAR *)cat : NULL, cat[0] ? SQL_NTS : 0,
+                                schema[0] ? (SQLCHAR *)schema : NULL, schema[0] ? SQL_NTS : 0,
+                                (SQLCHAR *)table, SQL_NTS, SQL_INDEX_UNIQUE, SQL_QUICK);
+    for (int more = SQL_SUCCEEDED(r); *n == 0;) {
+        more = more && SQL_SUCCEEDED(SQLFetch(st));
+        int type = more ? (int)get_long(st, 7, SQL_TABLE_STAT) : 0;
+        if (more && (type == SQL_TABLE_STAT || get_long(st, 4, 1) != 0)) {
+            continue;
+        }
+        if (more) {
+            get_str(st, 6, name, sizeof(name));
+            get_str(st, 9, col, sizeof(col));
+        }
+        if (!more || strcmp(name, index) != 0) {
+            /* the index collected so far is complete */
+            const char *cols[PK_MAX];
+            if (l->n > 0 && !bad && !l->overflow) {
+                for (size_t i = 0; i < l->n; i++) {
+                    cols[i] = l->name[i];
+                }
+                if (ok(ctx, cols, l->n, 0)) {
+                    size_t off = 0;
+                    for (size_t i = 0; i < l->n && off + strlen(cols[i]) + 1 <= cap; i++) {
+                        memcpy(buf + off, cols[i], strlen(cols[i]) + 1);
+                        off += strlen(cols[i]) + 1;
+                        *n = i + 1;
+                    }
+                    *n = *n == l->n ? *n : 0;
+                }
+            }
+            if (!more) {
+                break;
+            }
+            snprintf(index, sizeof(index), "%s", name);
+            l->n = 0;
+            l->overflow = 0;
+            bad = 0;
+        }
+        bad |= col[0] == '\0';
+        add_pk(l, col, get_long(st, 8, 0));
+    }
+    SQLFreeHandle(SQL_HANDLE_STMT, st);
+    free(l);
+}
+
+int weir_odbc_chunk_key(struct weir_odbc_conn *c, const struct weir_query *q,
+                        weir_odbc_key_ok_fn *ok, void *ctx, char *buf, size_t cap, size_t *n,
+                        int *from_pk, struct weir_error *err)
+{
+    char part[3][NAME_CAP];
+    const char *cat, *schema, *table, *cols[PK_MAX];
+    *n = 0;
+    *from_pk = 0;
+    if (q->table == NULL || !split_table(c, q->table, part, &cat, &schema, &table)) {
+        return WEIR_OK;
+    }
+    struct weir_error ignored;
+    if (weir_odbc_primary_key(c, q, buf, cap, n, &ignored) != WEIR_OK) {
+        *n = 0;
+    }
+    if (*n > 0 && ok(ctx, cols, key_names(buf, *n, cols, PK_MAX), 1)) {
+        *from_pk = 1;
+        return WEIR_OK;
+    }
+    *n = 0;
+    unique_index(c, cat, schema, table, ok, ctx, buf, cap, n);
+    (void)err;
+    return WEIR_OK;
+}

@@ -109,6 +109,46 @@ void weir_odbc_warn(struct weir_odbc_conn *c, const char *event, const char *fmt
     }
 }
 
+int weir_odbc_prepare_on(SQLHSTMT st, const struct weir_odbc_sql *s, const char *what,
+                         struct weir_error *err)
+{
+    char primary[128];
+    snprintf(primary, sizeof(primary), "cannot prepare the %s statement", what);
+    SQLRETURN rc = SQLPrepare(st, (SQLCHAR *)s->text, SQL_NTS);
+    if (!SQL_SUCCEEDED(rc)) {
+        return weir_odbc_diag(SQL_HANDLE_STMT, st, "SQLPrepare", primary, err);
+    }
+    for (size_t i = 0; i < s->n_params; i++) {
+        SQLULEN n = s->plens[i];
+        SQLSMALLINT ctype = SQL_C_CHAR, sqltype = SQL_VARCHAR;
+        SQLULEN size = n > 0 ? n : 1;
+        SQLLEN buflen = (SQLLEN)(n + 1);
+        switch (s->ptypes[i]) {
+        case WEIR_ODBC_P_WTEXT:
+            ctype = SQL_C_WCHAR;
+            sqltype = SQL_WVARCHAR;
+            size = n >= 2 ? n / 2 : 1;
+            buflen = (SQLLEN)(n + 2);
+            break;
+        case WEIR_ODBC_P_INT:
+        case WEIR_ODBC_P_UINT:
+            ctype = s->ptypes[i] == WEIR_ODBC_P_INT ? SQL_C_SBIGINT : SQL_C_UBIGINT;
+            sqltype = SQL_BIGINT;
+            size = 20;
+            buflen = 8;
+            break;
+        default:
+            break;
+        }
+        rc = SQLBindParameter(st, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT, ctype, sqltype, size, 0,
+                              s->params[i], buflen, NULL);
+        if (!SQL_SUCCEEDED(rc)) {
+            return weir_odbc_diag(SQL_HANDLE_STMT, st, "SQLBindParameter", primary, err);
+        }
+    }
+    return WEIR_OK;
+}
+
 int weir_odbc_prepare(struct weir_odbc_conn *c, const struct weir_odbc_sql *s, const char *what,
                       SQLHSTMT *out, struct weir_error *err)
 {
@@ -123,25 +163,12 @@ int weir_odbc_prepare(struct weir_odbc_conn *c, const struct weir_odbc_sql *s, c
      * drivers (MariaDB NO_CACHE) require. */
     SQLSetStmtAttr(st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_FORWARD_ONLY, 0);
     SQLSetStmtAttr(st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
-    rc = SQLPrepare(st, (SQLCHAR *)s->text, SQL_NTS);
-    if (!SQL_SUCCEEDED(rc)) {
-        weir_odbc_diag(SQL_HANDLE_STMT, st, "SQLPrepare", primary, err);
-        goto fail;
-    }
-    for (size_t i = 0; i < s->n_params; i++) {
-        SQLULEN n = strlen(s->params[i]);
-        rc = SQLBindParameter(st, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR,
-                              n > 0 ? n : 1, 0, s->params[i], (SQLLEN)(n + 1), NULL);
-        if (!SQL_SUCCEEDED(rc)) {
-            weir_odbc_diag(SQL_HANDLE_STMT, st, "SQLBindParameter", primary, err);
-            goto fail;
-        }
+    if (weir_odbc_prepare_on(st, s, what, err) != WEIR_OK) {
+        SQLFreeHandle(SQL_HANDLE_STMT, st);
+        return err->status;
     }
     *out = st;
     return WEIR_OK;
-fail:
-    SQLFreeHandle(SQL_HANDLE_STMT, st);
-    return err->status;
 }
 
 int weir_odbc_execute(SQLHSTMT st, const char *what, struct weir_error *err)

@@ -25,6 +25,9 @@ static const struct weir_option options[] = {
     {"batch_rows", WEIR_OPT_INT, 0, "65536", NULL, "rows per batch, upper bound"},
     {"batch_bytes", WEIR_OPT_SIZE, 0, "64MiB", NULL,
      "memory budget per batch (fetch buffers and built columns)"},
+    {"chunked", WEIR_OPT_STRING, 0, "auto", NULL,
+     "read tables in key-ordered chunks: auto (when the driver holds whole results in memory), "
+     "always, never"},
 };
 
 static int parse_size(const char *s, uint64_t *out)
@@ -73,6 +76,21 @@ static int read_options(struct weir_odbc_conn *c, const struct weir_kv *kv, size
     if (bytes != NULL && (parse_size(bytes, &c->batch_bytes) != 0 || c->batch_bytes < 65536)) {
         return weir_error_set(err, WEIR_ECONFIG,
                               "option batch_bytes: \"%s\" is not a size of at least 64KiB", bytes);
+    }
+    const char *chunked = weir_kv_get(kv, n, "chunked");
+    static const char *const chunk_modes[] = {"auto", "always", "never"};
+    c->chunked = -1;
+    for (int i = 0; i < 3; i++) {
+        if (chunked == NULL || strcmp(chunked, chunk_modes[i]) == 0) {
+            c->chunked = chunked == NULL ? WEIR_ODBC_CHUNKED_AUTO : i;
+            break;
+        }
+    }
+    if (c->chunked < 0) {
+        weir_error_set(err, WEIR_ECONFIG, "option chunked: \"%s\" is not auto, always or never",
+                       chunked);
+        return weir_error_hint(err, "auto reads in chunks only when the driver holds whole "
+                               "results in memory");
     }
     if (weir_kv_get(kv, n, "connection") == NULL) {
         weir_error_set(err, WEIR_ECONFIG, "option connection is required");
@@ -294,10 +312,7 @@ static const char *streaming_options(struct weir_odbc_conn *c, const char *conne
             snprintf(buf, cap, "NO_CACHE=1;");
             return buf;
         }
-        weir_odbc_warn(c, "odbc_driver_buffers",
-                       "MariaDB Connector/ODBC %s reads whole results into memory; version "
-                       "3.1.17 or later streams them (NO_CACHE)",
-                       c->driver_version);
+        c->buffers = 1; /* tables are read in chunks (odbc_chunk.c) */
     }
     return NULL;
 }

@@ -259,6 +259,7 @@ static int describe_columns(struct weir_odbc_scan *s, const struct weir_query *q
         if (k->name[0] == '\0') {
             snprintf(k->name, sizeof(k->name), "column%u", (unsigned)i);
         }
+        k->not_null = nullable == SQL_NO_NULLS;
         SQLColAttribute(s->st, i, SQL_DESC_UNSIGNED, NULL, 0, NULL, &uns);
         SQLSMALLINT tl = 0;
         if (!SQL_SUCCEEDED(SQLColAttribute(s->st, i, SQL_DESC_TYPE_NAME, k->source_type,
@@ -307,6 +308,7 @@ static void scan_free(struct weir_odbc_scan *s)
     free(s->status);
     free(s->var);
     free(s->utf8);
+    weir_odbc_chunk_free(s);
     weir_abatch_reset(&s->batch);
     weir_odbc_sql_reset(&s->sql);
     free(s);
@@ -381,25 +383,12 @@ static int setup_fetch(struct weir_odbc_scan *s, struct weir_error *err)
     uint64_t rows = c->batch_bytes / row_bytes;
     rows = rows < 1 ? 1 : rows;
     rows = rows > (uint64_t)c->batch_rows ? (uint64_t)c->batch_rows : rows;
+    s->budget_rows = (SQLULEN)rows;
     s->rows = s->mode_row ? 1 : (SQLULEN)rows;
     s->status = calloc(s->rows, sizeof(*s->status));
     if (s->status == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
-    if (s->rows > 1) {
-        SQLRETURN r = SQLSetStmtAttr(s->st, SQL_ATTR_ROW_BIND_TYPE,
-                                     (SQLPOINTER)SQL_BIND_BY_COLUMN, 0);
-        if (SQL_SUCCEEDED(r)) {
-            r = SQLSetStmtAttr(s->st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)(uintptr_t)s->rows,
-                               0);
-        }
-        if (!SQL_SUCCEEDED(r)) {
-            return weir_odbc_diag(SQL_HANDLE_STMT, s->st, "SQLSetStmtAttr(ROW_ARRAY_SIZE)",
-                                  "cannot set up a block cursor", err);
-        }
-    }
-    SQLSetStmtAttr(s->st, SQL_ATTR_ROWS_FETCHED_PTR, &s->fetched, 0);
-    SQLSetStmtAttr(s->st, SQL_ATTR_ROW_STATUS_PTR, s->status, 0);
     for (size_t i = 0; i < s->ncols && !s->mode_row; i++) {
         struct scol *k = &s->cols[i];
         if (!k->bound) {
@@ -410,14 +399,35 @@ static int setup_fetch(struct weir_odbc_scan *s, struct weir_error *err)
         if (k->buf == NULL || k->ind == NULL) {
             return weir_error_set(err, WEIR_ENOMEM, "out of memory for fetch buffers");
         }
-        SQLRETURN r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), k->ctype, k->buf,
-                                 (SQLLEN)k->elem, k->ind);
+    }
+    int rc = s->mode_row ? row_mode_buffers(s, err) : WEIR_OK;
+    return rc == WEIR_OK ? weir_odbc_bind_fetch(s, err) : rc;
+}
+
+int weir_odbc_bind_fetch(struct weir_odbc_scan *s, struct weir_error *err)
+{
+    SQLRETURN r = SQLSetStmtAttr(s->st, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0);
+    if (SQL_SUCCEEDED(r)) {
+        r = SQLSetStmtAttr(s->st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)(uintptr_t)s->rows, 0);
+    }
+    if (!SQL_SUCCEEDED(r) && s->rows > 1) {
+        return weir_odbc_diag(SQL_HANDLE_STMT, s->st, "SQLSetStmtAttr(ROW_ARRAY_SIZE)",
+                              "cannot set up a block cursor", err);
+    }
+    SQLSetStmtAttr(s->st, SQL_ATTR_ROWS_FETCHED_PTR, &s->fetched, 0);
+    SQLSetStmtAttr(s->st, SQL_ATTR_ROW_STATUS_PTR, s->status, 0);
+    for (size_t i = 0; i < s->ncols && !s->mode_row; i++) {
+        struct scol *k = &s->cols[i];
+        if (!k->bound) {
+            continue;
+        }
+        r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), k->ctype, k->buf, (SQLLEN)k->elem, k->ind);
         if (!SQL_SUCCEEDED(r)) {
             return weir_odbc_diag(SQL_HANDLE_STMT, s->st, "SQLBindCol",
                                   "cannot bind a result column", err);
         }
     }
-    return s->mode_row ? row_mode_buffers(s, err) : WEIR_OK;
+    return WEIR_OK;
 }
 
 /*
@@ -476,12 +486,19 @@ static int maybe_row_mode(struct weir_odbc_scan *s, struct weir_error *err)
 int weir_odbc_scan_open(void *conn, const struct weir_query *q, struct ArrowSchema *schema,
                         void **scan, struct weir_error *err)
 {
+    struct weir_odbc_conn *c = conn;
     struct weir_odbc_scan *s = NULL;
-    int rc = scan_prepare(conn, q, 1, &s, err);
+    /* A read that may go in chunks is prepared and described first: the
+     * key's columns and types decide (odbc_chunk.c). */
+    int maybe_chunked = c->chunked == WEIR_ODBC_CHUNKED_ALWAYS ||
+                        (c->chunked == WEIR_ODBC_CHUNKED_AUTO && c->buffers);
+    int rc = scan_prepare(conn, q, !maybe_chunked, &s, err);
     if (rc != WEIR_OK) {
         return rc;
     }
     if ((rc = setup_fetch(s, err)) != WEIR_OK ||
+        (maybe_chunked && (rc = weir_odbc_chunk_open(s, q, err)) != WEIR_OK) ||
+        (maybe_chunked && (rc = weir_odbc_execute(s->st, "scan", err)) != WEIR_OK) ||
         (rc = weir_abatch_schema(&s->batch, schema, err)) != WEIR_OK) {
         scan_free(s);
         return rc;
@@ -618,6 +635,13 @@ static int convert_row(struct weir_odbc_scan *s, SQLULEN r, struct weir_error *e
         if ((rc = weir_odbc_append_value(s, k, p, (size_t)(len < 0 ? 0 : len), err)) != WEIR_OK) {
             return rc;
         }
+        if (s->chunk != NULL) {
+            s->chunk->bytes += (uint64_t)(len < 0 ? 0 : len) + CHUNK_VALUE_OVERHEAD;
+            if (k->key && (rc = weir_odbc_chunk_keep(s, (size_t)k->key - 1, p,
+                                                     (size_t)(len < 0 ? 0 : len), err)) != 0) {
+                return rc;
+            }
+        }
     }
     s->batch.length++;
     s->row_no++;
@@ -628,10 +652,16 @@ static int fetch(struct weir_odbc_scan *s, struct weir_error *err)
 {
     s->fetched = 0;
     s->pos = 0;
-    SQLRETURN r = SQLFetch(s->st);
-    if (r == SQL_NO_DATA) {
-        s->done = 1;
-        return WEIR_OK;
+    SQLRETURN r;
+    while ((r = SQLFetch(s->st)) == SQL_NO_DATA) {
+        int more = 0;
+        if (s->chunk != NULL && weir_odbc_chunk_next(s, &more, err) != WEIR_OK) {
+            return err->status;
+        }
+        if (!more) {
+            s->done = 1;
+            return WEIR_OK;
+        }
     }
     if (!SQL_SUCCEEDED(r)) {
         weir_odbc_diag(SQL_HANDLE_STMT, s->st, "SQLFetch", "cannot fetch rows", err);
@@ -643,6 +673,9 @@ static int fetch(struct weir_odbc_scan *s, struct weir_error *err)
     }
     if (s->rows == 1 && s->fetched == 0) {
         s->fetched = 1; /* some drivers leave ROWS_FETCHED alone for one row */
+    }
+    if (s->chunk != NULL) {
+        s->chunk->got += (int64_t)s->fetched;
     }
     for (SQLULEN i = 0; i < s->fetched; i++) {
         if (s->status[i] == SQL_ROW_ERROR) {

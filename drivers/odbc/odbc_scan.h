@@ -35,8 +35,39 @@ struct scol {
     int warned;   /* a zero date was turned into NULL (warned once) */
     int textual;  /* fetched as SQL_C_CHAR and parsed strictly (SQLite) */
     int long_col; /* declared long or unknown: only a prefix is bound */
+    int not_null; /* SQLDescribeCol says SQL_NO_NULLS */
+    int key;      /* 1 + its position in a chunked read's key; 0: not in it */
     uint8_t *buf; /* rows * elem */
     SQLLEN *ind;  /* rows */
+};
+
+/* Bytes a buffered value costs the client beyond its own (chunk sizes). */
+#define CHUNK_VALUE_OVERHEAD 8
+/* At most this many key columns order a chunked read. */
+#define CHUNK_KEY_MAX 16
+
+/* The key a chunked read orders by, and the last row's values of it. */
+struct chunk_key {
+    size_t col;       /* the result column */
+    uint8_t *last;    /* the value of the last row read, as fetched */
+    size_t len, cap;
+    struct weir_odbc_keyval kv; /* last as a parameter */
+    char text[64];    /* kv's data when it is converted (dates, numbers) */
+    int64_t i64;
+    char cast[48];
+};
+
+struct chunk_state {
+    struct weir_odbc_sql base;     /* the window's SELECT the chunks extend */
+    char names[CHUNK_KEY_MAX * 256];
+    const char *keys[CHUNK_KEY_MAX];
+    struct chunk_key key[CHUNK_KEY_MAX];
+    size_t n_keys;
+    int64_t limit;   /* rows of the running chunk at most */
+    int64_t max;     /* rows of a chunk at most (the batch budget) */
+    int64_t got;     /* rows the running chunk returned so far */
+    uint64_t bytes;  /* value bytes those rows held */
+    int64_t chunks;  /* chunks executed */
 };
 
 struct weir_odbc_scan {
@@ -47,6 +78,7 @@ struct weir_odbc_scan {
     struct scol *cols;
     struct weir_abatch batch;
     SQLULEN rows;    /* rowset size */
+    SQLULEN budget_rows; /* rows the batch budget allows (before row mode) */
     SQLULEN fetched; /* rows in the current rowset */
     SQLULEN pos;     /* next row of the rowset to convert */
     SQLUSMALLINT *status;
@@ -60,6 +92,7 @@ struct weir_odbc_scan {
     size_t var_cap;
     char *utf8;      /* UTF-16 conversion scratch */
     size_t utf8_cap;
+    struct chunk_state *chunk; /* NULL: one statement */
 };
 
 /* Grows *p (realloc) to hold need bytes; WEIR_ENOMEM with err filled. */
@@ -69,5 +102,24 @@ int weir_odbc_row_error(struct weir_odbc_scan *s, const struct scol *k, struct w
 /* Appends one non-NULL value of column k: len bytes at p, as fetched in k->ctype. */
 int weir_odbc_append_value(struct weir_odbc_scan *s, struct scol *k, const uint8_t *p, size_t len,
                            struct weir_error *err);
+
+/* (Re)binds the fetch buffers and the rowset attributes on s->st (odbc_scan.c). */
+int weir_odbc_bind_fetch(struct weir_odbc_scan *s, struct weir_error *err);
+
+/*
+ * Chunked reads (odbc_chunk.c; README "Chunked reads"). weir_odbc_chunk_open
+ * decides, for a prepared but not executed scan of q, whether it reads in
+ * chunks (the `chunked` option, the driver, q's table and key); it then
+ * prepares the first chunk on s->st. Either way the statement is left to
+ * execute. weir_odbc_chunk_keep saves row values of key columns as they are
+ * converted; weir_odbc_chunk_next, at the end of a chunk's rows, executes the
+ * next chunk (*more = 1) or says the read is done (*more = 0).
+ */
+int weir_odbc_chunk_open(struct weir_odbc_scan *s, const struct weir_query *q,
+                         struct weir_error *err);
+int weir_odbc_chunk_keep(struct weir_odbc_scan *s, size_t col, const uint8_t *p, size_t len,
+                         struct weir_error *err);
+int weir_odbc_chunk_next(struct weir_odbc_scan *s, int *more, struct weir_error *err);
+void weir_odbc_chunk_free(struct weir_odbc_scan *s);
 
 #endif

@@ -1,6 +1,7 @@
 /* SQL text of the ODBC source driver; see odbc_sql.h. */
 #include "drivers/odbc/odbc_sql.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,23 +39,59 @@ static int puts_(struct weir_odbc_sql *s, const char *p, struct weir_error *err)
     return put(s, p, strlen(p), err);
 }
 
-static int param(struct weir_odbc_sql *s, const char *value, struct weir_error *err)
+/* Stores a parameter's value (len bytes, two zero bytes after) without its marker. */
+static int param_value(struct weir_odbc_sql *s, int type, const void *value, size_t len,
+                       struct weir_error *err)
 {
     if (s->n_params == s->cap_params) {
         size_t cap = s->cap_params ? s->cap_params * 2 : 8;
         char **p = realloc(s->params, cap * sizeof(*p));
-        if (p == NULL) {
+        if (p != NULL) {
+            s->params = p;
+        }
+        size_t *l = p != NULL ? realloc(s->plens, cap * sizeof(*l)) : NULL;
+        if (l != NULL) {
+            s->plens = l;
+        }
+        unsigned char *t = l != NULL ? realloc(s->ptypes, cap) : NULL;
+        if (t == NULL) {
             return weir_error_set(err, WEIR_ENOMEM, "out of memory building a statement");
         }
-        s->params = p;
+        s->ptypes = t;
         s->cap_params = cap;
     }
-    s->params[s->n_params] = strdup(value);
-    if (s->params[s->n_params] == NULL) {
+    char *v = malloc(len + 2);
+    if (v == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory building a statement");
     }
+    if (len > 0) {
+        memcpy(v, value, len);
+    }
+    v[len] = v[len + 1] = '\0';
+    s->params[s->n_params] = v;
+    s->plens[s->n_params] = len;
+    s->ptypes[s->n_params] = (unsigned char)type;
     s->n_params++;
-    return puts_(s, "?", err);
+    return WEIR_OK;
+}
+
+static int param(struct weir_odbc_sql *s, const char *value, struct weir_error *err)
+{
+    int rc = param_value(s, WEIR_ODBC_P_TEXT, value, strlen(value), err);
+    return rc == WEIR_OK ? puts_(s, "?", err) : rc;
+}
+
+static int key_param(struct weir_odbc_sql *s, const struct weir_odbc_keyval *v,
+                     struct weir_error *err)
+{
+    int rc = param_value(s, v->type, v->data, v->len, err);
+    if (rc != WEIR_OK || v->cast == NULL) {
+        return rc == WEIR_OK ? puts_(s, "?", err) : rc;
+    }
+    if ((rc = puts_(s, "CAST(? AS ", err)) != WEIR_OK || (rc = puts_(s, v->cast, err)) != 0) {
+        return rc;
+    }
+    return puts_(s, ")", err);
 }
 
 void weir_odbc_sql_reset(struct weir_odbc_sql *s)
@@ -63,6 +100,8 @@ void weir_odbc_sql_reset(struct weir_odbc_sql *s)
         free(s->params[i]);
     }
     free(s->params);
+    free(s->plens);
+    free(s->ptypes);
     free(s->text);
     memset(s, 0, sizeof(*s));
 }
@@ -170,29 +209,50 @@ static int bound_state(const struct weir_bound *b, size_t n, const char *side,
     return 1;
 }
 
+/* The columns and values of a tuple comparison: a watermark bound or a chunk's key. */
+struct tuple_of {
+    const char *const *cols;
+    size_t n;
+    const struct weir_bound *b;        /* text values, or */
+    const struct weir_odbc_keyval *kv; /* typed ones */
+};
+
+static int tuple_value(struct weir_odbc_sql *s, const struct tuple_of *t, size_t i,
+                       struct weir_error *err)
+{
+    return t->kv != NULL ? key_param(s, &t->kv[i], err) : param(s, t->b[i].text, err);
+}
+
 /* (c0 OP ? OR (c0 = ? AND (c1 OP ? OR (c1 = ? AND c2 LAST ?)))) */
 static int tuple(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d,
-                 const struct weir_query *q, const struct weir_bound *b, size_t i, const char *op,
-                 const char *last, struct weir_error *err)
+                 const struct tuple_of *t, size_t i, const char *op, const char *last,
+                 struct weir_error *err)
 {
     int rc;
-    if (i + 1 == q->n_wm) {
-        if ((rc = col(s, d, q->wm_columns[i], err)) != WEIR_OK ||
+    if (i + 1 == t->n) {
+        if ((rc = col(s, d, t->cols[i], err)) != WEIR_OK ||
             (rc = puts_(s, last, err)) != WEIR_OK) {
             return rc;
         }
-        return param(s, b[i].text, err);
+        return tuple_value(s, t, i, err);
     }
-    if ((rc = puts_(s, "(", err)) != WEIR_OK || (rc = col(s, d, q->wm_columns[i], err)) != 0 ||
-        (rc = puts_(s, op, err)) != WEIR_OK || (rc = param(s, b[i].text, err)) != WEIR_OK ||
-        (rc = puts_(s, " OR (", err)) != WEIR_OK ||
-        (rc = col(s, d, q->wm_columns[i], err)) != WEIR_OK ||
-        (rc = puts_(s, " = ", err)) != WEIR_OK || (rc = param(s, b[i].text, err)) != WEIR_OK ||
+    if ((rc = puts_(s, "(", err)) != WEIR_OK || (rc = col(s, d, t->cols[i], err)) != 0 ||
+        (rc = puts_(s, op, err)) != WEIR_OK || (rc = tuple_value(s, t, i, err)) != WEIR_OK ||
+        (rc = puts_(s, " OR (", err)) != WEIR_OK || (rc = col(s, d, t->cols[i], err)) != 0 ||
+        (rc = puts_(s, " = ", err)) != WEIR_OK || (rc = tuple_value(s, t, i, err)) != WEIR_OK ||
         (rc = puts_(s, " AND ", err)) != WEIR_OK ||
-        (rc = tuple(s, d, q, b, i + 1, op, last, err)) != WEIR_OK) {
+        (rc = tuple(s, d, t, i + 1, op, last, err)) != WEIR_OK) {
         return rc;
     }
     return puts_(s, "))", err);
+}
+
+static int wm_tuple(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d,
+                    const struct weir_query *q, const struct weir_bound *b, const char *op,
+                    const char *last, struct weir_error *err)
+{
+    struct tuple_of t = {q->wm_columns, q->n_wm, b, NULL};
+    return tuple(s, d, &t, 0, op, last, err);
 }
 
 static int where_and(struct weir_odbc_sql *s, int *n_conds, struct weir_error *err)
@@ -200,13 +260,14 @@ static int where_and(struct weir_odbc_sql *s, int *n_conds, struct weir_error *e
     return puts_(s, (*n_conds)++ == 0 ? " WHERE " : " AND ", err);
 }
 
+/* The WHERE clause; *n counts the conditions written (0: no WHERE yet). */
 static int conditions(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d,
-                      const struct weir_query *q, int kind, int64_t now_us,
+                      const struct weir_query *q, int kind, int64_t now_us, int *n,
                       struct weir_error *err)
 {
-    int rc, n = 0;
+    int rc;
     if (q->filter != NULL && q->filter[0] != '\0') {
-        if ((rc = where_and(s, &n, err)) != WEIR_OK || (rc = puts_(s, "(", err)) != WEIR_OK ||
+        if ((rc = where_and(s, n, err)) != WEIR_OK || (rc = puts_(s, "(", err)) != WEIR_OK ||
             (rc = puts_(s, q->filter, err)) != WEIR_OK || (rc = puts_(s, ")", err)) != WEIR_OK) {
             return rc;
         }
@@ -218,7 +279,7 @@ static int conditions(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d
         if (q->n_wm == 0) {
             return weir_error_set(err, WEIR_ECONFIG, "wm_nulls without watermark columns");
         }
-        if ((rc = where_and(s, &n, err)) != WEIR_OK || (rc = puts_(s, "(", err)) != WEIR_OK) {
+        if ((rc = where_and(s, n, err)) != WEIR_OK || (rc = puts_(s, "(", err)) != WEIR_OK) {
             return rc;
         }
         for (size_t i = 0; i < q->n_wm; i++) {
@@ -243,9 +304,9 @@ static int conditions(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d
      * inside the parentheses the window's parts join with AND */
     int wrap = q->include_nulls && kind != WEIR_ODBC_STMT_HWM && q->n_wm > 0 && (lo || hi);
     int inner = 0;
-    int *conds = wrap ? &inner : &n;
+    int *conds = wrap ? &inner : n;
     if (wrap) {
-        if ((rc = where_and(s, &n, err)) != WEIR_OK || (rc = puts_(s, "((", err)) != WEIR_OK) {
+        if ((rc = where_and(s, n, err)) != WEIR_OK || (rc = puts_(s, "((", err)) != WEIR_OK) {
             return rc;
         }
     }
@@ -259,13 +320,13 @@ static int conditions(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d
                 (rc = param(s, q->low[0].text, err)) != WEIR_OK) {
                 return rc;
             }
-        } else if ((rc = tuple(s, d, q, q->low, 0, " > ", " > ", err)) != WEIR_OK) {
+        } else if ((rc = wm_tuple(s, d, q, q->low, " > ", " > ", err)) != WEIR_OK) {
             return rc;
         }
     }
     if (hi) {
         if ((rc = wrap && inner == 0 ? (inner++, WEIR_OK) : where_and(s, conds, err)) != WEIR_OK ||
-            (rc = tuple(s, d, q, q->high, 0, " < ", " <= ", err)) != WEIR_OK) {
+            (rc = wm_tuple(s, d, q, q->high, " < ", " <= ", err)) != WEIR_OK) {
             return rc;
         }
     }
@@ -293,14 +354,14 @@ static int conditions(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d
     if (q->lag_us > 0) {
         char now[48];
         weir_odbc_utc_format(now_us - q->lag_us, now, sizeof(now));
-        if ((rc = where_and(s, &n, err)) != WEIR_OK ||
+        if ((rc = where_and(s, n, err)) != WEIR_OK ||
             (rc = col(s, d, q->wm_columns[0], err)) != WEIR_OK ||
             (rc = puts_(s, " <= ", err)) != WEIR_OK || (rc = param(s, now, err)) != WEIR_OK) {
             return rc;
         }
     }
     for (size_t i = 0; i < q->n_wm; i++) {
-        if ((rc = where_and(s, &n, err)) != WEIR_OK ||
+        if ((rc = where_and(s, n, err)) != WEIR_OK ||
             (rc = col(s, d, q->wm_columns[i], err)) != WEIR_OK ||
             (rc = puts_(s, " IS NOT NULL", err)) != WEIR_OK) {
             return rc;
@@ -337,6 +398,27 @@ static int from(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d,
     return qualified(s, d, q->table, err);
 }
 
+/* " ORDER BY k1, k2" and the chunk's row limit (TOP n is written by build). */
+static int chunk_tail(struct weir_odbc_sql *s, const struct weir_odbc_dialect *d,
+                      const struct weir_odbc_chunk *ch, struct weir_error *err)
+{
+    int rc = puts_(s, " ORDER BY ", err);
+    for (size_t i = 0; rc == WEIR_OK && i < ch->n_keys; i++) {
+        if (i > 0) {
+            rc = puts_(s, ", ", err);
+        }
+        if (rc == WEIR_OK) {
+            rc = col(s, d, ch->keys[i], err);
+        }
+    }
+    if (rc == WEIR_OK && d->limit == WEIR_ODBC_LIMIT_LIMIT) {
+        char lim[32];
+        snprintf(lim, sizeof(lim), " LIMIT %lld", (long long)ch->limit);
+        rc = puts_(s, lim, err);
+    }
+    return rc;
+}
+
 static int build(const struct weir_odbc_dialect *d, const struct weir_query *q, int kind,
                  int64_t now_us, struct weir_odbc_sql *s, struct weir_error *err)
 {
@@ -370,8 +452,9 @@ static int build(const struct weir_odbc_dialect *d, const struct weir_query *q, 
             }
         }
     }
+    s->n_conds = 0;
     if (rc != WEIR_OK || (rc = from(s, d, q, err)) != WEIR_OK ||
-        (rc = conditions(s, d, q, kind, now_us, err)) != WEIR_OK) {
+        (rc = conditions(s, d, q, kind, now_us, &s->n_conds, err)) != WEIR_OK) {
         return rc;
     }
     if (kind == WEIR_ODBC_STMT_HWM) {
@@ -404,6 +487,73 @@ int weir_odbc_sql_build(const struct weir_odbc_dialect *d, const struct weir_que
     return rc;
 }
 
+static int chunk(const struct weir_odbc_dialect *d, const struct weir_odbc_sql *base,
+                 const struct weir_odbc_chunk *ch, struct weir_odbc_sql *s, struct weir_error *err)
+{
+    static const char select[] = "SELECT ";
+    size_t skip = strlen(select);
+    int rc = puts_(s, select, err);
+    if (rc == WEIR_OK && d->limit == WEIR_ODBC_LIMIT_TOP) {
+        char top[32];
+        snprintf(top, sizeof(top), "TOP %lld ", (long long)ch->limit);
+        rc = puts_(s, top, err);
+    }
+    if (rc != WEIR_OK || (rc = puts_(s, base->text + skip, err)) != WEIR_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < base->n_params && rc == WEIR_OK; i++) {
+        rc = param_value(s, base->ptypes[i], base->params[i], base->plens[i], err);
+    }
+    s->n_conds = base->n_conds;
+    if (rc == WEIR_OK && ch->after != NULL) {
+        struct tuple_of t = {ch->keys, ch->n_keys, NULL, ch->after};
+        if ((rc = where_and(s, &s->n_conds, err)) != WEIR_OK ||
+            (rc = tuple(s, d, &t, 0, " > ", " > ", err)) != WEIR_OK) {
+            return rc;
+        }
+    }
+    return rc == WEIR_OK ? chunk_tail(s, d, ch, err) : rc;
+}
+
+int weir_odbc_sql_build_chunk(const struct weir_odbc_dialect *d, const struct weir_odbc_sql *base,
+                              const struct weir_odbc_chunk *ch, struct weir_odbc_sql *out,
+                              struct weir_error *err)
+{
+    weir_odbc_sql_reset(out);
+    if (ch->n_keys == 0 || ch->limit < 1 || base->text == NULL ||
+        strncmp(base->text, "SELECT ", 7) != 0) {
+        return weir_error_set(err, WEIR_EINTERNAL, "a chunk without a key, a row limit or a "
+                              "SELECT");
+    }
+    int rc = chunk(d, base, ch, out, err);
+    if (rc != WEIR_OK) {
+        weir_odbc_sql_reset(out);
+    }
+    return rc;
+}
+
+/* A parameter as text for render: numbers printed, UTF-16 as "<N UTF-16 units>". */
+static const char *param_text(const struct weir_odbc_sql *s, size_t i, char *buf, size_t cap)
+{
+    int64_t v;
+    uint64_t u;
+    switch (s->ptypes != NULL ? s->ptypes[i] : WEIR_ODBC_P_TEXT) {
+    case WEIR_ODBC_P_INT:
+        memcpy(&v, s->params[i], sizeof(v));
+        snprintf(buf, cap, "%lld", (long long)v);
+        return buf;
+    case WEIR_ODBC_P_UINT:
+        memcpy(&u, s->params[i], sizeof(u));
+        snprintf(buf, cap, "%llu", (unsigned long long)u);
+        return buf;
+    case WEIR_ODBC_P_WTEXT:
+        snprintf(buf, cap, "<%zu UTF-16 units>", s->plens[i] / 2);
+        return buf;
+    default:
+        return s->params[i];
+    }
+}
+
 int weir_odbc_sql_render(const struct weir_odbc_sql *s, char *buf, size_t cap,
                          struct weir_error *err)
 {
@@ -422,7 +572,9 @@ int weir_odbc_sql_render(const struct weir_odbc_sql *s, char *buf, size_t cap,
             goto full;
         }
         o += (size_t)w;
-        for (const char *p = s->params[i]; *p != '\0'; p++) {
+        char shown[64];
+        const char *v = param_text(s, i, shown, sizeof(shown));
+        for (const char *p = v; *p != '\0'; p++) {
             size_t need = *p == '\'' ? 2 : 1;
             if (o + need + 1 >= cap) {
                 goto full;

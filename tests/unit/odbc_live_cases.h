@@ -10,6 +10,8 @@ void live_case_long(struct live_db *db);
 void live_case_snapshot(struct live_db *db);
 void live_case_batches(struct live_db *db);
 void live_case_errors(struct live_db *db);
+/* odbc_live_chunks.c */
+void live_case_chunks(struct live_db *db);
 void live_case_bad_connections(struct live_db *pg, struct live_db *my);
 
 #endif

@@ -3,8 +3,10 @@
  * tests/integration/odbc_stream.sh (not a unit test: built by make check,
  * run by hand or by that script).
  *
- *   test_odbc_bench <connection> <user|-> <password|-> <table>
+ *   test_odbc_bench <connection> <user|-> <password|-> <table> [option=value ...]
  *
+ * The scan runs inside the plugin's snapshot (begin / end), as a job's does;
+ * the options after the table go to connect (e.g. chunked=never).
  * Prints one line: rows=N batches=B seconds=S rows_per_s=R maxrss_kb=K
  * (ru_maxrss of the process after the scan: the peak).
  */
@@ -31,8 +33,9 @@ static void host_metric(void *ctx, const char *name, double value, const char *u
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: test_odbc_bench <connection> <user|-> <password|-> <table>\n");
+    if (argc < 5 || argc > 13) {
+        fprintf(stderr, "usage: test_odbc_bench <connection> <user|-> <password|-> <table> "
+                        "[option=value ...]\n");
         return 64;
     }
     const char *dir = getenv("WEIR_PLUGIN_PATH");
@@ -54,8 +57,17 @@ int main(int argc, char **argv)
     }
     struct weir_host host = {sizeof(host), WEIR_ABI_VERSION, NULL, host_log, host_cancelled,
                              host_metric};
-    struct weir_kv kv[3] = {{"connection", argv[1]}, {"user", argv[2]}, {"password", argv[3]}};
+    struct weir_kv kv[12] = {{"connection", argv[1]}, {"user", argv[2]}, {"password", argv[3]}};
     size_t n = strcmp(argv[2], "-") == 0 ? 1 : 3;
+    for (int i = 5; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (eq == NULL) {
+            fprintf(stderr, "option %s: not option=value\n", argv[i]);
+            return 64;
+        }
+        *eq = '\0';
+        kv[n++] = (struct weir_kv){argv[i], eq + 1};
+    }
     void *conn = NULL;
     if (p.source->connect(&host, kv, n, &conn, &err) != WEIR_OK) {
         fprintf(stderr, "connect: %s | %s\n", err.message, err.detail);
@@ -66,6 +78,10 @@ int main(int argc, char **argv)
     void *scan = NULL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (p.source->begin(conn, &err) != WEIR_OK) {
+        fprintf(stderr, "begin: %s | %s\n", err.message, err.detail);
+        return 1;
+    }
     if (p.source->scan_open(conn, &q, &schema, &scan, &err) != WEIR_OK) {
         fprintf(stderr, "scan_open: %s | %s\n", err.message, err.detail);
         return 1;
@@ -87,6 +103,10 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     p.source->scan_close(scan);
     schema.release(&schema);
+    if (p.source->end(conn, &err) != WEIR_OK) {
+        fprintf(stderr, "end: %s | %s\n", err.message, err.detail);
+        return 1;
+    }
     p.source->disconnect(conn);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     struct rusage ru;

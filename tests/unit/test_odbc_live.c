@@ -147,6 +147,7 @@ int main(void)
         live_case_snapshot(db);
         live_case_batches(db);
         live_case_errors(db);
+        live_case_chunks(db);
         live_db_close(db);
     }
     live_case_bad_connections(&pg, &my);

@@ -1,4 +1,4 @@
-/* ODBC driver SQL builder: quoting, windows, tuples, lag, count, render. */
+/* ODBC driver SQL builder: quoting, windows, tuples, lag, count, render, chunks. */
 #include "drivers/odbc/odbc_sql.h"
 
 #include <stdlib.h>
@@ -36,6 +36,114 @@ static void check(const struct weir_odbc_dialect *d, const struct weir_query *q,
     }
     TAP_OK(same, "%s: parameters", name);
     weir_odbc_sql_reset(&s);
+}
+
+/* The chunk of `base` (built from q) after `after` (NULL: the first chunk). */
+static void check_chunk(const struct weir_odbc_dialect *d, const struct weir_query *q,
+                        const char *const *keys, size_t n_keys,
+                        const struct weir_odbc_keyval *after, int64_t limit, const char *want_sql,
+                        const char *want_render, const char *name)
+{
+    struct weir_error err;
+    struct weir_odbc_sql base = {0}, s = {0};
+    struct weir_odbc_chunk ch = {keys, n_keys, after, limit};
+    int rc = weir_odbc_sql_build(d, q, WEIR_ODBC_STMT_SELECT, 0, &base, &err);
+    if (rc == WEIR_OK) {
+        rc = weir_odbc_sql_build_chunk(d, &base, &ch, &s, &err);
+    }
+    TAP_EQ_INT(rc, WEIR_OK, name);
+    if (rc != WEIR_OK) {
+        printf("#   %s\n", err.message);
+        weir_odbc_sql_reset(&base);
+        return;
+    }
+    TAP_EQ_STR(s.text, want_sql, name);
+    char buf[1024];
+    rc = weir_odbc_sql_render(&s, buf, sizeof(buf), &err);
+    int same = rc == WEIR_OK && strcmp(buf, want_render) == 0;
+    TAP_OK(same, "%s: parameters", name);
+    if (!same) {
+        printf("#   got %s\n", buf);
+    }
+    weir_odbc_sql_reset(&s);
+    weir_odbc_sql_reset(&base);
+}
+
+static void chunks(void)
+{
+    const char *k1[] = {"id"};
+    const char *k2[] = {"region", "id"};
+    const char *k3[] = {"a", "b", "c"};
+    const char *wm[] = {"ts"};
+    int64_t id = 4611686018427387904LL;
+    uint64_t big = 18446744073709551615ULL;
+    /* "Zoë" as UTF-16 */
+    static const uint16_t zoe[] = {0x5a, 0x6f, 0xeb};
+    struct weir_odbc_keyval after1[] = {{WEIR_ODBC_P_INT, &id, sizeof(id), NULL}};
+    struct weir_odbc_keyval after2[] = {{WEIR_ODBC_P_WTEXT, zoe, sizeof(zoe), NULL},
+                                        {WEIR_ODBC_P_UINT, &big, sizeof(big), NULL}};
+    struct weir_odbc_keyval after3[] = {{WEIR_ODBC_P_TEXT, "12.50", 5, "DECIMAL(18,2)"},
+                                        {WEIR_ODBC_P_TEXT, "2024-01-01 00:00:00.000001", 26, NULL},
+                                        {WEIR_ODBC_P_TEXT, "it's", 4, NULL}};
+    struct weir_query q = {.size = sizeof(q), .table = "shop.orders"};
+    check_chunk(&bt, &q, k1, 1, NULL, 65536, "SELECT * FROM `shop`.`orders` ORDER BY `id` LIMIT 65536",
+                "SELECT * FROM `shop`.`orders` ORDER BY `id` LIMIT 65536", "first chunk");
+    check_chunk(&bt, &q, k1, 1, after1, 10,
+                "SELECT * FROM `shop`.`orders` WHERE `id` > ? ORDER BY `id` LIMIT 10",
+                "SELECT * FROM `shop`.`orders` WHERE `id` > ? ORDER BY `id` LIMIT 10\n"
+                "-- parameters: 1='4611686018427387904'",
+                "next chunk, integer key bound as a number");
+    check_chunk(&dq, &q, k2, 2, after2, 7,
+                "SELECT * FROM \"shop\".\"orders\" WHERE (\"region\" > ? OR (\"region\" = ? AND "
+                "\"id\" > ?)) ORDER BY \"region\", \"id\" LIMIT 7",
+                "SELECT * FROM \"shop\".\"orders\" WHERE (\"region\" > ? OR (\"region\" = ? AND "
+                "\"id\" > ?)) ORDER BY \"region\", \"id\" LIMIT 7\n-- parameters: "
+                "1='<3 UTF-16 units>', 2='<3 UTF-16 units>', 3='18446744073709551615'",
+                "composite key: UTF-16 text, unsigned");
+    /* the window's conditions and parameters come first, the key's after */
+    struct weir_bound lo[] = {{1, "2024-01-01"}};
+    struct weir_query w = {.size = sizeof(w), .table = "t", .wm_columns = wm, .n_wm = 1,
+                           .low = lo, .filter = "x = 1"};
+    check_chunk(&dq, &w, k3, 3, after3, 2,
+                "SELECT * FROM \"t\" WHERE (x = 1) AND \"ts\" > ? AND (\"a\" > CAST(? AS "
+                "DECIMAL(18,2)) OR (\"a\" = CAST(? AS DECIMAL(18,2)) AND (\"b\" > ? OR (\"b\" = ? AND "
+                "\"c\" > ?)))) ORDER BY \"a\", \"b\", \"c\" LIMIT 2",
+                "SELECT * FROM \"t\" WHERE (x = 1) AND \"ts\" > ? AND (\"a\" > CAST(? AS "
+                "DECIMAL(18,2)) OR (\"a\" = CAST(? AS DECIMAL(18,2)) AND (\"b\" > ? OR (\"b\" = ? AND "
+                "\"c\" > ?)))) ORDER BY \"a\", \"b\", \"c\" LIMIT 2\n-- parameters: "
+                "1='2024-01-01', 2='12.50', 3='12.50', 4='2024-01-01 00:00:00.000001', "
+                "5='2024-01-01 00:00:00.000001', 6='it''s'",
+                "window, filter and a three-column key with a decimal cast");
+    /* wm_nulls returns from the WHERE early: the key still joins with AND */
+    struct weir_query n = {.size = sizeof(n), .table = "t", .wm_columns = wm, .n_wm = 1,
+                           .wm_nulls = 1};
+    check_chunk(&dq, &n, k1, 1, after1, 3,
+                "SELECT * FROM \"t\" WHERE (\"ts\" IS NULL) AND \"id\" > ? ORDER BY \"id\" LIMIT 3",
+                "SELECT * FROM \"t\" WHERE (\"ts\" IS NULL) AND \"id\" > ? ORDER BY \"id\" LIMIT 3\n"
+                "-- parameters: 1='4611686018427387904'",
+                "null watermarks and a key");
+    check_chunk(&top, &q, k1, 1, after1, 5,
+                "SELECT TOP 5 * FROM [shop].[orders] WHERE [id] > ? ORDER BY [id]",
+                "SELECT TOP 5 * FROM [shop].[orders] WHERE [id] > ? ORDER BY [id]\n"
+                "-- parameters: 1='4611686018427387904'",
+                "SQL Server: TOP n");
+    check_chunk(&none, &q, k1, 1, after1, 5, "SELECT * FROM shop.orders WHERE id > ? ORDER BY id",
+                "SELECT * FROM shop.orders WHERE id > ? ORDER BY id\n"
+                "-- parameters: 1='4611686018427387904'",
+                "no LIMIT syntax: the caller sets SQL_ATTR_MAX_ROWS");
+    /* a chunk without a key or rows is a bug, not a statement */
+    struct weir_error err;
+    struct weir_odbc_sql base = {0}, s = {0};
+    struct weir_odbc_chunk bad = {k1, 0, NULL, 10};
+    weir_odbc_sql_build(&dq, &q, WEIR_ODBC_STMT_SELECT, 0, &base, &err);
+    TAP_EQ_INT(weir_odbc_sql_build_chunk(&dq, &base, &bad, &s, &err), WEIR_EINTERNAL,
+               "chunk without a key refused");
+    bad.n_keys = 1;
+    bad.limit = 0;
+    TAP_EQ_INT(weir_odbc_sql_build_chunk(&dq, &base, &bad, &s, &err), WEIR_EINTERNAL,
+               "chunk without a row limit refused");
+    TAP_OK(s.text == NULL && s.n_params == 0, "refused chunk leaves nothing");
+    weir_odbc_sql_reset(&base);
 }
 
 int main(void)
@@ -172,5 +280,6 @@ int main(void)
     TAP_EQ_INT(weir_odbc_sql_render(&s, tiny, sizeof(tiny), &err), WEIR_ENOMEM,
                "render: small buffer refused");
     weir_odbc_sql_reset(&s);
+    chunks();
     return tap_done();
 }

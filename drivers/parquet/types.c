@@ -239,12 +239,15 @@ int weir_pq_coltype_from_arrow(const struct ArrowSchema *col, bool ts_millis, bo
         }
         t->logical = WEIR_PQ_LT_DECIMAL;
         t->converted = WEIR_PQ_CT_DECIMAL;
-        if (t->precision <= 9) {
+        /* Hive 3 reads only binary decimals (drivers/TYPES.md ⚠ 7): compat
+         * writes every precision as minimal FIXED_LEN_BYTE_ARRAY, which all
+         * readers take; native keeps INT32/INT64 where they fit. */
+        if (native && t->precision <= 9) {
             t->src = WEIR_PQ_SRC_DEC_I32;
             t->phys = WEIR_PQ_INT32;
             t->stat_kind = WEIR_PQ_SK_I32;
             t->value_size = 4;
-        } else if (t->precision <= 18) {
+        } else if (native && t->precision <= 18) {
             t->src = WEIR_PQ_SRC_DEC_I64;
             t->phys = WEIR_PQ_INT64;
             t->stat_kind = WEIR_PQ_SK_I64;

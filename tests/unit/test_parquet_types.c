@@ -204,6 +204,11 @@ static void compat_mapping(void)
          WEIR_PQ_LT_TIMESTAMP, WEIR_PQ_SK_I64, 0},
         {"d:38,10", NULL, WEIR_PQ_SRC_DEC_FLBA, WEIR_PQ_FLBA, WEIR_PQ_CT_DECIMAL,
          WEIR_PQ_LT_DECIMAL, WEIR_PQ_SK_DECIMAL, 0},
+        /* Hive 3 reads only binary decimals: small precisions too are FLBA */
+        {"d:9,2", NULL, WEIR_PQ_SRC_DEC_FLBA, WEIR_PQ_FLBA, WEIR_PQ_CT_DECIMAL,
+         WEIR_PQ_LT_DECIMAL, WEIR_PQ_SK_DECIMAL, 0},
+        {"d:18,4", NULL, WEIR_PQ_SRC_DEC_FLBA, WEIR_PQ_FLBA, WEIR_PQ_CT_DECIMAL,
+         WEIR_PQ_LT_DECIMAL, WEIR_PQ_SK_DECIMAL, 0},
     };
     map_compat = true;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -217,6 +222,19 @@ static void compat_mapping(void)
         TAP_OK(good, "compat: %s%s%s maps to src %d physical %d logical %d", rows[i].format,
                rows[i].ext ? " + " : "", rows[i].ext ? rows[i].ext : "", rows[i].src,
                rows[i].phys, rows[i].logical);
+    }
+    /* the minimal width for the precision (LogicalTypes.md, DECIMAL) */
+    static const struct {
+        const char *format;
+        int width;
+    } widths[] = {{"d:1,0", 1}, {"d:2,0", 1}, {"d:3,0", 2}, {"d:4,2", 2}, {"d:9,2", 4},
+                  {"d:10,0", 5}, {"d:18,4", 8}, {"d:19,0", 9}};
+    for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+        int rc = map(widths[i].format, NULL, false, &t, &err);
+        TAP_OK(rc == WEIR_OK && t.type_length == widths[i].width &&
+                   t.value_size == widths[i].width && !t.legacy_stats,
+               "compat: %s is FIXED_LEN_BYTE_ARRAY(%d) without legacy min/max", widths[i].format,
+               widths[i].width);
     }
     map_compat = false;
 

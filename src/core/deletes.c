@@ -86,6 +86,7 @@ struct sweep {
     char dir[1100];          /* the key files and sort runs: <state>/<job>.keys, or the scratch */
     char folder[200];        /* <job>__deletes, borrowed by the output set */
     struct weir_keys_s3 *ks; /* state on S3: the committed key file comes from there */
+    int scratch;             /* dir is a scratch folder, removed at the end */
 };
 
 static int on_s3(const char *state)
@@ -484,10 +485,19 @@ static void scratch_clear(const char *dir, int rmdir_too)
 static int scratch_open(struct sweep *s, struct weir_error *err)
 {
     struct weir_deletes *d = s->d;
+    struct stat st;
     scratch_path(d->c->job->name.s, d->run_id, s->dir, sizeof(s->dir));
-    if (weir_mkdirs(s->dir, err) != WEIR_OK) {
-        return err->status;
+    /* 0700 and ours (not a link someone else placed in a shared /tmp): the
+     * files hold the source's key values */
+    if (mkdir(s->dir, 0700) != 0 &&
+        (errno != EEXIST || lstat(s->dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+         st.st_uid != geteuid() || chmod(s->dir, 0700) != 0)) {
+        weir_error_set(err, WEIR_EIO, "cannot make the scratch folder %s: %s", s->dir,
+                       errno != EEXIST ? strerror(errno) : "it exists and is not a folder of ours");
+        return weir_error_hint(err, "the sweep of a job whose state is on S3 works in $TMPDIR "
+                                    "(default /tmp): set TMPDIR to a writable folder");
     }
+    s->scratch = 1;
     scratch_clear(s->dir, 0);
     return weir_keys_s3_open(d->state_dir, d->c->spec->target.kms_key_id.s, &s->ks, err);
 }
@@ -513,8 +523,8 @@ static void sweep_free(struct sweep *s)
     if (s->tomb_schema.release != NULL) {
         s->tomb_schema.release(&s->tomb_schema);
     }
-    if (s->ks != NULL) {
-        weir_keys_s3_free(s->ks);
+    weir_keys_s3_free(s->ks);
+    if (s->scratch) {
         scratch_clear(s->dir, 1);
     }
 }

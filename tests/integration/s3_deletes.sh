@@ -68,18 +68,6 @@ tombstones() { # JOB [COLS]
     local cols=${2:-id}
     lake_sql "SELECT $cols FROM lake ORDER BY $cols" "$lake/$1__deletes/*.parquet" | tr -d '"{}'
 }
-current_equals() { # NAME JOB SOURCE KEY: weir sql current through DuckDB = SOURCE
-    local name=$1 job=$2 source=$3 key=$4 sql
-    weir_run sql current "$spec" --job "$job"
-    if [ "$WEIR_RC" != 0 ]; then
-        not_ok "$name" "weir sql current exit $WEIR_RC: $(cat "$WEIR_ERR")"
-        return
-    fi
-    sql=$(grep -v '^--' "$WEIR_OUT" | sed '$ s/;$//')
-    rm -f "$WEIR_TEST_TMP/current.parquet"
-    lake_sql "COPY ($sql) TO '$WEIR_TEST_TMP/current.parquet' (FORMAT parquet)" >/dev/null
-    COMPARE_NAME=$name compare_db_lake "$source" "$WEIR_TEST_TMP/current.parquet" --key "$key"
-}
 scratch_empty() { is "$(find "$TMPDIR" -mindepth 1 | wc -l)" 0 "$1: nothing left in the scratch folder (\$TMPDIR)"; }
 
 weir_expect 0 "first run (state on S3; the sweep sets the baseline)" run "$spec"
@@ -233,13 +221,7 @@ EOP
 pg "SELECT k FROM ${T}_big ORDER BY k COLLATE \"C\"" >"$WEIR_TEST_TMP/present.txt"
 if cmp -s "$WEIR_TEST_TMP/keyfile.txt" "$WEIR_TEST_TMP/present.txt"; then pass "the committed key file on S3 = the source's key set"
 else not_ok "the committed key file on S3 = the source's key set" "$(diff "$WEIR_TEST_TMP/keyfile.txt" "$WEIR_TEST_TMP/present.txt" | head -n 5)"; fi
-current_equals_big() {
-    local s=$spec
-    spec=$spec.big
-    current_equals "big: current state after the kills = the table" big "SELECT * FROM ${T}_big" id
-    spec=$s
-}
-current_equals_big
+current_equals "big: current state after the kills = the table" big "SELECT * FROM ${T}_big" id "$spec.big"
 scratch_empty "after the kills and reruns"
 
 # --full-reload rebuilds the key file on S3 (no tombstones)

@@ -409,7 +409,6 @@ static int open_files(struct sweep *s, struct weir_error *err)
         if (s->old == NULL) {
             return weir_error_set(err, WEIR_ENOMEM, "out of memory");
         }
-
         if (weir_keyfile_open_read(s->old, path, err) != WEIR_OK) {
             return err->status;
         }
@@ -453,52 +452,17 @@ static int seal_keyfile(struct sweep *s, struct weir_error *err)
     return WEIR_OK;
 }
 
-static void scratch_path(const char *job, const char *run_id, char *out, size_t cap)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(out, cap, "%s/weir-keys-%s-%s", tmp != NULL && tmp[0] ? tmp : "/tmp", job, run_id);
-}
-
-/* Removes the files of a scratch folder (and the folder when `rmdir_too`). */
-static void scratch_clear(const char *dir, int rmdir_too)
-{
-    char path[1400];
-    DIR *dh = opendir(dir);
-    struct dirent *e;
-    while (dh != NULL && (e = readdir(dh)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    }
-    if (dh != NULL) {
-        closedir(dh);
-    }
-    if (rmdir_too) {
-        rmdir(dir);
-    }
-}
-
 /* State on S3: the sort runs and key files go to a scratch folder,
  * $TMPDIR/weir-keys-<job>-<run_id> (a rerun of a killed run finds its
  * leftovers there and removes them). */
 static int scratch_open(struct sweep *s, struct weir_error *err)
 {
     struct weir_deletes *d = s->d;
-    struct stat st;
-    scratch_path(d->c->job->name.s, d->run_id, s->dir, sizeof(s->dir));
-    /* 0700 and ours (not a link someone else placed in a shared /tmp): the
-     * files hold the source's key values */
-    if (mkdir(s->dir, 0700) != 0 &&
-        (errno != EEXIST || lstat(s->dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-         st.st_uid != geteuid() || chmod(s->dir, 0700) != 0)) {
-        weir_error_set(err, WEIR_EIO, "cannot make the scratch folder %s: %s", s->dir,
-                       errno != EEXIST ? strerror(errno) : "it exists and is not a folder of ours");
-        return weir_error_hint(err, "the sweep of a job whose state is on S3 works in $TMPDIR "
-                                    "(default /tmp): set TMPDIR to a writable folder");
+    if (weir_keys_scratch_open(d->c->job->name.s, d->run_id, s->dir, sizeof(s->dir), err) !=
+        WEIR_OK) {
+        return err->status;
     }
     s->scratch = 1;
-    scratch_clear(s->dir, 0);
     return weir_keys_s3_open(d->state_dir, d->c->spec->target.kms_key_id.s, &s->ks, err);
 }
 
@@ -525,7 +489,7 @@ static void sweep_free(struct sweep *s)
     }
     weir_keys_s3_free(s->ks);
     if (s->scratch) {
-        scratch_clear(s->dir, 1);
+        weir_keys_scratch_remove(s->dir);
     }
 }
 
@@ -764,8 +728,8 @@ void weir_deletes_cleanup(const char *state_dir, const char *job, const char *ru
     char dir[1100], path[1400];
     if (on_s3(state_dir)) {
         /* a killed run of this run id may have left its scratch folder */
-        scratch_path(job, run_id, dir, sizeof(dir));
-        scratch_clear(dir, 1);
+        weir_keys_scratch_path(job, run_id, dir, sizeof(dir));
+        weir_keys_scratch_remove(dir);
         cleanup_s3(state_dir, job, keep);
         return;
     }

@@ -2,10 +2,12 @@
 #include "core/keys_s3.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aws/s3.h"
@@ -191,4 +193,58 @@ int weir_keys_s3_cleanup(struct weir_keys_s3 *k, const char *job, const char *ke
         *removed = c.removed;
     }
     return rc;
+}
+
+void weir_keys_scratch_path(const char *job, const char *run_id, char *out, size_t cap)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, cap, "%s/weir-keys-%s-%s", tmp != NULL && tmp[0] ? tmp : "/tmp", job, run_id);
+}
+
+/* Removes the files of a scratch folder (and the folder when `rmdir_too`);
+ * only a real folder of ours, never what a link placed there points to. */
+static void scratch_clear(const char *dir, int rmdir_too)
+{
+    char path[1400];
+    struct stat st;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+        return;
+    }
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    while (dh != NULL && (e = readdir(dh)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    if (dh != NULL) {
+        closedir(dh);
+    }
+    if (rmdir_too) {
+        rmdir(dir);
+    }
+}
+
+int weir_keys_scratch_open(const char *job, const char *run_id, char *dir, size_t cap,
+                           struct weir_error *err)
+{
+    struct stat st;
+    weir_keys_scratch_path(job, run_id, dir, cap);
+    /* 0700 and ours (not a link someone else placed in a shared /tmp): the
+     * files hold the source's key values */
+    if (mkdir(dir, 0700) != 0 && (errno != EEXIST || lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+                                  st.st_uid != geteuid() || chmod(dir, 0700) != 0)) {
+        weir_error_set(err, WEIR_EIO, "cannot make the scratch folder %s: %s", dir,
+                       errno != EEXIST ? strerror(errno) : "it exists and is not a folder of ours");
+        return weir_error_hint(err, "the sweep of a job whose state is on S3 works in $TMPDIR "
+                                    "(default /tmp): set TMPDIR to a writable folder");
+    }
+    scratch_clear(dir, 0);
+    return WEIR_OK;
+}
+
+void weir_keys_scratch_remove(const char *dir)
+{
+    scratch_clear(dir, 1);
 }

@@ -11,11 +11,12 @@
  * CompleteMultipartUpload). Cleanup: every other key file of the job, and
  * every multipart upload still open under <job>.keys/ (a run killed during
  * its upload leaves one; the caller holds the job's lease, so none is
- * another run's).
+ * another run's). The sweep's scratch folder is made and removed here too.
  */
 #ifndef WEIR_CORE_KEYS_S3_H
 #define WEIR_CORE_KEYS_S3_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "weir/weir.h"
@@ -43,5 +44,17 @@ int weir_keys_s3_put(struct weir_keys_s3 *k, const char *job, const char *name, 
  * counts the objects and uploads removed. */
 int weir_keys_s3_cleanup(struct weir_keys_s3 *k, const char *job, const char *keep, size_t *removed,
                          struct weir_error *err);
+
+/* The scratch folder of a sweep with the state on S3:
+ * $TMPDIR/weir-keys-<job>-<run_id> (/tmp without TMPDIR), into out[cap]. */
+void weir_keys_scratch_path(const char *job, const char *run_id, char *out, size_t cap);
+/* Makes it (0700; an existing one must be a folder of this user's, its
+ * files, a killed run's leftovers, are removed), its path into dir[cap].
+ * WEIR_EIO with a hint otherwise. */
+int weir_keys_scratch_open(const char *job, const char *run_id, char *dir, size_t cap,
+                           struct weir_error *err);
+/* Removes the folder and its files; nothing when it is missing, not a
+ * folder (a link) or not this user's. */
+void weir_keys_scratch_remove(const char *dir);
 
 #endif

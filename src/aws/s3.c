@@ -1,9 +1,11 @@
 /* S3 object calls; see s3.h. */
 #include "aws/s3.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -408,6 +410,123 @@ int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_bytes *o
         rc = weir_bytes_check(out, "S3 object", err);
     }
     weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_parse_content_range(const char *v, uint64_t *first, uint64_t *last, uint64_t *total)
+{
+    unsigned long long a = 0, b = 0, t = 0;
+    char tail;
+    *first = *last = *total = 0;
+    if (sscanf(v, " bytes */%llu%c", &t, &tail) == 1) {
+        *total = t;
+        return 1;
+    }
+    if (sscanf(v, " bytes %llu-%llu/%llu%c", &a, &b, &t, &tail) != 3 || b < a || b >= t) {
+        return 0;
+    }
+    *first = a;
+    *last = b;
+    *total = t;
+    return 1;
+}
+
+int weir_s3_get_range(struct weir_s3 *s3, const char *key, uint64_t off, size_t len,
+                      struct weir_bytes *out, uint64_t *total, char *etag, size_t etag_cap,
+                      struct weir_error *err)
+{
+    char range[80], cr[128] = "";
+    uint64_t first = 0, last = 0;
+    struct weir_aws_http_response resp;
+    struct weir_aws_header hs[1] = {{"Range", range}};
+    snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)off,
+             (unsigned long long)(off + (len > 0 ? len : 1) - 1));
+    weir_aws_http_response_init(&resp);
+    int rc = s3_call(s3, NULL, NULL, "S3 GetObject", "GET", key, NULL, hs, 1, NULL, 0, &resp, err);
+    weir_aws_http_header(&resp, "Content-Range", cr, sizeof(cr));
+    if (rc != WEIR_OK && resp.status == 416) {
+        /* past the end (or an empty object): nothing to append */
+        memset(err, 0, sizeof(*err));
+        copy_etag(&resp, etag, etag_cap);
+        rc = WEIR_OK;
+        *total = weir_s3_parse_content_range(cr, &first, &last, total) ? *total : off;
+    } else if (rc == WEIR_OK && resp.status == 206) {
+        copy_etag(&resp, etag, etag_cap);
+        if (!weir_s3_parse_content_range(cr, &first, &last, total) || first != off ||
+            last - first + 1 != resp.body.len) {
+            rc = weir_error_set(err, WEIR_EUNAVAILABLE,
+                                "S3 GetObject answered a range request with Content-Range "
+                                "\"%s\" and %zu bytes",
+                                cr, resp.body.len);
+        } else if (resp.body.len > 0) {
+            weir_bytes_append(out, resp.body.data, resp.body.len);
+        }
+    } else if (rc == WEIR_OK) {
+        /* 200: the server ignored Range and sent the whole object */
+        copy_etag(&resp, etag, etag_cap);
+        *total = resp.body.len;
+        if (off < resp.body.len) {
+            size_t n = resp.body.len - off < len ? resp.body.len - off : len;
+            weir_bytes_append(out, resp.body.data + off, n);
+        }
+    }
+    if (rc == WEIR_OK) {
+        rc = weir_bytes_check(out, "S3 object range", err);
+    } else {
+        weir_error_detail(err, "s3://%s/%s (%s)", s3->bucket, key, range);
+    }
+    weir_aws_http_response_reset(&resp);
+    return rc;
+}
+
+int weir_s3_download(struct weir_s3 *s3, const char *key, int fd, size_t chunk, uint64_t *bytes,
+                     struct weir_error *err)
+{
+    struct weir_bytes b;
+    char first_etag[256] = "", etag[256];
+    uint64_t off = 0, total = UINT64_MAX;
+    int rc = WEIR_OK;
+    chunk = chunk > 0 ? chunk : (size_t)8 << 20;
+    weir_bytes_init(&b, chunk + 1);
+    while (rc == WEIR_OK && off < total) {
+        b.len = 0;
+        rc = weir_s3_get_range(s3, key, off, chunk, &b, &total, etag, sizeof(etag), err);
+        if (rc != WEIR_OK) {
+            break;
+        }
+        if (off == 0) {
+            snprintf(first_etag, sizeof(first_etag), "%s", etag);
+        } else if (strcmp(etag, first_etag) != 0) {
+            rc = weir_error_set(err, WEIR_EUNAVAILABLE,
+                                "s3://%s/%s changed during its download (ETag %s, then %s)",
+                                s3->bucket, key, first_etag, etag);
+            weir_error_hint(err, "something else writes that object; run again");
+            break;
+        }
+        if (b.len == 0 && off < total) {
+            rc = weir_error_set(
+                err, WEIR_EUNAVAILABLE, "s3://%s/%s ended at byte %llu of %llu during its download",
+                s3->bucket, key, (unsigned long long)off, (unsigned long long)total);
+            break;
+        }
+        for (size_t w = 0; w < b.len && rc == WEIR_OK;) {
+            ssize_t n = write(fd, b.data + w, b.len - w);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                rc = weir_error_set(err, WEIR_EIO, "cannot write the download of s3://%s/%s: %s",
+                                    s3->bucket, key, n < 0 ? strerror(errno) : "short write");
+                break;
+            }
+            w += (size_t)n;
+        }
+        off += b.len;
+    }
+    if (bytes != NULL) {
+        *bytes = rc == WEIR_OK ? off : 0;
+    }
+    weir_bytes_reset(&b, 0);
     return rc;
 }
 

@@ -68,6 +68,27 @@ int weir_s3_put_object(struct weir_s3 *s3, const char *key, const void *data, si
  * when missing. etag may be NULL. */
 int weir_s3_get_object(struct weir_s3 *s3, const char *key, struct weir_bytes *out, char *etag,
                        size_t etag_cap, struct weir_error *err);
+/*
+ * GetObject of the bytes [off, off + len) (a Range request) appended to out
+ * (bounded by the client's max_response: len at most 16 MiB by default).
+ * *total gets the object's size (Content-Range; the body's length when the
+ * server answered 200 with the whole object). A range starting at or past
+ * the end (416) appends nothing and is WEIR_OK. etag (may be NULL) gets the
+ * object's ETag; WEIR_ENOINPUT when the object is missing.
+ */
+int weir_s3_get_range(struct weir_s3 *s3, const char *key, uint64_t off, size_t len,
+                      struct weir_bytes *out, uint64_t *total, char *etag, size_t etag_cap,
+                      struct weir_error *err);
+/*
+ * Downloads an object of any size into the open file descriptor `fd` (from
+ * its current offset) with ranged GETs of `chunk` bytes (0: 8 MiB), so
+ * memory stays at one chunk. Every range must carry the ETag of the first:
+ * an object replaced during the download is WEIR_EUNAVAILABLE naming it.
+ * *bytes (may be NULL) gets the size written. WEIR_ENOINPUT when missing,
+ * WEIR_EIO when a write to fd fails.
+ */
+int weir_s3_download(struct weir_s3 *s3, const char *key, int fd, size_t chunk, uint64_t *bytes,
+                     struct weir_error *err);
 /* DeleteObject; a missing object is not an error. If-Match when if_match. */
 int weir_s3_delete_object(struct weir_s3 *s3, const char *key, const char *if_match,
                           struct weir_error *err);
@@ -117,6 +138,10 @@ int weir_s3_parse_uploads(const char *xml, size_t len, weir_s3_upload_fn fn, voi
 /* Size of part number `part` (from 1) for a base size: doubled every 1000
  * parts so 10,000 parts hold at least base × 1,023,000 bytes; capped at 5 GiB. */
 size_t weir_s3_part_size(size_t base, int part);
+/* A Content-Range value "bytes FIRST-LAST/TOTAL", or a 416's "bytes *" then
+ * "/TOTAL" (first = last = 0): 1 when it parsed, 0 otherwise (a TOTAL of "*"
+ * too). */
+int weir_s3_parse_content_range(const char *v, uint64_t *first, uint64_t *last, uint64_t *total);
 /* base64(MD5(data)) into out[25]. */
 void weir_s3_content_md5(const void *data, size_t len, char out[25]);
 

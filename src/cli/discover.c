@@ -545,11 +545,6 @@ static int parse_args(int argc, char **argv, struct dopts *o)
     if (o->connection == NULL && o->secret == NULL) {
         return usage("%s", "--connection or --secret is required");
     }
-    if (o->deletes && strncmp(o->state, "s3://", 5) == 0) {
-        return usage("--deletes needs a local --state, not %s: sweeps keep their key files "
-                     "there, and s3:// does not hold them yet",
-                     o->state);
-    }
     return -1;
 }
 

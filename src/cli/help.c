@@ -36,6 +36,8 @@ static const struct help_entry help_table[] = {
      "                     than N source connections, a job's slices included\n"
      "  --detect-deletes   jobs with `deletes`: sweep the source's keys on this run\n"
      "                     (tombstones for the keys gone), whatever deletes.every says\n"
+     "                     (the key file lives in the state location; with s3:// state\n"
+     "                     the sweep works in $TMPDIR: see README \"Deletes\")\n"
      "  --event E          an EventBridge event naming spec, job and full_reload in\n"
      "                     \"detail\": a file, - for stdin, or the JSON itself (starts with {)\n" COMMON_OPTIONS
      "\n"
@@ -51,7 +53,8 @@ static const struct help_entry help_table[] = {
      "Prints, per job, the SQL a run would send, the low and high watermark and\n"
      "which rule set them, the row count and the files it would write; for a job\n"
      "with deletes, its key, whether the run would sweep, and the key file and its\n"
-     "size. Connects to the source; writes nothing and takes no lock.\n"
+     "size (on S3: its URL and key count). Connects to the source; writes nothing\n"
+     "and takes no lock.\n"
      "\n"
      "options:\n"
      "  --job NAME         only this job\n"

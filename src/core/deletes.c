@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/glue_view.h"
+#include "core/keys_s3.h"
 #include "core/keyset.h"
 #include "util/arrow.h"
 #include "util/log.h"
@@ -38,13 +39,6 @@ int weir_deletes_check(const struct weir_spec *spec, const struct weir_spec_job 
 {
     if (!weir_deletes_enabled(job)) {
         return WEIR_OK;
-    }
-    if (strncmp(spec->state.location.s, "s3://", 5) == 0) {
-        return spec_error(err, spec, job, job->deletes_pos, "deletes",
-                          "needs a local state location (the key file of a sweep is kept "
-                          "there); s3:// state is not supported yet",
-                          "use a local state.location (a persistent volume) for jobs with "
-                          "deletes");
     }
     for (size_t i = 0; i < job->n_delete_key; i++) {
         for (size_t k = 0; k < job->n_pii; k++) {
@@ -89,9 +83,16 @@ struct sweep {
     struct weir_outset *set;
     const char *const *key;
     size_t n_key;
-    char dir[1100];
-    char folder[200]; /* <job>__deletes, borrowed by the output set */
+    char dir[1100];          /* the key files and sort runs: <state>/<job>.keys, or the scratch */
+    char folder[200];        /* <job>__deletes, borrowed by the output set */
+    struct weir_keys_s3 *ks; /* state on S3: the committed key file comes from there */
+    int scratch;             /* dir is a scratch folder, removed at the end */
 };
+
+static int on_s3(const char *state)
+{
+    return strncmp(state, "s3://", 5) == 0;
+}
 
 static size_t md_size(const char *md)
 {
@@ -373,6 +374,29 @@ static int sync_dir(const char *dir, struct weir_error *err)
     return WEIR_OK;
 }
 
+/* State on S3: the committed key file into the scratch folder, streamed
+ * (before the keys are read, so a missing one fails the sweep early). */
+static int fetch(struct sweep *s, struct weir_error *err)
+{
+    uint64_t bytes = 0;
+    double t0 = weir_time_mono();
+    const char *name =
+        json_string_value(json_object_get(json_object_get(s->d->doc, "deletes"), "keyfile"));
+    if (s->ks == NULL || s->d->rebuild || name == NULL) {
+        return WEIR_OK;
+    }
+    char path[1300];
+    snprintf(path, sizeof(path), "%s/%s", s->dir, name);
+    if (weir_keys_s3_fetch(s->ks, s->d->c->job->name.s, name, path, &bytes, err) != WEIR_OK) {
+        return err->status;
+    }
+    weir_log_event(WEIR_LOG_INFO, "keyfile_fetched",
+                   json_pack("{s:s,s:I,s:f}", "keyfile", name, "bytes", (json_int_t)bytes,
+                             "seconds", weir_time_mono() - t0),
+                   "downloaded the key file %s (%" PRIu64 " bytes)", name, bytes);
+    return WEIR_OK;
+}
+
 static int open_files(struct sweep *s, struct weir_error *err)
 {
     struct weir_deletes *d = s->d;
@@ -408,7 +432,38 @@ static int seal_keyfile(struct sweep *s, struct weir_error *err)
     if (rename(s->out->path, to) != 0) {
         return weir_error_set(err, WEIR_EIO, "cannot rename %s: %s", s->out->path, strerror(errno));
     }
-    return sync_dir(s->dir, err);
+    if (sync_dir(s->dir, err) != WEIR_OK || s->ks == NULL) {
+        return err->status;
+    }
+    /* state on S3: the new key file goes up before the commit that names it */
+    double t0 = weir_time_mono();
+    const struct weir_jobctx *c = s->d->c;
+    if (weir_keys_s3_put(s->ks, c->job->name.s, s->d->keyfile, to, c->opts->cancel, err) !=
+        WEIR_OK) {
+        return err->status;
+    }
+    struct stat st;
+    json_int_t bytes = stat(to, &st) == 0 ? (json_int_t)st.st_size : -1;
+    weir_log_event(WEIR_LOG_INFO, "keyfile_uploaded",
+                   json_pack("{s:s,s:I,s:f}", "keyfile", s->d->keyfile, "bytes", bytes, "seconds",
+                             weir_time_mono() - t0),
+                   "uploaded the key file %s (%lld bytes)", s->d->keyfile, (long long)bytes);
+    unlink(to);
+    return WEIR_OK;
+}
+
+/* State on S3: the sort runs and key files go to a scratch folder,
+ * $TMPDIR/weir-keys-<job>-<run_id> (a rerun of a killed run finds its
+ * leftovers there and removes them). */
+static int scratch_open(struct sweep *s, struct weir_error *err)
+{
+    struct weir_deletes *d = s->d;
+    if (weir_keys_scratch_open(d->c->job->name.s, d->run_id, s->dir, sizeof(s->dir), err) !=
+        WEIR_OK) {
+        return err->status;
+    }
+    s->scratch = 1;
+    return weir_keys_s3_open(d->state_dir, d->c->spec->target.kms_key_id.s, &s->ks, err);
 }
 
 static void sweep_free(struct sweep *s)
@@ -431,6 +486,10 @@ static void sweep_free(struct sweep *s)
     }
     if (s->tomb_schema.release != NULL) {
         s->tomb_schema.release(&s->tomb_schema);
+    }
+    weir_keys_s3_free(s->ks);
+    if (s->scratch) {
+        weir_keys_scratch_remove(s->dir);
     }
 }
 
@@ -531,11 +590,16 @@ int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err)
     s.key = d->key.name;
     s.n_key = d->key.n;
     double t0 = weir_time_mono();
-    snprintf(s.dir, sizeof(s.dir), "%s/%s.keys", d->state_dir, job->name.s);
     snprintf(d->keyfile, sizeof(d->keyfile), "%s.keys", d->run_id);
+    if (on_s3(d->state_dir)) {
+        rc = scratch_open(&s, err);
+    } else {
+        snprintf(s.dir, sizeof(s.dir), "%s/%s.keys", d->state_dir, job->name.s);
+        rc = weir_mkdirs(s.dir, err);
+    }
     snprintf(prefix, sizeof(prefix), "%s/%s.sort", s.dir, d->run_id);
-    if ((rc = weir_mkdirs(s.dir, err)) != WEIR_OK ||
-        (rc = key_names_check(d->c, s.key, s.n_key, err)) != WEIR_OK ||
+    if (rc != WEIR_OK || (rc = key_names_check(d->c, s.key, s.n_key, err)) != WEIR_OK ||
+        (rc = fetch(&s, err)) != WEIR_OK ||
         (rc = weir_keysort_new(prefix, job->delete_memory, &s.sort, err)) != WEIR_OK ||
         (rc = read_keys(&s, err)) != WEIR_OK ||
         (rc = weir_keysort_finish(s.sort, err)) != WEIR_OK ||
@@ -598,6 +662,10 @@ int weir_deletes_describe(struct weir_jobctx *c, const json_t *doc, const char *
     struct stat st;
     if (kf == NULL) {
         snprintf(file, sizeof(file), "no key file yet");
+    } else if (on_s3(state_dir)) {
+        snprintf(file, sizeof(file), "key file %s%s.keys/%s (%lld keys; a sweep downloads it)",
+                 state_dir, job->name.s, kf,
+                 (long long)json_integer_value(json_object_get(dl, "keys")));
     } else {
         char path[1300];
         snprintf(path, sizeof(path), "%s/%s.keys/%s", state_dir, job->name.s, kf);
@@ -635,11 +703,36 @@ void weir_deletes_record(const struct weir_deletes *d, const struct weir_spec_jo
                                   "runs_since_sweep", 0));
 }
 
-void weir_deletes_cleanup(const char *state_dir, const char *job, const json_t *doc)
+/* Best effort, like the local removal: a key file left over costs storage,
+ * never correctness (only the one the state names is read). */
+static void cleanup_s3(const char *state, const char *job, const char *keep)
+{
+    struct weir_keys_s3 *ks = NULL;
+    struct weir_error e;
+    size_t removed = 0;
+    weir_error_clear(&e);
+    if (weir_keys_s3_open(state, NULL, &ks, &e) != WEIR_OK ||
+        weir_keys_s3_cleanup(ks, job, keep, &removed, &e) != WEIR_OK) {
+        weir_log_event(WEIR_LOG_WARN, "keyfile_cleanup_failed",
+                       json_pack("{s:s,s:s}", "detail", e.detail, "message", e.message),
+                       "could not remove the older key files of job %s: %s", job, e.message);
+    }
+    weir_keys_s3_free(ks);
+}
+
+void weir_deletes_cleanup(const char *state_dir, const char *job, const char *run_id,
+                          const json_t *doc)
 {
     const char *keep =
         json_string_value(json_object_get(json_object_get(doc, "deletes"), "keyfile"));
     char dir[1100], path[1400];
+    if (on_s3(state_dir)) {
+        /* a killed run of this run id may have left its scratch folder */
+        weir_keys_scratch_path(job, run_id, dir, sizeof(dir));
+        weir_keys_scratch_remove(dir);
+        cleanup_s3(state_dir, job, keep);
+        return;
+    }
     snprintf(dir, sizeof(dir), "%s/%s.keys", state_dir, job);
     DIR *dh = opendir(dir);
     if (dh == NULL) {

@@ -14,6 +14,12 @@
  * under the run id and only becomes the job's key file when the state
  * commit names it; the older ones are removed after that commit.
  *
+ * With the state on S3 (keys_s3.h) the key file is
+ * s3://<state>/<job>.keys/<run_id>.keys: the sweep works in a scratch folder
+ * ($TMPDIR/weir-keys-<job>-<run_id>), downloads the committed key file there
+ * with ranged GETs, and uploads the new one before the state commit that
+ * names it; the scratch folder is removed when the sweep ends.
+ *
  * A full reload rebuilds the key file from its snapshot and writes no
  * tombstones (the old data files are replaced anyway).
  */
@@ -54,7 +60,7 @@ struct weir_deletes {
     /* set by the caller, borrowed */
     struct weir_jobctx *c; /* connected; the snapshot open */
     struct weir_sink *sink;
-    const char *state_dir; /* a local folder (weir_deletes_check) */
+    const char *state_dir; /* the state location: a local folder or s3://bucket/prefix/ */
     const char *run_id;
     int64_t snapshot_us; /* when the snapshot was opened */
     int rebuild;         /* 1: full reload */
@@ -75,9 +81,8 @@ struct weir_deletes {
 
 /* Whether the job has `deletes`. */
 int weir_deletes_enabled(const struct weir_spec_job *job);
-/* Refuses what a sweep cannot do before anything connects: a state
- * location on S3 (the key file is local for now) and key columns under
- * pii (WEIR_ECONFIG naming the spec position). */
+/* Refuses what a sweep cannot do before anything connects: key columns
+ * under pii (WEIR_ECONFIG naming the spec position). */
 int weir_deletes_check(const struct weir_spec *spec, const struct weir_spec_job *job,
                        struct weir_error *err);
 /* Whether this run sweeps: forced, a full reload, no key file yet, or the
@@ -91,9 +96,10 @@ int weir_deletes_sweep(struct weir_deletes *d, struct weir_error *err);
  * out[cap] ("" when the job has none): the key (resolved as a sweep would,
  * c connected and its query set; its columns checked against what the job
  * reads), whether a run now would sweep (`forced`: --detect-deletes, `full`:
- * a full reload) and the committed key file under the local `state_dir`
- * with its size. Errors as a run's: WEIR_ECONFIG for what weir_deletes_check
- * refuses, for no key or a key column the job does not read. */
+ * a full reload) and the committed key file under `state_dir` with its
+ * size (on S3: its URL and key count, no request made). Errors as a run's:
+ * WEIR_ECONFIG for what weir_deletes_check refuses, for no key or a key
+ * column the job does not read. */
 int weir_deletes_describe(struct weir_jobctx *c, const json_t *doc, const char *state_dir,
                           int forced, int full, char *out, size_t cap, struct weir_error *err);
 /* With `catalog: {type: glue}` after a sweep: the tombstones' table and the
@@ -103,8 +109,12 @@ int weir_deletes_catalog(const struct weir_deletes *d, struct weir_error *err);
  * about to be committed. */
 void weir_deletes_record(const struct weir_deletes *d, const struct weir_spec_job *job,
                          json_t *doc);
-/* After the commit: removes key files other than the committed one. */
-void weir_deletes_cleanup(const char *state_dir, const char *job, const json_t *doc);
+/* After the commit: removes key files other than the committed one (on S3
+ * also the multipart uploads left open under the job's key folder, and the
+ * scratch folder of `run_id` a killed run of it left). Best effort: failures
+ * are logged. */
+void weir_deletes_cleanup(const char *state_dir, const char *job, const char *run_id,
+                          const json_t *doc);
 /* Frees the results. */
 void weir_deletes_reset(struct weir_deletes *d);
 

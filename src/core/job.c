@@ -644,8 +644,9 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
         goto cleanup;
     }
     committed = 1;
-    if (r->dels.swept) {
-        weir_deletes_cleanup(r->store->location, job->name.s, r->doc);
+    /* after a sweep, or a rerun of a run that died (its key file may be left) */
+    if (r->dels.swept || (r->resumed && weir_deletes_enabled(job))) {
+        weir_deletes_cleanup(r->store->location, job->name.s, r->run_id, r->doc);
     }
 cleanup:
     weir_log_progress(NULL);

@@ -15,7 +15,8 @@ State lives in memory. Admin endpoints (no auth), all under /__admin/:
   POST /__admin/credentials    {"AccessKeyId", "SecretAccessKey", "SessionToken"?}
   POST /__admin/faults         {"operation": "GetSecretValue" | "*", "kind":
                                 "500" | "503" | "throttle" | "slow" | "drop", "count": N,
-                                "delay": seconds (slow)}; on S3 operations (UploadPart...)
+                                "delay": seconds (slow), "match": part of the path};
+                                GET lists them with the count left; on S3 operations (UploadPart...)
                                 "slow" delays the request and any other kind is a 500;
                                 "match": a substring the request path must contain
   POST /__admin/bucket-region  {"Bucket", "Region"}: S3 requests signed for another region
@@ -247,6 +248,9 @@ class Handler(BaseHTTPRequestHandler):
                     else:
                         st.bucket_regions.pop(doc["Bucket"], None)
                 return self.send(200, {"ok": True})
+            if parts == ["faults"] and self.command == "GET":
+                with st.lock:
+                    return self.send(200, [dict(f) for f in st.faults])
             if parts == ["faults"] and self.command == "DELETE":
                 st.faults = []
                 return self.send(200, {"ok": True})

@@ -6,7 +6,8 @@
 # it applies and a comment elsewhere → check → run → deletes, updates,
 # inserts → run --detect-deletes → the tombstones are exactly the deleted
 # keys, and the current state DuckDB rebuilds equals each table. Without
-# --deletes the line is written commented out; with an s3:// state it is 64.
+# --deletes the line is written commented out; an s3:// state gets the same
+# deletes lines (key files on S3).
 . "$(dirname "$0")/lib.sh"
 require_pg
 require_weir
@@ -121,9 +122,12 @@ is "$(deletes_keys "$WEIR_OUT" | tr '\n' ';')" \
     "removing the '#' gives the same keys as --deletes"
 weir_expect 0 "the uncommented spec passes weir check" check "$WEIR_OUT"
 
-weir_expect 64 "--deletes with an s3:// state: exit 64" discover --driver postgres \
-    --connection "$conn" --include "$S.*" --target "file://$lake" --state s3://bucket/state --deletes
-like "$(cat "$WEIR_ERR")" '--deletes needs a local --state' "the message says why"
+weir_expect 0 "--deletes with an s3:// state" discover --driver postgres \
+    --connection "$conn" --include "$S.*" --target "file://$lake" --state s3://bucket/state/ --deletes
+is "$(deletes_keys "$WEIR_OUT" | tr '\n' ';')" \
+    "it_ddisc_dim -;it_ddisc_events id;it_ddisc_lines order_no,line;it_ddisc_nokey -;it_ddisc_orders id;" \
+    "s3:// state: the same deletes keys (the key files go to S3)"
+like "$(grep -A1 '^state:' "$WEIR_OUT")" 'location: "s3://bucket/state/"' "the spec's state is on S3"
 
 pg "DROP SCHEMA $S CASCADE" >/dev/null
 done_testing

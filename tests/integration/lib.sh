@@ -281,6 +281,22 @@ compare_db_lake() {
     return $rc
 }
 
+# NAME JOB SOURCE KEY [SPEC]: the current state of JOB (`weir sql current`
+# on SPEC, default $spec) run by DuckDB over the lake = SOURCE, value by
+# value (compare_db_lake with --key KEY). One result.
+current_equals() {
+    local name=$1 job=$2 source=$3 key=$4 sql
+    weir_run sql current "${5:-$spec}" --job "$job"
+    if [ "$WEIR_RC" != 0 ]; then
+        not_ok "$name" "weir sql current exit $WEIR_RC: $(cat "$WEIR_ERR")"
+        return
+    fi
+    sql=$(grep -v '^--' "$WEIR_OUT" | sed '$ s/;$//')
+    rm -f "$WEIR_TEST_TMP/current.parquet"
+    lake_sql "COPY ($sql) TO '$WEIR_TEST_TMP/current.parquet' (FORMAT parquet)" >/dev/null
+    COMPARE_NAME=$name compare_db_lake "$source" "$WEIR_TEST_TMP/current.parquet" --key "$key"
+}
+
 # --- logs ----------------------------------------------------------------
 
 log_has() { # FILE KEY VALUE: some JSON line of FILE has "KEY": VALUE (string or number)

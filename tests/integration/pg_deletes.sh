@@ -43,18 +43,6 @@ tombstones() { # JOB: the tombstone keys of JOB (sorted id or region/n/code), on
     local cols=${2:-id}
     lake_sql "SELECT $cols FROM lake ORDER BY $cols" "$lake/$1__deletes/*.parquet" | tr -d '"{}'
 }
-current_equals() { # NAME JOB SOURCE KEY: weir sql current through DuckDB = SOURCE
-    local name=$1 job=$2 source=$3 key=$4 sql
-    weir_run sql current "$spec" --job "$job"
-    if [ "$WEIR_RC" != 0 ]; then
-        not_ok "$name" "weir sql current exit $WEIR_RC: $(cat "$WEIR_ERR")"
-        return
-    fi
-    sql=$(grep -v '^--' "$WEIR_OUT" | sed '$ s/;$//')
-    rm -f "$WEIR_TEST_TMP/current.parquet"
-    lake_sql "COPY ($sql) TO '$WEIR_TEST_TMP/current.parquet' (FORMAT parquet)" >/dev/null
-    COMPARE_NAME=$name compare_db_lake "$source" "$WEIR_TEST_TMP/current.parquet" --key "$key"
-}
 last_run_id() { # JOB
     node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1]));
              console.log(d.history[d.history.length-1].run_id)' "$lake.state/$1.json"

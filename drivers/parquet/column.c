@@ -360,6 +360,7 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
                      struct weir_error *err)
 {
     uint32_t idx = 0;
+    bool stop = false;
     if (c->dict_on) {
         int r = weir_pq_dict_put_hashed(&c->dict, v, len, h, c->opts->dict_limit, &idx);
         if (r == WEIR_PQ_DICT_NOMEM) {
@@ -376,7 +377,15 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
             c->fell_back = true;
         } else if (r == WEIR_PQ_DICT_ADDED) {
             c->dict_bw = c->dict.n > 1 ? 32 - __builtin_clz(c->dict.n - 1) : 1;
+            /* Mostly distinct values (ids, timestamps, measures) gain nothing
+             * from a dictionary but its hashing and a second copy of the
+             * values; a list row must not straddle the cut, so lists keep
+             * to the size limit. */
+            stop = !c->type.list && c->dict.n >= WEIR_PQ_DICT_PROBE &&
+                   (c->dict.n & (c->dict.n - 1)) == 0 &&
+                   (uint64_t)c->dict.n * 8 > (c->dict_puts + 1) * 7;
         }
+        c->dict_puts += c->dict_on;
     }
     c->levels[c->n_rows++] = c->def_max;
     weir_pq_stats_update(&c->page_stats, v, len);
@@ -400,6 +409,13 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
     }
     if (c->plain.failed || !weir_pq_stats_ok(&c->page_stats)) {
         return nomem(err, c);
+    }
+    if (stop) {
+        /* this value is in the dictionary and the open page; PLAIN after it */
+        int rc = cut_page(c, err);
+        c->dict_on = false;
+        c->fell_back = true;
+        return rc;
     }
     return WEIR_OK;
 }
@@ -755,6 +771,7 @@ static void reset_chunk(struct weir_pq_column *c)
     weir_pq_dict_clear(&c->dict);
     c->dict_on = c->type.dictionary;
     c->fell_back = false;
+    c->dict_puts = 0;
     c->dict_bw = 1;
     weir_pq_buf_clear(&c->bounds);
     weir_pq_stats_clear(&c->chunk_stats);

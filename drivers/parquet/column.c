@@ -106,8 +106,11 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
 
 uint64_t weir_pq_column_memory(const struct weir_pq_column *c)
 {
-    return c->pages.bytes + (c->rows_cap + c->reps_cap + c->indices_cap) * sizeof(uint32_t) +
-           c->plain.cap +
+    /* the struct itself and the statistics' bounds count too: a partitioned
+     * run has tens of thousands of columns open */
+    return sizeof(*c) + c->page_stats.min.cap + c->page_stats.max.cap +
+           c->chunk_stats.min.cap + c->chunk_stats.max.cap + c->pages.bytes +
+           (c->rows_cap + c->reps_cap + c->indices_cap) * sizeof(uint32_t) + c->plain.cap +
            c->body.cap + c->header.cap + c->scratch.cap + c->bounds.cap +
            c->entries_cap * sizeof(*c->entries) + c->dict.plain.cap +
            (uint64_t)c->dict.n_slots * sizeof(*c->dict.slots) +

@@ -32,6 +32,7 @@ int weir_pq_column_init(struct weir_pq_column *c, const char *name,
     c->dict_on = type->dictionary;
     c->dict_bw = 1;
     c->def_max = type->list ? 3 : 1;
+    c->levels_on = type->list;
     return WEIR_OK;
 }
 
@@ -138,6 +139,20 @@ static bool grow_u32(uint32_t **p, size_t *cap, size_t need)
     }
     *p = q;
     *cap = n;
+    return true;
+}
+
+/* The page's first null: the rows before it get their level 1 written out,
+ * with room for `extra` rows more. */
+static bool levels_begin(struct weir_pq_column *c, size_t extra)
+{
+    if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + extra)) {
+        return false;
+    }
+    for (size_t i = 0; i < c->n_rows; i++) {
+        c->levels[i] = 1;
+    }
+    c->levels_on = true;
     return true;
 }
 
@@ -268,12 +283,17 @@ static int add_entry(struct weir_pq_column *c, uint32_t size)
     return c->bounds.failed || c->scratch.failed ? WEIR_ENOMEM : WEIR_OK;
 }
 
-/* Appends 4-byte length + RLE levels of bit width bw (data page v1). */
+/* Appends 4-byte length + RLE levels of bit width bw (data page v1); NULL
+ * levels: n rows of level 1. */
 static void put_levels(struct weir_pq_buf *body, const uint32_t *levels, size_t n, int bw)
 {
     size_t at = body->len;
     weir_pq_buf_u32le(body, 0);
-    weir_pq_rle_encode(body, levels, n, bw);
+    if (levels != NULL) {
+        weir_pq_rle_encode(body, levels, n, bw);
+    } else {
+        weir_pq_rle_repeat(body, 1, n, bw);
+    }
     if (!body->failed) {
         uint32_t len = (uint32_t)(body->len - at - 4);
         memcpy(body->data + at, &len, 4);
@@ -291,7 +311,7 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
     if (c->type.list) {
         put_levels(&c->body, c->reps, c->n_rows, 1);
     }
-    put_levels(&c->body, c->levels, c->n_rows, c->type.list ? 2 : 1);
+    put_levels(&c->body, c->levels_on ? c->levels : NULL, c->n_rows, c->type.list ? 2 : 1);
     if (use_dict) {
         weir_pq_buf_byte(&c->body, (uint8_t)c->dict_bw);
         weir_pq_rle_encode(&c->body, c->indices, c->n_indices, c->dict_bw);
@@ -329,6 +349,7 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
         return nomem(err, c);
     }
     c->n_rows = 0;
+    c->levels_on = c->type.list;
     c->n_indices = 0;
     c->n_bools = 0;
     weir_pq_buf_clear(&c->plain);
@@ -390,7 +411,10 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
         }
         c->dict_puts += c->dict_on;
     }
-    c->levels[c->n_rows++] = c->def_max;
+    if (c->levels_on) {
+        c->levels[c->n_rows] = c->def_max;
+    }
+    c->n_rows++;
     weir_pq_stats_update(&c->page_stats, v, len);
     if (c->dict_on) {
         c->indices[c->n_indices++] = idx;
@@ -452,6 +476,8 @@ static int put_run(struct weir_pq_column *c, const struct weir_pq_vblock *b, int
     uint8_t *dst = c->plain.data + c->plain.len;
     for (size_t j = 0; j < m; j++) {
         memcpy(dst + j * w, b->v[*k + (int)j], w);
+    }
+    for (size_t j = 0; c->levels_on && j < m; j++) {
         c->levels[c->n_rows + j] = 1;
     }
     c->plain.len += m * w;
@@ -581,8 +607,8 @@ int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr
             return rc;
         }
         /* Page cuts only empty these, so one check covers the block. */
-        if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + (size_t)n) ||
-            !grow_u32(&c->indices, &c->indices_cap, c->n_indices + (size_t)n)) {
+        if ((c->levels_on && !grow_u32(&c->levels, &c->rows_cap, c->n_rows + (size_t)n)) ||
+            (c->dict_on && !grow_u32(&c->indices, &c->indices_cap, c->n_indices + (size_t)n))) {
             return nomem(err, c);
         }
         for (int k = 0; k < n; k++) {
@@ -593,6 +619,9 @@ int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr
                     return rc;
                 }
             } else if (b.null[k]) {
+                if (!c->levels_on && !levels_begin(c, (size_t)(n - k))) {
+                    return nomem(err, c);
+                }
                 c->levels[c->n_rows++] = 0;
                 c->page_stats.null_count++;
             } else {

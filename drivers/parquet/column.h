@@ -90,6 +90,9 @@ struct weir_pq_column {
 
     /* the page being filled */
     uint32_t *levels; /* definition level per row (per level entry for a list) */
+    bool levels_on;   /* levels holds the page's levels; else every row so far is
+                       * non-null and no array is kept (most pages: 4 bytes a row
+                       * less, which a partitioned run's budget feels) */
     uint32_t *reps;   /* list: repetition level per entry (0 starts a row) */
     size_t reps_cap;
     size_t list_rows; /* list: rows in the page (entries are n_rows) */

@@ -379,6 +379,45 @@ static inline void put_bytes(struct weir_pq_buf *b, const void *v, size_t len)
     weir_pq_buf_append(b, v, len);
 }
 
+/*
+ * The dictionary does not pay off (see put_value): PLAIN for the rest of the
+ * chunk. While no page has used it, the open page's values are rewritten
+ * PLAIN and the chunk gets no dictionary at all (dictionary entries are
+ * stored as their PLAIN bytes); else the open page is cut as it is.
+ */
+static int give_up_dict(struct weir_pq_column *c, struct weir_error *err)
+{
+    int rc = WEIR_OK;
+    if (c->n_dict_pages > 0 || (c->dict.width == 0 && c->type.phys != WEIR_PQ_BYTE_ARRAY)) {
+        rc = cut_page(c, err);
+    } else {
+        const struct weir_pq_dict *d = &c->dict;
+        weir_pq_buf_clear(&c->plain);
+        for (size_t i = 0; i < c->n_indices; i++) {
+            const uint8_t *e;
+            size_t len;
+            if (d->width > 0) {
+                e = d->plain.data + (size_t)c->indices[i] * (size_t)d->width;
+                len = (size_t)d->width;
+            } else {
+                uint32_t l;
+                e = d->plain.data + d->offs[c->indices[i]];
+                memcpy(&l, e, 4);
+                len = 4 + (size_t)l;
+            }
+            put_bytes(&c->plain, e, len);
+        }
+        if (c->plain.failed) {
+            return nomem(err, c);
+        }
+        c->n_indices = 0;
+        weir_pq_dict_clear(&c->dict);
+    }
+    c->dict_on = false;
+    c->fell_back = true;
+    return rc;
+}
+
 /* One non-null value; levels and indices have room (see append). */
 static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uint32_t h,
                      struct weir_error *err)
@@ -438,11 +477,7 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
         return nomem(err, c);
     }
     if (stop) {
-        /* this value is in the dictionary and the open page; PLAIN after it */
-        int rc = cut_page(c, err);
-        c->dict_on = false;
-        c->fell_back = true;
-        return rc;
+        return give_up_dict(c, err);
     }
     return WEIR_OK;
 }

@@ -314,6 +314,8 @@ static void fallback(struct weir_pq_codec_ctx *codec)
     free(m.data);
 }
 
+static size_t page_limit; /* distinct_chunk's page_size when not 0 */
+
 /* Appends n rows of v(i) to a fresh column with a 1 MiB limit, flushes it and
  * decodes it back; returns whether every value came back. */
 static bool distinct_chunk(struct weir_pq_codec_ctx *codec, int n, int64_t (*v)(int),
@@ -335,6 +337,9 @@ static bool distinct_chunk(struct weir_pq_codec_ctx *codec, int n, int64_t (*v)(
     }
     weir_abatch_finish(&b, &arr, &err);
     setup(c, "l", 1 << 20, codec);
+    if (page_limit > 0) {
+        opts.page_size = page_limit;
+    }
     int rc = weir_pq_column_append(c, arr.children[0], &arr, 0, n, &err);
     /* the chunk's state, before the flush resets it */
     bool fell = c->fell_back;
@@ -376,9 +381,15 @@ static void distinct_fallback(struct weir_pq_codec_ctx *codec)
     int nd = 0, np = 0;
     bool same = distinct_chunk(codec, 3000, unique_id, &c, &nd, &np);
     TAP_OK(same, "3000 distinct ids decode back");
-    TAP_OK(c.fell_back && c.dict.n == WEIR_PQ_DICT_PROBE,
-           "distinct values: PLAIN after the dictionary's first 128 entries");
-    TAP_OK(nd == 1 && np == 1, "one RLE_DICTIONARY page of 128 values, then one PLAIN page");
+    TAP_OK(c.fell_back && c.dict.n == 0,
+           "distinct values: the dictionary is given up at 128 entries and dropped");
+    TAP_OK(nd == 0 && np == 1, "no page had used it: one PLAIN page, no dictionary page");
+    weir_pq_column_free(&c);
+    page_limit = 64; /* a page is cut at 64 bytes of indices, before 128 entries */
+    same = distinct_chunk(codec, 200, unique_id, &c, &nd, &np);
+    page_limit = 0;
+    TAP_OK(same && c.fell_back && c.dict.n == WEIR_PQ_DICT_PROBE && nd >= 1 && np >= 1,
+           "a page already used it: dictionary pages up to 128 entries, then PLAIN");
     weir_pq_column_free(&c);
     same = distinct_chunk(codec, 3000, hundred, &c, &nd, &np);
     TAP_OK(same && !c.fell_back && c.dict.n == 100 && nd == 1 && np == 0,

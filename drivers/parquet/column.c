@@ -32,6 +32,7 @@ int weir_pq_column_init(struct weir_pq_column *c, const char *name,
     c->dict_on = type->dictionary;
     c->dict_bw = 1;
     c->def_max = type->list ? 3 : 1;
+    c->levels_on = type->list;
     return WEIR_OK;
 }
 
@@ -106,8 +107,11 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
 
 uint64_t weir_pq_column_memory(const struct weir_pq_column *c)
 {
-    return c->pages.bytes + (c->rows_cap + c->reps_cap + c->indices_cap) * sizeof(uint32_t) +
-           c->plain.cap +
+    /* the struct itself and the statistics' bounds count too: a partitioned
+     * run has tens of thousands of columns open */
+    return sizeof(*c) + c->page_stats.min.cap + c->page_stats.max.cap +
+           c->chunk_stats.min.cap + c->chunk_stats.max.cap + c->pages.bytes +
+           (c->rows_cap + c->reps_cap + c->indices_cap) * sizeof(uint32_t) + c->plain.cap +
            c->body.cap + c->header.cap + c->scratch.cap + c->bounds.cap +
            c->entries_cap * sizeof(*c->entries) + c->dict.plain.cap +
            (uint64_t)c->dict.n_slots * sizeof(*c->dict.slots) +
@@ -135,6 +139,20 @@ static bool grow_u32(uint32_t **p, size_t *cap, size_t need)
     }
     *p = q;
     *cap = n;
+    return true;
+}
+
+/* The page's first null: the rows before it get their level 1 written out,
+ * with room for `extra` rows more. */
+static bool levels_begin(struct weir_pq_column *c, size_t extra)
+{
+    if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + extra)) {
+        return false;
+    }
+    for (size_t i = 0; i < c->n_rows; i++) {
+        c->levels[i] = 1;
+    }
+    c->levels_on = true;
     return true;
 }
 
@@ -265,12 +283,17 @@ static int add_entry(struct weir_pq_column *c, uint32_t size)
     return c->bounds.failed || c->scratch.failed ? WEIR_ENOMEM : WEIR_OK;
 }
 
-/* Appends 4-byte length + RLE levels of bit width bw (data page v1). */
+/* Appends 4-byte length + RLE levels of bit width bw (data page v1); NULL
+ * levels: n rows of level 1. */
 static void put_levels(struct weir_pq_buf *body, const uint32_t *levels, size_t n, int bw)
 {
     size_t at = body->len;
     weir_pq_buf_u32le(body, 0);
-    weir_pq_rle_encode(body, levels, n, bw);
+    if (levels != NULL) {
+        weir_pq_rle_encode(body, levels, n, bw);
+    } else {
+        weir_pq_rle_repeat(body, 1, n, bw);
+    }
     if (!body->failed) {
         uint32_t len = (uint32_t)(body->len - at - 4);
         memcpy(body->data + at, &len, 4);
@@ -288,7 +311,7 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
     if (c->type.list) {
         put_levels(&c->body, c->reps, c->n_rows, 1);
     }
-    put_levels(&c->body, c->levels, c->n_rows, c->type.list ? 2 : 1);
+    put_levels(&c->body, c->levels_on ? c->levels : NULL, c->n_rows, c->type.list ? 2 : 1);
     if (use_dict) {
         weir_pq_buf_byte(&c->body, (uint8_t)c->dict_bw);
         weir_pq_rle_encode(&c->body, c->indices, c->n_indices, c->dict_bw);
@@ -326,6 +349,7 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
         return nomem(err, c);
     }
     c->n_rows = 0;
+    c->levels_on = c->type.list;
     c->n_indices = 0;
     c->n_bools = 0;
     weir_pq_buf_clear(&c->plain);
@@ -355,11 +379,51 @@ static inline void put_bytes(struct weir_pq_buf *b, const void *v, size_t len)
     weir_pq_buf_append(b, v, len);
 }
 
+/*
+ * The dictionary does not pay off (see put_value): PLAIN for the rest of the
+ * chunk. While no page has used it, the open page's values are rewritten
+ * PLAIN and the chunk gets no dictionary at all (dictionary entries are
+ * stored as their PLAIN bytes); else the open page is cut as it is.
+ */
+static int give_up_dict(struct weir_pq_column *c, struct weir_error *err)
+{
+    int rc = WEIR_OK;
+    if (c->n_dict_pages > 0 || (c->dict.width == 0 && c->type.phys != WEIR_PQ_BYTE_ARRAY)) {
+        rc = cut_page(c, err);
+    } else {
+        const struct weir_pq_dict *d = &c->dict;
+        weir_pq_buf_clear(&c->plain);
+        for (size_t i = 0; i < c->n_indices; i++) {
+            const uint8_t *e;
+            size_t len;
+            if (d->width > 0) {
+                e = d->plain.data + (size_t)c->indices[i] * (size_t)d->width;
+                len = (size_t)d->width;
+            } else {
+                uint32_t l;
+                e = d->plain.data + d->offs[c->indices[i]];
+                memcpy(&l, e, 4);
+                len = 4 + (size_t)l;
+            }
+            put_bytes(&c->plain, e, len);
+        }
+        if (c->plain.failed) {
+            return nomem(err, c);
+        }
+        c->n_indices = 0;
+        weir_pq_dict_clear(&c->dict);
+    }
+    c->dict_on = false;
+    c->fell_back = true;
+    return rc;
+}
+
 /* One non-null value; levels and indices have room (see append). */
 static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uint32_t h,
                      struct weir_error *err)
 {
     uint32_t idx = 0;
+    bool stop = false;
     if (c->dict_on) {
         int r = weir_pq_dict_put_hashed(&c->dict, v, len, h, c->opts->dict_limit, &idx);
         if (r == WEIR_PQ_DICT_NOMEM) {
@@ -376,9 +440,20 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
             c->fell_back = true;
         } else if (r == WEIR_PQ_DICT_ADDED) {
             c->dict_bw = c->dict.n > 1 ? 32 - __builtin_clz(c->dict.n - 1) : 1;
+            /* Mostly distinct values (ids, timestamps, measures) gain nothing
+             * from a dictionary but its hashing and a second copy of the
+             * values; a list row must not straddle the cut, so lists keep
+             * to the size limit. */
+            stop = !c->type.list && c->dict.n >= WEIR_PQ_DICT_PROBE &&
+                   (c->dict.n & (c->dict.n - 1)) == 0 &&
+                   (uint64_t)c->dict.n * 8 > (c->dict_puts + 1) * 7;
         }
+        c->dict_puts += c->dict_on;
     }
-    c->levels[c->n_rows++] = c->def_max;
+    if (c->levels_on) {
+        c->levels[c->n_rows] = c->def_max;
+    }
+    c->n_rows++;
     weir_pq_stats_update(&c->page_stats, v, len);
     if (c->dict_on) {
         c->indices[c->n_indices++] = idx;
@@ -400,6 +475,9 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
     }
     if (c->plain.failed || !weir_pq_stats_ok(&c->page_stats)) {
         return nomem(err, c);
+    }
+    if (stop) {
+        return give_up_dict(c, err);
     }
     return WEIR_OK;
 }
@@ -433,6 +511,8 @@ static int put_run(struct weir_pq_column *c, const struct weir_pq_vblock *b, int
     uint8_t *dst = c->plain.data + c->plain.len;
     for (size_t j = 0; j < m; j++) {
         memcpy(dst + j * w, b->v[*k + (int)j], w);
+    }
+    for (size_t j = 0; c->levels_on && j < m; j++) {
         c->levels[c->n_rows + j] = 1;
     }
     c->plain.len += m * w;
@@ -562,8 +642,8 @@ int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr
             return rc;
         }
         /* Page cuts only empty these, so one check covers the block. */
-        if (!grow_u32(&c->levels, &c->rows_cap, c->n_rows + (size_t)n) ||
-            !grow_u32(&c->indices, &c->indices_cap, c->n_indices + (size_t)n)) {
+        if ((c->levels_on && !grow_u32(&c->levels, &c->rows_cap, c->n_rows + (size_t)n)) ||
+            (c->dict_on && !grow_u32(&c->indices, &c->indices_cap, c->n_indices + (size_t)n))) {
             return nomem(err, c);
         }
         for (int k = 0; k < n; k++) {
@@ -574,6 +654,9 @@ int weir_pq_column_append(struct weir_pq_column *c, const struct ArrowArray *arr
                     return rc;
                 }
             } else if (b.null[k]) {
+                if (!c->levels_on && !levels_begin(c, (size_t)(n - k))) {
+                    return nomem(err, c);
+                }
                 c->levels[c->n_rows++] = 0;
                 c->page_stats.null_count++;
             } else {
@@ -755,6 +838,7 @@ static void reset_chunk(struct weir_pq_column *c)
     weir_pq_dict_clear(&c->dict);
     c->dict_on = c->type.dictionary;
     c->fell_back = false;
+    c->dict_puts = 0;
     c->dict_bw = 1;
     weir_pq_buf_clear(&c->bounds);
     weir_pq_stats_clear(&c->chunk_stats);

@@ -37,6 +37,11 @@
  * enough for the page index to be useful (parquet-mr uses the same figure). */
 #define WEIR_PQ_PAGE_MAX_ROWS 20000
 
+/* The dictionary is checked for paying off when it reaches this many entries
+ * and at every doubling after: when more than 7 in 8 of the values put in the
+ * chunk so far were new, the chunk falls back to PLAIN (README, File layout). */
+#define WEIR_PQ_DICT_PROBE 128
+
 /* parquet.thrift Encoding / PageType values used here. */
 enum {
     WEIR_PQ_ENC_PLAIN = 0,
@@ -85,6 +90,9 @@ struct weir_pq_column {
 
     /* the page being filled */
     uint32_t *levels; /* definition level per row (per level entry for a list) */
+    bool levels_on;   /* levels holds the page's levels; else every row so far is
+                       * non-null and no array is kept (most pages: 4 bytes a row
+                       * less, which a partitioned run's budget feels) */
     uint32_t *reps;   /* list: repetition level per entry (0 starts a row) */
     size_t reps_cap;
     size_t list_rows; /* list: rows in the page (entries are n_rows) */
@@ -99,6 +107,7 @@ struct weir_pq_column {
     /* the column chunk */
     bool dict_on;   /* still dictionary encoding */
     bool fell_back; /* switched to PLAIN in this chunk */
+    uint64_t dict_puts; /* non-null values put to the dictionary in this chunk */
     struct weir_pq_dict dict;
     struct weir_pq_pages pages; /* data pages: headers and compressed bodies */
     struct weir_pq_stats chunk_stats;

@@ -92,3 +92,8 @@ void weir_pq_rle_encode(struct weir_pq_buf *out, const uint32_t *v, size_t n, in
     }
     packed_runs(out, v + lit, n - lit, bw);
 }
+
+void weir_pq_rle_repeat(struct weir_pq_buf *out, uint32_t value, size_t n, int bw)
+{
+    rle_run(out, value, n, bw);
+}

@@ -26,6 +26,8 @@ int weir_pq_bit_width(uint64_t max);
 /* Appends the hybrid encoding of v[0..n) (each value < 2^bw, bw 0..32) to
  * `out`, without any length prefix. */
 void weir_pq_rle_encode(struct weir_pq_buf *out, const uint32_t *v, size_t n, int bw);
+/* The same for n (at least 1) copies of one value: a single RLE run. */
+void weir_pq_rle_repeat(struct weir_pq_buf *out, uint32_t value, size_t n, int bw);
 
 /* Appends 8 values of bw bits, LSB first (bw bytes). Exposed for tests. */
 void weir_pq_bitpack8(struct weir_pq_buf *out, const uint32_t *v, int bw);

@@ -89,6 +89,7 @@ struct pq_writer {
     int64_t rg_rows;
     struct weir_pq_rowgroup *rgs;
     size_t n_rgs, rgs_cap;
+    uint64_t rgs_meta; /* heap bytes of the sealed chunks' metadata, kept for the footer */
     struct weir_kv *kv; /* owned strings */
     size_t n_kv;
     char *created_by;
@@ -451,6 +452,8 @@ static int seal_row_group(struct pq_writer *w, struct pq_ready **out, struct wei
         }
         w->vpos += r->pages[i].bytes;
         r->bytes += r->pages[i].bytes;
+        const struct weir_pq_chunk_out *co = &rg->chunks[i];
+        w->rgs_meta += sizeof(*co) + co->meta.cap + co->col_index.cap + co->off_index.cap;
     }
     w->rg_rows = 0;
     *out = r;
@@ -667,8 +670,8 @@ static uint64_t writer_memory(void *p)
 {
     struct pq_writer *w = p;
     struct pq_pipe *pp = &w->pipe;
-    uint64_t n = w->footer.cap + w->rgs_cap * sizeof(*w->rgs) + pp->copies[0].bytes +
-                 pp->copies[1].bytes;
+    uint64_t n = sizeof(*w) + w->footer.cap + w->rgs_cap * sizeof(*w->rgs) + w->rgs_meta +
+                 pp->copies[0].bytes + pp->copies[1].bytes;
     if (!pp->running) {
         return n + cols_memory(w);
     }

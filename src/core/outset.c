@@ -2,6 +2,9 @@
 #include "core/outset.h"
 
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,8 @@ struct part_writer {
     void *writer; /* NULL between files */
     struct weir_sink_output out;
     uint64_t rows;   /* rows in the open file */
-    uint64_t held;   /* the writer's buffered bytes, as last asked */
+    uint64_t held;   /* the writer's memory (or buffered bytes), as last asked */
+    uint64_t pending; /* the writer's buffered bytes, as last asked */
     uint64_t total;  /* rows committed into this folder */
     uint64_t last_batch; /* the batch that last wrote here */
     int idle;            /* relieve's scratch */
@@ -50,6 +54,7 @@ struct weir_outset {
     size_t n_attached, peak_attached; /* open files with a descriptor */
     uint64_t parks;
     uint64_t held; /* sum of the parts' `held` */
+    uint64_t growth; /* what `held` grew by in a batch lately (a decaying maximum) */
     uint64_t seq;
     uint64_t rows;
     uint64_t bytes;
@@ -425,6 +430,7 @@ static int after_write(struct weir_outset *s, struct part_writer *pw, struct wei
 {
     const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
     uint64_t pending = ops->buffered(pw->writer);
+    pw->pending = pending;
     int has_memory = WEIR_HAS_MEMBER(ops, struct weir_writer_ops, memory) && ops->memory != NULL;
     set_held(s, pw, has_memory ? ops->memory(pw->writer) : pending);
     if (!pw->attached && pw->out.bytes != pw->parked_at) {
@@ -501,7 +507,9 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
             in_sink += sink_held(s, s->parts[i]);
         }
     }
-    if (s->held + in_sink <= budget) {
+    /* room for the next batch, as large as the batches lately: relief only
+     * after a batch that ends over the budget lets the peak pass it by one */
+    if (s->held + in_sink + s->growth <= budget) {
         return WEIR_OK;
     }
     if (grow((void **)&s->sorted, &s->sorted_cap, s->n_parts, sizeof(*s->sorted), err) !=
@@ -511,7 +519,7 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
     size_t n = 0;
     for (size_t i = 0; i < s->n_parts; i++) {
         struct part_writer *pw = s->parts[i];
-        if (pw->writer != NULL && pw->held > 0) {
+        if (pw->writer != NULL && pw->pending > 0) {
             /* no rows in this batch or the one before */
             pw->idle = pw->last_batch + 1 < s->batch_no;
             s->sorted[n++] = pw;
@@ -526,6 +534,13 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
         }
         in_sink = in_sink - before + sink_held(s, pw);
     }
+#ifdef __GLIBC__
+    /* The flushed writers freed their buffers in small pieces all over the
+     * heap, where glibc keeps them (it returns only the heap's top): give
+     * the free pages back, or the process's RSS stays at its peak while the
+     * budget counts them as released. A few milliseconds, once per relief. */
+    malloc_trim(0);
+#endif
     /* what is left is in the sink's buffers: end the files holding most */
     for (size_t round = 0; in_sink > budget / 2 && round < s->n_parts; round++) {
         struct part_writer *big = NULL;
@@ -684,6 +699,7 @@ int weir_outset_write(struct weir_outset *s, const struct ArrowArray *batch,
         return WEIR_OK;
     }
     int rc;
+    uint64_t before = s->held;
     if (s->part_col >= 0) {
         rc = route(s, batch, err);
     } else {
@@ -697,6 +713,9 @@ int weir_outset_write(struct weir_outset *s, const struct ArrowArray *batch,
         }
     }
     s->batch_no++;
+    /* buffers grow by steps: keep the larger steps in mind for a while */
+    uint64_t grew = s->held > before ? s->held - before : 0;
+    s->growth = grew > s->growth - s->growth / 8 ? grew : s->growth - s->growth / 8;
     return rc != WEIR_OK ? rc : relieve(s, err);
 }
 

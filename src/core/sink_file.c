@@ -23,8 +23,9 @@ struct file_sink {
 struct weir_sink_file {
     struct file_sink *sink;
     int fd;
-    char final[2048];
-    char tmp[2100];
+    char *final, *tmp; /* into names */
+    /* sized to the paths: a partitioned run keeps thousands of files open */
+    char names[];
 };
 
 int weir_mkdirs(const char *path, struct weir_error *err)
@@ -89,13 +90,20 @@ static int fs_open(struct weir_sink *s, const char *path, struct weir_sink_file 
     if (check_rel(path, err) != WEIR_OK) {
         return err->status;
     }
-    struct weir_sink_file *f = calloc(1, sizeof(*f));
+    size_t fl = strlen(fs->dir) + strlen(path) + 2; /* "dir/path" and its NUL */
+    if (fl > 2048) {
+        return weir_error_set(err, WEIR_EIO, "path too long: %s/%s", fs->dir, path);
+    }
+    /* the temp name adds "/." and ".tmp-<pid>" to the final one */
+    struct weir_sink_file *f = calloc(1, sizeof(*f) + fl + fl + 32);
     if (f == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
     f->sink = fs;
     f->fd = -1;
-    snprintf(f->final, sizeof(f->final), "%s/%s", fs->dir, path);
+    f->final = f->names;
+    f->tmp = f->names + fl;
+    snprintf(f->final, fl, "%s/%s", fs->dir, path);
     char folder[2048];
     snprintf(folder, sizeof(folder), "%s", f->final);
     char *slash = strrchr(folder, '/');
@@ -107,7 +115,7 @@ static int fs_open(struct weir_sink *s, const char *path, struct weir_sink_file 
             return err->status;
         }
     }
-    snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp-%ld", slash ? folder : ".", base,
+    snprintf(f->tmp, fl + 32, "%s/.%s.tmp-%ld", slash ? folder : ".", base,
              (long)getpid());
     f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (f->fd < 0) {

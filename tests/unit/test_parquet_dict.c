@@ -314,6 +314,89 @@ static void fallback(struct weir_pq_codec_ctx *codec)
     free(m.data);
 }
 
+static size_t page_limit; /* distinct_chunk's page_size when not 0 */
+
+/* Appends n rows of v(i) to a fresh column with a 1 MiB limit, flushes it and
+ * decodes it back; returns whether every value came back. */
+static bool distinct_chunk(struct weir_pq_codec_ctx *codec, int n, int64_t (*v)(int),
+                           struct weir_pq_column *c, int *nd, int *np)
+{
+    struct weir_error err;
+    struct weir_abatch b;
+    struct ArrowArray arr;
+    struct memout m = {0};
+    struct weir_output out = {sizeof(out), &m, memout_write};
+    struct weir_pq_chunk_out co = {0};
+    uint64_t pos = 0;
+    weir_abatch_init(&b, 1, &err);
+    weir_abatch_set_column(&b, 0, "v", "l", NULL, 0, &err);
+    for (int i = 0; i < n; i++) {
+        int64_t x = v(i);
+        weir_acol_append_fixed(&b.cols[0], &x);
+        b.length++;
+    }
+    weir_abatch_finish(&b, &arr, &err);
+    setup(c, "l", 1 << 20, codec);
+    if (page_limit > 0) {
+        opts.page_size = page_limit;
+    }
+    int rc = weir_pq_column_append(c, arr.children[0], &arr, 0, n, &err);
+    /* the chunk's state, before the flush resets it */
+    bool fell = c->fell_back;
+    uint32_t entries = c->dict.n;
+    if (rc == WEIR_OK) {
+        rc = weir_pq_column_flush(c, &out, &pos, &co, &err);
+    }
+    static int64_t got[4096];
+    static bool got_null[4096];
+    size_t rows = rc == WEIR_OK ? decode_chunk(m.data, m.len, got, got_null, 4096, nd, np) : 0;
+    bool same = rows == (size_t)n;
+    for (int i = 0; same && i < n; i++) {
+        same = !got_null[i] && got[i] == v(i);
+    }
+    c->fell_back = fell; /* for the caller's checks */
+    c->dict.n = entries;
+    weir_pq_chunk_out_free(&co);
+    arr.release(&arr);
+    weir_abatch_reset(&b);
+    free(m.data);
+    return same;
+}
+
+static int64_t unique_id(int i)
+{
+    return 1000000 + 3 * (int64_t)i;
+}
+
+static int64_t hundred(int i)
+{
+    return (int64_t)(i * 37 % 100) * 10;
+}
+
+/* Far under the size limit, a chunk of mostly new values stops using the
+ * dictionary at 128 entries; a low-cardinality one keeps it. */
+static void distinct_fallback(struct weir_pq_codec_ctx *codec)
+{
+    struct weir_pq_column c;
+    int nd = 0, np = 0;
+    bool same = distinct_chunk(codec, 3000, unique_id, &c, &nd, &np);
+    TAP_OK(same, "3000 distinct ids decode back");
+    TAP_OK(c.fell_back && c.dict.n == 0,
+           "distinct values: the dictionary is given up at 128 entries and dropped");
+    TAP_OK(nd == 0 && np == 1, "no page had used it: one PLAIN page, no dictionary page");
+    weir_pq_column_free(&c);
+    page_limit = 64; /* a page is cut at 64 bytes of indices, before 128 entries */
+    same = distinct_chunk(codec, 200, unique_id, &c, &nd, &np);
+    page_limit = 0;
+    TAP_OK(same && c.fell_back && c.dict.n == WEIR_PQ_DICT_PROBE && nd >= 1 && np >= 1,
+           "a page already used it: dictionary pages up to 128 entries, then PLAIN");
+    weir_pq_column_free(&c);
+    same = distinct_chunk(codec, 3000, hundred, &c, &nd, &np);
+    TAP_OK(same && !c.fell_back && c.dict.n == 100 && nd == 1 && np == 0,
+           "100 distinct values over 3000 rows: dictionary encoded throughout");
+    weir_pq_column_free(&c);
+}
+
 int main(void)
 {
     struct weir_pq_codec_ctx *codec = NULL;
@@ -322,6 +405,7 @@ int main(void)
     dictionary();
     hand_pages(codec);
     fallback(codec);
+    distinct_fallback(codec);
     weir_pq_codec_free(codec);
     return tap_done();
 }

@@ -299,8 +299,9 @@ struct weir_writer_ops {
      * calls it to bound the memory of many open files (partitioned runs)
      * without starting new files. NULL: not supported. */
     int (*flush)(void *writer, struct weir_error *err);
-    /* Appended with flush. Bytes of memory the writer holds now (buffers
-     * with their spare capacity, dictionaries, copies of batches), which
+    /* Appended with flush. Bytes of memory the writer holds now: all it
+     * allocated (buffers with their spare capacity, dictionaries, copies of
+     * batches, its own structs, metadata kept for the footer), which
      * `buffered` (the bytes still to go to `out`) can understate several
      * times; the host keeps the sum over its open files within its memory
      * budget. NULL: the host uses `buffered`. */

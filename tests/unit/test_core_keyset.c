@@ -168,6 +168,64 @@ static void sort_case(size_t n, uint64_t memory, int dups, int want_runs_over, c
     free(want);
 }
 
+struct vrec {
+    uint8_t b[24];
+    size_t len;
+};
+
+static int cmp_vrec(const void *a, const void *b)
+{
+    const struct vrec *x = a, *y = b;
+    return weir_key_cmp(x->b, x->len, y->b, y->len);
+}
+
+/* Records of 0..20 bytes from {0, 1, 'a'} with long shared prefixes: ties
+ * past the first 8 bytes, zero bytes against shorter records (the sort's
+ * zero-padded prefixes) and duplicates; compared with qsort by weir_key_cmp. */
+static void sort_varlen(size_t n, uint64_t memory, const char *name)
+{
+    struct weir_error err;
+    struct weir_keysort *s = NULL;
+    char prefix[100];
+    snprintf(prefix, sizeof(prefix), "%s/sortv", dir);
+    struct vrec *want = calloc(n, sizeof(*want));
+    static const uint8_t alphabet[3] = {0, 1, 'a'};
+    uint64_t x = 2463534242ull;
+    int ok = want != NULL && weir_keysort_new(prefix, memory, &s, &err) == WEIR_OK;
+    for (size_t i = 0; ok && i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        want[i].len = (size_t)(x % 21);
+        for (size_t k = 0; k < want[i].len; k++) {
+            /* the first bytes mostly 0: many records share 8-byte prefixes */
+            uint64_t r = x >> (2 * k % 60);
+            want[i].b[k] = k < 6 && r % 4 != 0 ? 0 : alphabet[r % 3];
+        }
+        ok = weir_keysort_add(s, want[i].b, want[i].len, &err) == WEIR_OK;
+    }
+    ok = ok && weir_keysort_finish(s, &err) == WEIR_OK;
+    qsort(want, n, sizeof(*want), cmp_vrec);
+    size_t got = 0;
+    for (;;) {
+        const uint8_t *rec;
+        size_t len;
+        if (!ok || weir_keysort_next(s, &rec, &len, &err) != WEIR_OK) {
+            ok = 0;
+            break;
+        }
+        if (rec == NULL) {
+            break;
+        }
+        ok = got < n && len == want[got].len && memcmp(rec, want[got].b, len) == 0;
+        got++;
+    }
+    TAP_OK(ok && got == n, "%s: %zu records of 0..20 bytes in weir_key_cmp order", name, n);
+    weir_keysort_free(s);
+    TAP_EQ_INT(files_in_dir(), 0, "run files removed");
+    free(want);
+}
+
 static void test_keyfile(void)
 {
     struct weir_keyfile k;
@@ -207,6 +265,8 @@ int main(void)
     /* 64 KiB (the least the sort takes) holds ~3.2k keys of 8 bytes a run:
      * 330k keys make ~100 runs, more than one merge takes (64): a pass first */
     sort_case(330000, 64u << 10, 0, 64, "merge passes");
+    sort_varlen(20000, 1u << 22, "variable length, in memory");
+    sort_varlen(20000, 64u << 10, "variable length, spilled");
     test_keyfile();
     rmdir(dir);
     return tap_done();

@@ -635,8 +635,30 @@ static int write_rows(struct weir_outset *s, struct part_writer *pw,
     return rc;
 }
 
+static void view_release(struct ArrowArray *a)
+{
+    a->release = NULL;
+}
+
+/* Rows [start, start + n) of the batch as a borrowed view (the writers honour
+ * the top-level offset) written to pw: no copy. */
+static int write_range(struct weir_outset *s, struct part_writer *pw,
+                       const struct ArrowArray *batch, int64_t start, int64_t n,
+                       struct weir_error *err)
+{
+    struct ArrowArray v = *batch;
+    v.offset = batch->offset + start;
+    v.length = n;
+    v.private_data = NULL;
+    v.release = view_release;
+    return write_to(s, pw, &v, err);
+}
+
 /* Splits the batch by partition: one pass to find each row's partition, a
- * counting sort of the row numbers, one sub-batch per partition. */
+ * counting sort of the row numbers, one sub-batch per partition. When every
+ * partition's rows are one run of the batch (a table clustered by the
+ * partition column, where a batch spans a few partitions), each run is
+ * written as a view of the batch instead: no copy. */
 static int route(struct weir_outset *s, const struct ArrowArray *batch, struct weir_error *err)
 {
     const struct ArrowArray *col = batch->children[s->part_col];
@@ -654,6 +676,7 @@ static int route(struct weir_outset *s, const struct ArrowArray *batch, struct w
     }
     s->n_touched = 0;
     struct part_writer *last = NULL;
+    size_t runs = 0;
     int rc = WEIR_OK;
     for (size_t r = 0; r < n && rc == WEIR_OK; r++) {
         struct part_writer *pw = NULL;
@@ -667,11 +690,22 @@ static int route(struct weir_outset *s, const struct ArrowArray *batch, struct w
                 s->touched[s->n_touched++] = pw;
             }
         }
+        runs += pw != last;
         s->row_pw[r] = pw;
         last = pw;
     }
     if (rc == WEIR_OK && s->n_touched == 1) {
         rc = write_to(s, last, batch, err);
+    } else if (rc == WEIR_OK && runs == s->n_touched && (rc = take_init(s, err)) == WEIR_OK &&
+               !s->take_lists) {
+        for (size_t r = 0; r < n && rc == WEIR_OK;) {
+            size_t e = r + 1;
+            while (e < n && s->row_pw[e] == s->row_pw[r]) {
+                e++;
+            }
+            rc = write_range(s, s->row_pw[r], batch, (int64_t)r, (int64_t)(e - r), err);
+            r = e;
+        }
     } else if (rc == WEIR_OK) {
         int64_t at = 0;
         for (size_t k = 0; k < s->n_touched; k++) {

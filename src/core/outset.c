@@ -59,6 +59,7 @@ struct weir_outset {
     uint64_t rows;
     uint64_t bytes;
     uint64_t flushes;
+    uint64_t left_flushes; /* of those, partitions the rows had left (flush_left) */
     uint64_t batch_no; /* batches written so far */
     json_t *files;
     json_t *partitions;
@@ -72,6 +73,8 @@ struct weir_outset {
     size_t row_cap;
     struct part_writer **touched; /* partitions of the current batch */
     size_t n_touched, touched_cap;
+    struct part_writer **before; /* partitions of the batch before */
+    size_t n_before, before_cap;
     struct part_writer **sorted; /* relieve's scratch */
     size_t sorted_cap;
 };
@@ -635,6 +638,35 @@ static int write_rows(struct weir_outset *s, struct part_writer *pw,
     return rc;
 }
 
+/* A partition the rows have left (written by the batch before, not by this
+ * one: a table clustered by the partition column has moved on) is flushed as
+ * a row group of its open file once it holds IDLE_FLUSH_MIN, instead of
+ * holding its rows until the budget or the end: a clustered run then holds
+ * about one partition's rows rather than all of them. Rows that come back
+ * go on in the same file. */
+#define IDLE_FLUSH_MIN ((uint64_t)4 << 20)
+
+static int flush_left(struct weir_outset *s, struct weir_error *err)
+{
+    for (size_t k = 0; k < s->n_before; k++) {
+        struct part_writer *pw = s->before[k];
+        if (pw->last_batch != s->batch_no && pw->writer != NULL && pw->pending > 0 &&
+            pw->held >= IDLE_FLUSH_MIN) {
+            if (part_flush(s, pw, err) != WEIR_OK) {
+                return err->status;
+            }
+            s->left_flushes++;
+        }
+    }
+    if (grow((void **)&s->before, &s->before_cap, s->n_touched, sizeof(*s->before), err) !=
+        WEIR_OK) {
+        return err->status;
+    }
+    memcpy(s->before, s->touched, s->n_touched * sizeof(*s->before));
+    s->n_before = s->n_touched;
+    return WEIR_OK;
+}
+
 static void view_release(struct ArrowArray *a)
 {
     a->release = NULL;
@@ -723,7 +755,7 @@ static int route(struct weir_outset *s, const struct ArrowArray *batch, struct w
     for (size_t k = 0; k < s->n_touched; k++) {
         s->touched[k]->n_batch = 0;
     }
-    return rc;
+    return rc == WEIR_OK ? flush_left(s, err) : rc;
 }
 
 int weir_outset_write(struct weir_outset *s, const struct ArrowArray *batch,
@@ -760,12 +792,20 @@ int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
             return err->status;
         }
     }
-    if (s->flushes > 0) {
+    if (s->left_flushes > 0) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "%" PRIu64 " row groups were written when the rows moved on to other "
+                 "partitions (%zu partitions)",
+                 s->left_flushes, s->n_parts);
+        s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "partition_left_flushes", msg);
+    }
+    if (s->flushes > s->left_flushes) {
         char msg[200];
         snprintf(msg, sizeof(msg),
                  "%" PRIu64 " row groups were written early to stay within the memory budget "
                  "(%zu partitions)",
-                 s->flushes, s->n_parts);
+                 s->flushes - s->left_flushes, s->n_parts);
         s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "memory_budget_flushes", msg);
     }
     if (s->parks > 0) {
@@ -844,6 +884,7 @@ void weir_outset_free(struct weir_outset *s)
     free(s->row_pw);
     free(s->order);
     free(s->touched);
+    free(s->before);
     free(s->sorted);
     json_decref(s->files);
     json_decref(s->partitions);

@@ -144,6 +144,34 @@ ok "small_files: files per folder within ceil(bytes / file_size) + 1" files_boun
 COMPARE_NAME="small_files: every row exactly once" \
     compare_db_lake "SELECT * FROM $T" "$lake/small_files/**/*.parquet" --key id
 
+# --- clustered rows: partitions the rows left are flushed, views not copies --
+# 150,000 rows in id order, 50,000 per partition (about 9 MB each in memory):
+# batches of 2000 rows straddle two partitions (written as views of the
+# batch); each partition is flushed as its row group when the rows move on
+# (with the default 512 MiB budget), so the run holds about one partition
+pg >/dev/null <<EOS
+DROP TABLE IF EXISTS ${T}_clus;
+CREATE TABLE ${T}_clus AS SELECT g AS id, 'p' || ((g - 1) / 50000) AS part,
+  repeat(md5(g::text), 4) AS pad FROM generate_series(1, 150000) g;
+EOS
+{ spec_header "$lake/clus" zstd parquet | sed -e "$batches"; cat <<EOS
+jobs:
+  - name: clus
+    query: SELECT id, part, pad FROM public.${T}_clus ORDER BY id
+    mode: full
+    partition_by: {column: part, granularity: value}
+EOS
+} | write_spec "$WEIR_TEST_TMP/clus.yaml"
+weir_expect 0 "clustered: a run over 3 partitions in table order" run "$WEIR_TEST_TMP/clus.yaml"
+like "$(cat "$WEIR_ERR")" '"partition_left_flushes".*2 row groups were written when the rows moved on' \
+    "clustered: the two partitions the rows left were flushed early (logged)"
+unlike "$(cat "$WEIR_ERR")" 'memory_budget_flushes' "clustered: no budget flush was needed"
+COMPARE_NAME="clustered: every row exactly once" \
+    compare_db_lake "SELECT * FROM ${T}_clus" "$lake/clus/**/*.parquet" --key id
+is "$(in_own_folder "$lake/clus/**/*.parquet" part part)" '{"bad":"0"}' \
+    "clustered: each row is in the folder of its own part"
+is "$(find "$lake/clus" -type f -name '*.parquet' | wc -l | tr -d ' ')" 3 "clustered: one file a partition"
+
 # --- max_open_files: 301 open files under a 64-descriptor ulimit -----------
 # the day partitions again with at most 16 descriptors: the other files are
 # parked (descriptor closed, file and rows kept) and reopened to append, so
@@ -268,5 +296,5 @@ COMPARE_NAME="after SIGKILL and a rerun: every row exactly once" \
 is "$(in_own_folder "$lake/killed/**/*.parquet" ship_date "strftime(ship_date, '%Y-%m-%d')")" \
     '{"bad":"0"}' "after the rerun each row is in its own day's folder"
 
-pg "DROP TABLE $T; DROP FUNCTION it_partitioned_nap(bigint)" >/dev/null
+pg "DROP TABLE $T; DROP TABLE ${T}_clus; DROP FUNCTION it_partitioned_nap(bigint)" >/dev/null
 done_testing

@@ -125,7 +125,6 @@ int weir_keys_s3_put(struct weir_keys_s3 *k, const char *job, const char *name, 
     } else {
         k->sink->ops->abort(f);
     }
-    f = NULL;
 done:
     free(buf);
     if (in != NULL) {

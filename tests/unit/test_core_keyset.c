@@ -116,6 +116,40 @@ static int cmp_u64_be(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Reads the sorted stream to its end; `same` checks record i. Returns the
+ * records read, *ok 0 at the first failed read or check. */
+static size_t drain(struct weir_keysort *s, int (*same)(size_t i, const uint8_t *rec, size_t len,
+                                                     const void *want, size_t n),
+                    const void *want, size_t n, int *ok)
+{
+    struct weir_error err;
+    size_t got = 0;
+    while (*ok) {
+        const uint8_t *rec;
+        size_t len;
+        if (weir_keysort_next(s, &rec, &len, &err) != WEIR_OK) {
+            *ok = 0;
+            break;
+        }
+        if (rec == NULL) {
+            break;
+        }
+        *ok = got < n && same(got, rec, len, want, n);
+        got++;
+    }
+    return got;
+}
+
+static int same_u64(size_t i, const uint8_t *rec, size_t len, const void *want, size_t n)
+{
+    (void)n;
+    uint64_t v = 0;
+    for (int k = 0; k < 8 && k < (int)len; k++) {
+        v = v << 8 | rec[k];
+    }
+    return len == 8 && v == ((const uint64_t *)want)[i];
+}
+
 /* n pseudo-random 8-byte big-endian keys (memcmp order = numeric), with
  * duplicates when `dups`; sorted with `memory` bytes: compares with qsort. */
 static void sort_case(size_t n, uint64_t memory, int dups, int want_runs_over, const char *name)
@@ -140,24 +174,7 @@ static void sort_case(size_t n, uint64_t memory, int dups, int want_runs_over, c
     }
     ok = ok && weir_keysort_finish(s, &err) == WEIR_OK;
     qsort(want, n, sizeof(*want), cmp_u64_be);
-    size_t got = 0;
-    for (;;) {
-        const uint8_t *rec;
-        size_t len;
-        if (!ok || weir_keysort_next(s, &rec, &len, &err) != WEIR_OK) {
-            ok = 0;
-            break;
-        }
-        if (rec == NULL) {
-            break;
-        }
-        uint64_t v = 0;
-        for (int k = 0; k < 8; k++) {
-            v = v << 8 | rec[k];
-        }
-        ok = len == 8 && got < n && v == want[got];
-        got++;
-    }
+    size_t got = drain(s, same_u64, want, n, &ok);
     TAP_OK(ok && got == n, "%s: %zu keys in order", name, n);
     if (want_runs_over >= 0) {
         TAP_OK(weir_keysort_runs(s) > want_runs_over, "%s: %d sorted runs spilled", name,
@@ -177,6 +194,13 @@ static int cmp_vrec(const void *a, const void *b)
 {
     const struct vrec *x = a, *y = b;
     return weir_key_cmp(x->b, x->len, y->b, y->len);
+}
+
+static int same_vrec(size_t i, const uint8_t *rec, size_t len, const void *want, size_t n)
+{
+    (void)n;
+    const struct vrec *w = (const struct vrec *)want + i;
+    return len == w->len && memcmp(rec, w->b, len) == 0;
 }
 
 /* Records of 0..20 bytes from {0, 1, 'a'} with long shared prefixes: ties
@@ -206,20 +230,7 @@ static void sort_varlen(size_t n, uint64_t memory, const char *name)
     }
     ok = ok && weir_keysort_finish(s, &err) == WEIR_OK;
     qsort(want, n, sizeof(*want), cmp_vrec);
-    size_t got = 0;
-    for (;;) {
-        const uint8_t *rec;
-        size_t len;
-        if (!ok || weir_keysort_next(s, &rec, &len, &err) != WEIR_OK) {
-            ok = 0;
-            break;
-        }
-        if (rec == NULL) {
-            break;
-        }
-        ok = got < n && len == want[got].len && memcmp(rec, want[got].b, len) == 0;
-        got++;
-    }
+    size_t got = drain(s, same_vrec, want, n, &ok);
     TAP_OK(ok && got == n, "%s: %zu records of 0..20 bytes in weir_key_cmp order", name, n);
     weir_keysort_free(s);
     TAP_EQ_INT(files_in_dir(), 0, "run files removed");

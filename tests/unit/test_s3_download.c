@@ -112,7 +112,10 @@ static struct weir_s3 *client(struct fake *f)
 static int download(struct fake *f, size_t chunk, unsigned char **got, size_t *got_len,
                     uint64_t *bytes, struct weir_error *err)
 {
-    char path[] = "/tmp/weir-test-s3dl-XXXXXX";
+    /* a mkstemp template: a new file per call, removed below */
+    const char *tmp = getenv("TMPDIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/weir-test-s3dl-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
     int fd = mkstemp(path);
     struct weir_s3 *s3 = client(f);
     int rc = s3 != NULL && fd >= 0 ? weir_s3_download(s3, "k/x.keys", fd, chunk, bytes, err)

@@ -349,6 +349,9 @@ static int extract(struct run *r, struct weir_error *err)
         .memory_budget = spec->target.memory_budget,
         .max_partitions = c->job->partition_max > 0 ? (size_t)c->job->partition_max : 10000,
         .max_open_files = (size_t)spec->target.max_open_files,
+        /* the writers encode inside write() (above): routing, encoding and
+         * the files go to the outset's thread while this one reads on */
+        .pipe = c->job->partition_kind == WEIR_PART_COLUMN,
     };
     if ((rc = weir_pii_new(spec, c->job, &r->schema, &c->pii_key, &r->pii, err)) != WEIR_OK ||
         (rc = r->pii ? weir_pii_schema(r->pii, &r->schema, &r->out_schema, err)
@@ -378,9 +381,7 @@ static int extract(struct run *r, struct weir_error *err)
             }
             batch = hashed; /* moved */
         }
-        rc = weir_outset_write(r->set, &batch, err);
-        batch.release(&batch);
-        if (rc != WEIR_OK) {
+        if ((rc = weir_outset_put(r->set, &batch, err)) != WEIR_OK) {
             return rc;
         }
         double now = weir_time_mono();
@@ -649,6 +650,8 @@ int weir_job_run(const struct weir_spec *spec, const struct weir_spec_job *job,
         weir_deletes_cleanup(r->store->location, job->name.s, r->run_id, r->doc);
     }
 cleanup:
+    /* a failed run: the outset's thread ends before the figures are read */
+    weir_outset_halt(r->set);
     weir_log_progress(NULL);
     report(r, rc, committed);
     weir_slices_close(r->slices);

@@ -5,6 +5,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,34 @@ struct day_slot {
     struct part_writer *pw; /* NULL: empty */
 };
 
+/*
+ * The routing thread of a piped outset (weir_outset_put): the caller's
+ * thread hands batches over and reads on; this thread routes them, encodes
+ * and compresses, and writes the files. Everything below `struct
+ * weir_outset`'s pipe (partitions, writers, sink files, figures) is touched
+ * by this thread alone from the first batch until weir_outset_finish or
+ * weir_outset_free joins it. At most PIPE_DEPTH batches wait.
+ */
+#define PIPE_DEPTH 1
+struct outset_pipe {
+    int on;      /* cfg.pipe */
+    int running; /* the thread was started and not joined */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ArrowArray q[PIPE_DEPTH];
+    size_t head, n;
+    int busy;  /* the thread is routing a batch */
+    int stop;  /* no more batches: end when the queue is empty */
+    int drop;  /* drop what waits (the run failed) */
+    int status; /* the thread's first error; batches after it are released unread */
+    struct weir_error error;
+    uint64_t rows_in; /* rows handed over (the caller's count) */
+};
+
 struct weir_outset {
     struct weir_outset_config cfg;
+    struct outset_pipe pipe;
     struct ArrowSchema schema;
     int64_t part_col; /* -1 unless partitioning by a column */
     const char *part_format;
@@ -250,6 +277,9 @@ int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSche
     }
     s->cfg = *cfg;
     s->part_col = -1;
+    s->pipe.on = cfg->pipe;
+    pthread_mutex_init(&s->pipe.mu, NULL);
+    pthread_cond_init(&s->pipe.cv, NULL);
     s->files = json_array();
     s->partitions = json_array();
     s->partition_rows = json_object();
@@ -785,8 +815,113 @@ int weir_outset_write(struct weir_outset *s, const struct ArrowArray *batch,
     return rc != WEIR_OK ? rc : relieve(s, err);
 }
 
+static void *pipe_main(void *arg)
+{
+    struct weir_outset *s = arg;
+    struct outset_pipe *p = &s->pipe;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->n == 0 && !p->stop) {
+            pthread_cond_wait(&p->cv, &p->mu);
+        }
+        if (p->n == 0) {
+            break;
+        }
+        struct ArrowArray b = p->q[p->head];
+        p->head = (p->head + 1) % PIPE_DEPTH;
+        p->n--;
+        int route_it = p->status == WEIR_OK && !p->drop;
+        p->busy = route_it;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        struct weir_error e;
+        memset(&e, 0, sizeof(e));
+        int rc = route_it ? weir_outset_write(s, &b, &e) : WEIR_OK;
+        b.release(&b);
+        pthread_mutex_lock(&p->mu);
+        p->busy = 0;
+        if (rc != WEIR_OK && p->status == WEIR_OK) {
+            p->status = rc;
+            p->error = e;
+        }
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Ends the routing thread: after the batches waiting, or at once dropping
+ * them. Returns the thread's first error, copied to err. */
+static int pipe_join(struct weir_outset *s, int drop, struct weir_error *err)
+{
+    struct outset_pipe *p = &s->pipe;
+    if (p->running) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        p->drop |= drop;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->thread, NULL);
+        p->running = 0;
+    }
+    if (p->status != WEIR_OK && err != NULL) {
+        *err = p->error;
+    }
+    return p->status;
+}
+
+int weir_outset_put(struct weir_outset *s, struct ArrowArray *batch, struct weir_error *err)
+{
+    struct outset_pipe *p = &s->pipe;
+    if (!p->on) {
+        int rc = weir_outset_write(s, batch, err);
+        batch->release(batch);
+        return rc;
+    }
+    if (!p->running && p->status == WEIR_OK && !p->stop) {
+        if (pthread_create(&p->thread, NULL, pipe_main, s) != 0) {
+            p->on = 0; /* no thread: route here */
+            return weir_outset_put(s, batch, err);
+        }
+        p->running = 1;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (p->n == PIPE_DEPTH && p->status == WEIR_OK) {
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    int rc = p->status;
+    if (rc == WEIR_OK && p->running) {
+        p->q[(p->head + p->n) % PIPE_DEPTH] = *batch;
+        p->n++;
+        p->rows_in += (uint64_t)batch->length;
+        batch->release = NULL; /* moved */
+        pthread_cond_broadcast(&p->cv);
+    } else if (rc != WEIR_OK) {
+        *err = p->error;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (batch->release != NULL) {
+        batch->release(batch);
+        if (rc == WEIR_OK) {
+            rc = weir_error_set(err, WEIR_EINTERNAL, "the outset's routing thread has ended");
+        }
+    }
+    return rc;
+}
+
+void weir_outset_halt(struct weir_outset *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    (void)pipe_join(s, 1, NULL);
+}
+
 int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
 {
+    if (pipe_join(s, 0, err) != WEIR_OK) {
+        return err->status;
+    }
     for (size_t i = 0; i < s->n_parts; i++) {
         if (s->parts[i]->writer != NULL && file_close(s, s->parts[i], err) != WEIR_OK) {
             return err->status;
@@ -821,7 +956,8 @@ int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
 
 uint64_t weir_outset_rows(const struct weir_outset *s)
 {
-    return s->rows;
+    /* while the routing thread runs, the caller's own count */
+    return s->pipe.running ? s->pipe.rows_in : s->rows;
 }
 
 uint64_t weir_outset_bytes(const struct weir_outset *s)
@@ -867,6 +1003,9 @@ void weir_outset_free(struct weir_outset *s)
     if (s == NULL) {
         return;
     }
+    (void)pipe_join(s, 1, NULL);
+    pthread_mutex_destroy(&s->pipe.mu);
+    pthread_cond_destroy(&s->pipe.cv);
     for (size_t i = 0; i < s->n_parts; i++) {
         file_drop(s, s->parts[i]);
         free(s->parts[i]);

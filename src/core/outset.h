@@ -47,6 +47,7 @@ struct weir_outset_config {
     uint64_t memory_budget;                  /* bytes held in memory at most; 0: no limit */
     size_t max_partitions;                   /* distinct folders at most (column); 0: no limit */
     size_t max_open_files;                   /* descriptors of open files at most; 0: no limit */
+    int pipe;                                /* weir_outset_put routes in a thread of its own */
     weir_announce_fn announce;               /* NULL: none */
     void *announce_ctx;
 };
@@ -60,7 +61,14 @@ int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSche
  * column and the count when a row would open partition max_partitions + 1. */
 int weir_outset_write(struct weir_outset *set, const struct ArrowArray *batch,
                       struct weir_error *err);
-/* Finishes and commits every open file. */
+/* Takes the batch (moved: released here, at once or later). With
+ * cfg.pipe, a thread of the outset's routes it (as weir_outset_write) while
+ * the caller reads on; an error of that thread is returned by a later put
+ * or by weir_outset_finish. Without, as weir_outset_write then release. */
+int weir_outset_put(struct weir_outset *set, struct ArrowArray *batch, struct weir_error *err);
+/* Ends the routing thread, dropping the batches that wait (a failed run). */
+void weir_outset_halt(struct weir_outset *set);
+/* Finishes and commits every open file (after the routing thread's batches). */
 int weir_outset_finish(struct weir_outset *set, struct weir_error *err);
 /* Figures: rows written, bytes committed, files committed (names, a JSON
  * array of relative paths; borrowed until free), partitions touched (a JSON

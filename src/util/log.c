@@ -1,6 +1,7 @@
 /* JSON-lines logger, text format, EMF metrics; see log.h. */
 #include "util/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,9 @@ static char log_job[128];
 static char log_run[64];
 static int progress_shown;
 static int progress_on = 1;
+/* Lines come whole from any thread (a partitioned run writes its files on
+ * the outset's thread): one writer at a time, progress included. */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *level_names[] = {"debug", "info", "warn", "error"};
 
@@ -94,6 +98,7 @@ static void emit(int level, const char *event, json_t *fields, const char *messa
     FILE *f = out_stream();
     char now[40];
     weir_time_now_iso(now, sizeof(now));
+    pthread_mutex_lock(&log_mu);
     clear_progress(f);
     if (log_format == WEIR_LOG_TEXT) {
         emit_text(f, level, now, fields, message);
@@ -121,6 +126,7 @@ static void emit(int level, const char *event, json_t *fields, const char *messa
         json_decref(o);
     }
     fflush(f);
+    pthread_mutex_unlock(&log_mu);
 }
 
 void weir_log_event(int level, const char *event, json_t *fields, const char *fmt, ...)
@@ -178,6 +184,7 @@ void weir_log_metrics(json_t *values, json_t *units)
     json_object_update(o, values);
     if (log_format == WEIR_LOG_JSON) {
         char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        pthread_mutex_lock(&log_mu);
         clear_progress(f);
         if (s != NULL) {
             fputs(s, f);
@@ -185,6 +192,7 @@ void weir_log_metrics(json_t *values, json_t *units)
             free(s);
         }
         fflush(f);
+        pthread_mutex_unlock(&log_mu);
     } else {
         emit(WEIR_LOG_INFO, "metrics", values, "run figures");
     }
@@ -199,8 +207,10 @@ void weir_log_progress(const char *fmt, ...)
         return;
     }
     if (fmt == NULL) {
+        pthread_mutex_lock(&log_mu);
         clear_progress(f);
         fflush(f);
+        pthread_mutex_unlock(&log_mu);
         return;
     }
     char msg[256];
@@ -208,9 +218,11 @@ void weir_log_progress(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    pthread_mutex_lock(&log_mu);
     fprintf(f, "\r\033[K%s", msg);
     fflush(f);
     progress_shown = 1;
+    pthread_mutex_unlock(&log_mu);
 }
 
 void weir_log_set_progress(int on)

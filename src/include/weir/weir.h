@@ -463,14 +463,16 @@ struct weir_source_ops {
      * batches' schema (moved to the caller). */
     int (*scan_open)(void *conn, const struct weir_query *q, struct ArrowSchema *schema,
                      void **scan, struct weir_error *err);
-    /* Next batch moved into *batch; at the end, WEIR_OK with batch->release == NULL. */
+    /* Next batch moved into *batch; at the end, WEIR_OK with batch->release == NULL.
+     * The host may route and release a batch on another thread while this
+     * one reads the next (a partitioned run, slices): a batch's release must
+     * not touch the scan. */
     int (*scan_next)(void *scan, struct ArrowArray *batch, struct weir_error *err);
     void (*scan_close)(void *scan);
 
     /* Optional (NULL, or absent from an older plugin: check with
      * WEIR_HAS_MEMBER); together they let the host extract slices in
-     * parallel. Batches are released by the host, possibly on another thread
-     * than the one scanning: their release must not touch the scan. */
+     * parallel. */
 
     /* Smallest and largest value of the integer `column` in the window of q
      * (its slice members ignored); *found = 0 when the window has no non-NULL

@@ -30,6 +30,7 @@ struct part_writer {
     uint64_t parked_at;  /* out.bytes when it was parked */
     int64_t n_batch; /* rows of the batch being routed (route's scratch) */
     int64_t cursor;
+    int ended; /* close_all's: 1 committed, -1 failed, 0 not ended */
 };
 
 /* day number → partition, for date/time columns (saves formatting a folder
@@ -377,25 +378,38 @@ static void attach(struct weir_outset *s, struct part_writer *pw)
     park_others(s, pw);
 }
 
-/* Finishes the partition's open file and commits it to the sink. */
-static int file_close(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
+/* Finishes the partition's open file and commits it to the sink (or
+ * aborts it): touches only pw, its writer and its sink file, so that files
+ * of different partitions end on different threads at once (see
+ * close_all); file_account then counts the file in. */
+static int file_end(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
 {
     const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
     int rc = ops->finish(pw->writer, err);
     ops->free(pw->writer);
     pw->writer = NULL;
-    set_held(s, pw, 0);
-    s->n_open--;
-    detach(s, pw);
+    if (rc == WEIR_OK) {
+        rc = weir_sink_output_drain(&pw->out, err);
+    }
     if (rc != WEIR_OK) {
+        weir_sink_output_drop(&pw->out);
         s->cfg.sink->ops->abort(pw->out.file);
         pw->out.file = NULL;
         return rc;
     }
     rc = s->cfg.sink->ops->commit(pw->out.file, err);
     pw->out.file = NULL;
-    if (rc != WEIR_OK) {
-        return rc;
+    return rc;
+}
+
+/* The figures of a file file_end ended: committed or not. */
+static void file_account(struct weir_outset *s, struct part_writer *pw, int committed)
+{
+    set_held(s, pw, 0);
+    s->n_open--;
+    detach(s, pw);
+    if (!committed) {
+        return;
     }
     s->bytes += pw->out.bytes;
     json_array_append_new(s->files, json_string(pw->path));
@@ -408,7 +422,13 @@ static int file_close(struct weir_outset *s, struct part_writer *pw, struct weir
     }
     pw->rows = 0;
     s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_INFO, "file_written", pw->path);
-    return WEIR_OK;
+}
+
+static int file_close(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
+{
+    int rc = file_end(s, pw, err);
+    file_account(s, pw, rc == WEIR_OK);
+    return rc;
 }
 
 /* Drops the partition's open file, if any, leaving nothing visible. */
@@ -419,6 +439,7 @@ static void file_drop(struct weir_outset *s, struct part_writer *pw)
         pw->writer = NULL;
         s->n_open--;
     }
+    weir_sink_output_drop(&pw->out);
     if (pw->out.file != NULL) {
         s->cfg.sink->ops->abort(pw->out.file);
         pw->out.file = NULL;
@@ -446,6 +467,7 @@ static int file_open(struct weir_outset *s, struct part_writer *pw, struct weir_
     rc = s->cfg.writer->desc.writer->open(s->cfg.host, &s->schema, s->cfg.options,
                                           s->cfg.n_options, &pw->out.out, &pw->writer, err);
     if (rc != WEIR_OK) {
+        weir_sink_output_drop(&pw->out);
         s->cfg.sink->ops->abort(file);
         pw->out.file = NULL;
         pw->writer = NULL;
@@ -483,13 +505,133 @@ static int write_to(struct weir_outset *s, struct part_writer *pw, const struct 
         return rc;
     }
     const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
-    if ((rc = ops->write(pw->writer, batch, err)) != WEIR_OK) {
+    if ((rc = ops->write(pw->writer, batch, err)) != WEIR_OK ||
+        (rc = weir_sink_output_drain(&pw->out, err)) != WEIR_OK) {
         return rc;
     }
     pw->rows += (uint64_t)batch->length;
     pw->last_batch = s->batch_no;
     s->rows += (uint64_t)batch->length;
     return after_write(s, pw, err);
+}
+
+/*
+ * The fan-out: one step (flush a row group, end a file) over many
+ * partitions at once, on FANOUT threads each taking the next partition.
+ * Partitions are independent: the step touches only the partition, its
+ * writer and its sink file; the shared figures are counted afterwards by
+ * the caller. A relief flushes hundreds of partitions and the end of a run
+ * ends one file per partition, each encoding and compressing its rows and
+ * (local sink) waiting on the disk: one at a time, 2,000 files took 2 s at
+ * the end and the reading thread waited behind every relief. Only a sink
+ * whose files may be written and committed on different threads at once
+ * (ops->concurrent) fans out; else, and for one partition, the caller's
+ * thread takes them in turn.
+ */
+#define FANOUT 4
+
+typedef int (*step_fn)(struct weir_outset *s, struct part_writer *pw, struct weir_error *err);
+
+struct fan {
+    struct weir_outset *s;
+    struct part_writer **list;
+    size_t n;
+    step_fn step;
+    pthread_mutex_t mu;
+    size_t next;
+    int status; /* the first failure: no partition is taken after it */
+    struct weir_error error;
+};
+
+static void *fan_main(void *arg)
+{
+    struct fan *f = arg;
+    struct weir_error e;
+    for (;;) {
+        pthread_mutex_lock(&f->mu);
+        struct part_writer *pw =
+            f->status == WEIR_OK && f->next < f->n ? f->list[f->next++] : NULL;
+        pthread_mutex_unlock(&f->mu);
+        if (pw == NULL) {
+            return NULL;
+        }
+        memset(&e, 0, sizeof(e));
+        int rc = f->step(f->s, pw, &e);
+        pw->ended = rc == WEIR_OK ? 1 : -1;
+        if (rc != WEIR_OK) {
+            pthread_mutex_lock(&f->mu);
+            if (f->status == WEIR_OK) {
+                f->status = rc;
+                f->error = e;
+            }
+            pthread_mutex_unlock(&f->mu);
+        }
+    }
+}
+
+/* Runs step over list[0, n): list[i]->ended is 1 where it succeeded, -1
+ * where it failed, 0 where it was not run (after a failure). Returns the
+ * first failure. */
+static int fan_out(struct weir_outset *s, struct part_writer **list, size_t n, step_fn step,
+                   struct weir_error *err)
+{
+    struct fan f = {.s = s, .list = list, .n = n, .step = step, .status = WEIR_OK};
+    for (size_t i = 0; i < n; i++) {
+        list[i]->ended = 0;
+    }
+    pthread_mutex_init(&f.mu, NULL);
+    pthread_t th[FANOUT];
+    size_t n_th = 0;
+    while (s->cfg.sink->ops->concurrent && n > 1 && n_th < FANOUT && n_th < n &&
+           pthread_create(&th[n_th], NULL, fan_main, &f) == 0) {
+        n_th++;
+    }
+    if (n_th == 0) {
+        (void)fan_main(&f);
+    }
+    for (size_t i = 0; i < n_th; i++) {
+        pthread_join(th[i], NULL);
+    }
+    pthread_mutex_destroy(&f.mu);
+    if (f.status != WEIR_OK) {
+        *err = f.error;
+    }
+    return f.status;
+}
+
+/* A relief's step: a row group of the partition's open file; a file that
+ * was parked is parked again (a fanned-out relief must not take hundreds of
+ * descriptors at once). */
+static int flush_step(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
+{
+    int rc = s->cfg.writer->desc.writer->flush(pw->writer, err);
+    if (rc == WEIR_OK) {
+        rc = weir_sink_output_drain(&pw->out, err);
+    }
+    if (!pw->attached && s->cfg.sink->ops->park != NULL && s->cfg.sink->ops->park(pw->out.file)) {
+        pw->parked_at = pw->out.bytes;
+    }
+    return rc;
+}
+
+/* Flushes list[0, n) on the fan-out and counts the flushes in. */
+static int flush_many(struct weir_outset *s, struct part_writer **list, size_t n,
+                      struct weir_error *err)
+{
+    struct weir_error e;
+    int failed = fan_out(s, list, n, flush_step, &e);
+    for (size_t i = 0; i < n; i++) {
+        if (list[i]->ended > 0) {
+            s->flushes++;
+            if (after_write(s, list[i], err) != WEIR_OK) {
+                return err->status;
+            }
+        }
+    }
+    if (failed != WEIR_OK) {
+        *err = e;
+    }
+    return failed;
 }
 
 /* Idle partitions first (see relieve), then the largest. */
@@ -512,7 +654,7 @@ static int part_flush(struct weir_outset *s, struct part_writer *pw, struct weir
         return file_close(s, pw, err);
     }
     int rc = ops->flush(pw->writer, err);
-    if (rc != WEIR_OK) {
+    if (rc != WEIR_OK || (rc = weir_sink_output_drain(&pw->out, err)) != WEIR_OK) {
         return rc;
     }
     s->flushes++;
@@ -559,8 +701,29 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
         }
     }
     qsort(s->sorted, n, sizeof(*s->sorted), by_victim);
+    const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
+    if (in_sink == 0 && WEIR_HAS_MEMBER(ops, struct weir_writer_ops, flush) &&
+        ops->flush != NULL) {
+        /* rounds of as many victims as should bring the memory down to half
+         * the budget, each round on the fan-out */
+        for (size_t i = 0; i < n && s->held > budget / 2;) {
+            uint64_t left = s->held;
+            size_t k = i;
+            while (k < n && left > budget / 2) {
+                left -= s->sorted[k]->held < left ? s->sorted[k]->held : left;
+                k++;
+            }
+            if (flush_many(s, s->sorted + i, k - i, err) != WEIR_OK) {
+                return err->status;
+            }
+            i = k;
+        }
+    }
     for (size_t i = 0; i < n && s->held + in_sink > budget / 2; i++) {
         struct part_writer *pw = s->sorted[i];
+        if (pw->writer == NULL || pw->pending == 0) {
+            continue; /* flushed above, or its file ended */
+        }
         uint64_t before = sink_held(s, pw);
         if (part_flush(s, pw, err) != WEIR_OK) {
             return err->status;
@@ -917,15 +1080,37 @@ void weir_outset_halt(struct weir_outset *s)
     (void)pipe_join(s, 1, NULL);
 }
 
-int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
+/* Ends every open file, on the fan-out (see FANOUT), counting them in in
+ * partition order as one thread would. */
+static int close_all(struct weir_outset *s, struct weir_error *err)
 {
-    if (pipe_join(s, 0, err) != WEIR_OK) {
+    if (grow((void **)&s->sorted, &s->sorted_cap, s->n_parts, sizeof(*s->sorted), err) !=
+        WEIR_OK) {
         return err->status;
     }
+    size_t n = 0;
     for (size_t i = 0; i < s->n_parts; i++) {
-        if (s->parts[i]->writer != NULL && file_close(s, s->parts[i], err) != WEIR_OK) {
-            return err->status;
+        if (s->parts[i]->writer != NULL) {
+            s->sorted[n++] = s->parts[i];
         }
+    }
+    struct weir_error e;
+    int rc = fan_out(s, s->sorted, n, file_end, &e);
+    for (size_t i = 0; i < n; i++) {
+        if (s->sorted[i]->ended != 0) {
+            file_account(s, s->sorted[i], s->sorted[i]->ended > 0);
+        }
+    }
+    if (rc != WEIR_OK) {
+        *err = e;
+    }
+    return rc;
+}
+
+int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
+{
+    if (pipe_join(s, 0, err) != WEIR_OK || close_all(s, err) != WEIR_OK) {
+        return err->status;
     }
     if (s->left_flushes > 0) {
         char msg[200];

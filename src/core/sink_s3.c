@@ -463,6 +463,8 @@ static void s3_free(struct weir_sink *base)
 static const struct weir_sink_ops s3_ops = {
     s3_open_file, s3_write, s3_commit, s3_abort, s3_remove, s3_list, s3_abandon, s3_free,
     s3_held, s3_purge, NULL, /* park: an S3 file holds no descriptor */
+    0, /* concurrent: commits share the sink's HTTP client */
+    1, /* buffered: writes are copied into the part being filled */
 };
 
 void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size)

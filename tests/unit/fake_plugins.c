@@ -6,7 +6,10 @@
  *                         "wrong" or the user "nobody" is a rejected login;
  *                         one watermark column
  *                         "id"; option fail_at_row = N fails the scan there.
- *   weir_writer_fakecsv.so writes "id,name" lines and a "#rows N" trailer.
+ *   weir_writer_fakecsv.so writes "id,name" lines and a "#rows N" trailer;
+ *                         `flush` writes the pending lines; options
+ *                         fail_flush / fail_finish = NAME fail the flush /
+ *                         finish of a file that got a row with that name.
  *   weir_writer_oldabi.so refuses every host ABI.
  * FAKE_KIND selects which one this object file becomes.
  */
@@ -297,7 +300,15 @@ struct fw {
     int64_t rows;
     char pending[4096];
     size_t n;
+    char fail_flush[64], fail_finish[64];
+    int bad_flush, bad_finish; /* a row named so was written */
 };
+
+static void opt_copy(const struct weir_kv *o, size_t n, const char *key, char *buf, size_t cap)
+{
+    const char *v = weir_kv_get(o, n, key);
+    snprintf(buf, cap, "%s", v != NULL ? v : "");
+}
 
 static int fw_open(const struct weir_host *host, const struct ArrowSchema *schema,
                    const struct weir_kv *o, size_t n, struct weir_output *out, void **w,
@@ -308,6 +319,8 @@ static int fw_open(const struct weir_host *host, const struct ArrowSchema *schem
     }
     struct fw *f = calloc(1, sizeof(*f));
     f->out = out;
+    opt_copy(o, n, "fail_flush", f->fail_flush, sizeof(f->fail_flush));
+    opt_copy(o, n, "fail_finish", f->fail_finish, sizeof(f->fail_finish));
     *w = f;
     return WEIR_OK;
 }
@@ -316,7 +329,10 @@ static int fw_write(void *w, const struct ArrowArray *batch, struct weir_error *
 {
     struct fw *f = w;
     const struct ArrowArray *ids = batch->children[0], *names = batch->children[1];
-    for (int64_t i = 0; i < batch->length; i++) {
+    /* a view of rows [offset, offset + length) of its children (the host
+     * routes runs of a batch to partitions so) */
+    for (int64_t r = 0; r < batch->length; r++) {
+        int64_t i = r + batch->offset;
         char line[600];
         const int32_t *off = names->buffers[1];
         int64_t j = i + names->offset;
@@ -336,6 +352,12 @@ static int fw_write(void *w, const struct ArrowArray *batch, struct weir_error *
             }
             f->n = 0;
         }
+        size_t nl = (size_t)(off[j + 1] - off[j]);
+        const char *nm = (const char *)names->buffers[2] + off[j];
+        f->bad_flush |= f->fail_flush[0] && strlen(f->fail_flush) == nl &&
+                        memcmp(nm, f->fail_flush, nl) == 0;
+        f->bad_finish |= f->fail_finish[0] && strlen(f->fail_finish) == nl &&
+                         memcmp(nm, f->fail_finish, nl) == 0;
         memcpy(f->pending + f->n, line, (size_t)n);
         f->n += (size_t)n;
         f->rows++;
@@ -348,9 +370,30 @@ static uint64_t fw_buffered(void *w)
     return ((struct fw *)w)->n;
 }
 
+static int fw_flush(void *w, struct weir_error *err)
+{
+    struct fw *f = w;
+    if (f->bad_flush) {
+        return weir_error_set(err, WEIR_EIO, "fakecsv: flush of a file with %s fails",
+                              f->fail_flush);
+    }
+    int rc = f->n > 0 ? f->out->write(f->out->ctx, f->pending, f->n, err) : WEIR_OK;
+    f->n = 0;
+    return rc;
+}
+
+static uint64_t fw_memory(void *w)
+{
+    return ((struct fw *)w)->n;
+}
+
 static int fw_finish(void *w, struct weir_error *err)
 {
     struct fw *f = w;
+    if (f->bad_finish) {
+        return weir_error_set(err, WEIR_EIO, "fakecsv: finish of a file with %s fails",
+                              f->fail_finish);
+    }
     char tail[64];
     int n = snprintf(tail, sizeof(tail), "#rows %" PRId64 "\n", f->rows);
     int rc = f->out->write(f->out->ctx, f->pending, f->n, err);
@@ -369,6 +412,8 @@ static const struct weir_option fw_options[] = {
     {"timestamp_unit", WEIR_OPT_ENUM, 0, "us", "us|ms", "ignored"},
     {"types_profile", WEIR_OPT_ENUM, 0, "compat", "compat|native", "ignored"},
     {"created_by", WEIR_OPT_STRING, 0, NULL, NULL, "ignored"},
+    {"fail_flush", WEIR_OPT_STRING, 0, NULL, NULL, "flush fails for a file with this name"},
+    {"fail_finish", WEIR_OPT_STRING, 0, NULL, NULL, "finish fails for a file with this name"},
 };
 
 static const struct weir_writer_ops fw_ops = {
@@ -378,6 +423,8 @@ static const struct weir_writer_ops fw_ops = {
     .buffered = fw_buffered,
     .finish = fw_finish,
     .free = fw_free,
+    .flush = fw_flush,
+    .memory = fw_memory,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

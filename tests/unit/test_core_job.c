@@ -96,9 +96,9 @@ static int cmp_long(const void *a, const void *b)
 /* "1..8 once each": the lake holds exactly ids lo..hi, each once. */
 static int lake_is(long lo, long hi, int *files_out)
 {
-    long ids[1000];
+    static long ids[2000];
     int files = 0;
-    int n = collect(lake, ids, 1000, 0, &files);
+    int n = collect(lake, ids, 2000, 0, &files);
     qsort(ids, (size_t)n, sizeof(long), cmp_long);
     if (files_out) {
         *files_out = files;
@@ -114,6 +114,148 @@ static int lake_is(long lo, long hi, int *files_out)
         }
     }
     return 1;
+}
+
+static json_t *state_doc(void);
+static const char *wm_value(json_t *doc);
+
+/* Every file under lake/t/name=V/ holds only rows named V; *files and
+ * *hidden (temporary files left) counted. */
+static int folders_ok(int *files, int *hidden)
+{
+    char top[256];
+    snprintf(top, sizeof(top), "%s/t", lake);
+    DIR *d = opendir(top);
+    int ok = d != NULL;
+    struct dirent *e;
+    *files = *hidden = 0;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "name=", 5) != 0) {
+            continue;
+        }
+        char sub[600];
+        snprintf(sub, sizeof(sub), "%s/%s", top, e->d_name);
+        DIR *p = opendir(sub);
+        struct dirent *g;
+        while (p != NULL && (g = readdir(p)) != NULL) {
+            if (strcmp(g->d_name, ".") == 0 || strcmp(g->d_name, "..") == 0) {
+                continue;
+            }
+            if (g->d_name[0] == '.') {
+                (*hidden)++;
+                continue;
+            }
+            (*files)++;
+            char path[1200], line[256];
+            snprintf(path, sizeof(path), "%s/%s", sub, g->d_name);
+            FILE *f = fopen(path, "r");
+            while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+                char *comma = strchr(line, ',');
+                line[strcspn(line, "\n")] = '\0';
+                if (line[0] != '#' && (comma == NULL || strcmp(comma + 1, e->d_name + 5) != 0)) {
+                    printf("#   %s holds %s\n", path, line);
+                    ok = 0;
+                }
+            }
+            if (f != NULL) {
+                fclose(f);
+            }
+        }
+        if (p != NULL) {
+            closedir(p);
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return ok;
+}
+
+/* A job partitioned by name, the memory budget small enough that every
+ * few batches a relief flushes dozens of partitions at once. */
+static struct weir_spec *part_spec(const char *writer_options)
+{
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "version: 1\n"
+             "source:\n  driver: fake\n  connection: \"%s\"\n  options:\n    batch_rows: 25\n"
+             "target:\n  location: \"%s\"\n  format: fakecsv\n  compression: none\n"
+             "  memory_budget: 1KiB\n%s%s"
+             "state:\n  location: \"%s\"\n"
+             "jobs:\n  - name: t\n    table: t\n    watermark:\n      columns: [id]\n"
+             "    partition_by: {column: name, granularity: value}\n",
+             db, lake, writer_options[0] ? "  options:\n" : "", writer_options, statedir);
+    struct weir_spec *spec = NULL;
+    struct weir_error err;
+    if (weir_spec_parse("part.yaml", text, strlen(text), &spec, &err) != WEIR_OK) {
+        printf("# spec: %s\n", err.message);
+        return NULL;
+    }
+    return spec;
+}
+
+/* ids from..to, names n00..n59 in no order */
+static void write_named(int from, int to, const char *mode)
+{
+    FILE *f = fopen(db, mode);
+    for (int i = from; i <= to; i++) {
+        fprintf(f, "%d,n%02d\n", i, (i * 7) % 60);
+    }
+    fclose(f);
+}
+
+static void test_partitioned_failures(struct weir_run_options *opts)
+{
+    struct weir_error err;
+    char cmd[400];
+    int files = 0, hidden = 0;
+    snprintf(cmd, sizeof(cmd), "rm -rf %s %s", lake, statedir);
+    TAP_OK(system(cmd) == 0, "partitioned: fresh lake and state");
+    write_named(1, 600, "w");
+
+    struct weir_spec *spec = part_spec("    fail_flush: n07\n");
+    TAP_OK(spec != NULL, "partitioned spec parses");
+    if (spec == NULL) {
+        return;
+    }
+    TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], opts, &err), WEIR_EIO,
+               "a flush failing on one partition of 60 fails the run");
+    TAP_OK(strstr(err.message, "flush of a file with n07 fails") != NULL,
+           "the writer's message comes through the fanned-out relief");
+    TAP_OK(folders_ok(&files, &hidden) && files == 0 && hidden == 0,
+           "nothing visible and no temporary file left");
+    json_t *doc = state_doc();
+    TAP_OK(json_is_object(json_object_get(doc, "pending")) && wm_value(doc) == NULL,
+           "the intent stays, no watermark");
+    json_decref(doc);
+    weir_spec_free(spec);
+
+    spec = part_spec("");
+    TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], opts, &err), WEIR_OK, "the rerun");
+    TAP_OK(lake_is(1, 600, NULL), "rerun: 1..600 exactly once");
+    TAP_OK(folders_ok(&files, &hidden), "each row in its own name's folder");
+    TAP_OK(files == 60 && hidden == 0, "one file per partition");
+    printf("# %d files\n", files);
+    weir_spec_free(spec);
+
+    write_named(601, 1200, "a");
+    spec = part_spec("    fail_finish: n33\n");
+    TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], opts, &err), WEIR_EIO,
+               "ending one file of 60 fails the run");
+    TAP_OK(strstr(err.message, "finish of a file with n33 fails") != NULL,
+           "the writer's message comes through the fanned-out end");
+    doc = state_doc();
+    TAP_EQ_STR(wm_value(doc), "600", "the watermark stays at 600");
+    json_decref(doc);
+    weir_spec_free(spec);
+
+    spec = part_spec("");
+    TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], opts, &err), WEIR_OK,
+               "the rerun after a failed end");
+    TAP_OK(lake_is(1, 1200, NULL), "rerun: 1..1200 exactly once");
+    TAP_OK(folders_ok(&files, &hidden) && files == 120 && hidden == 0,
+           "each row in its folder, one file per partition and run");
+    weir_spec_free(spec);
 }
 
 static json_t *state_doc(void)
@@ -424,6 +566,8 @@ int main(void)
                    "an old-format intent is recovered");
         TAP_OK(lake_is(1, 40, NULL), "after the recovery: 1..40 exactly once");
     }
+
+    test_partitioned_failures(&opts);
 
     /* bad password from a reference */
     weir_spec_free(spec);

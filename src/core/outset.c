@@ -523,7 +523,8 @@ static int write_to(struct weir_outset *s, struct part_writer *pw, const struct 
  * the caller. A relief flushes hundreds of partitions and the end of a run
  * ends one file per partition, each encoding and compressing its rows and
  * (local sink) waiting on the disk: one at a time, 2,000 files took 2 s at
- * the end and the reading thread waited behind every relief. Only a sink
+ * the end and the reading thread waited behind every relief. The caller's
+ * thread is one of the FANOUT. Only a sink
  * whose files may be written and committed on different threads at once
  * (ops->concurrent) fans out; else, and for one partition, the caller's
  * thread takes them in turn.
@@ -580,15 +581,14 @@ static int fan_out(struct weir_outset *s, struct part_writer **list, size_t n, s
         list[i]->ended = 0;
     }
     pthread_mutex_init(&f.mu, NULL);
-    pthread_t th[FANOUT];
+    /* the caller's thread is one of them: it would only wait */
+    pthread_t th[FANOUT - 1];
     size_t n_th = 0;
-    while (s->cfg.sink->ops->concurrent && n > 1 && n_th < FANOUT && n_th < n &&
+    while (s->cfg.sink->ops->concurrent && n_th < FANOUT - 1 && n_th + 1 < n &&
            pthread_create(&th[n_th], NULL, fan_main, &f) == 0) {
         n_th++;
     }
-    if (n_th == 0) {
-        (void)fan_main(&f);
-    }
+    (void)fan_main(&f);
     for (size_t i = 0; i < n_th; i++) {
         pthread_join(th[i], NULL);
     }

@@ -1,7 +1,12 @@
 /*
  * The local-folder sink. A file is written as ".<name>.tmp-<pid>" in its
  * final folder, fsynced, renamed into place and the folder fsynced, so a
- * crash leaves either the whole file or no file under the final name.
+ * crash leaves either the whole file or no file under the final name. The
+ * folder and the temp file are made at the first write (or the commit), not
+ * at open: a partitioned run opens a file per partition on its routing
+ * thread as rows arrive, and its first bytes mostly come with a row group
+ * written on the threads of a relief or of the run's end, which then also
+ * pay for the inode and the folder.
  */
 #include "core/sink.h"
 
@@ -23,6 +28,7 @@ struct file_sink {
 struct weir_sink_file {
     struct file_sink *sink;
     int fd;
+    int created; /* the temp file exists (see the top) */
     char *final, *tmp; /* into names */
     /* sized to the paths: a partitioned run keeps thousands of files open */
     char names[];
@@ -115,20 +121,33 @@ static int fs_open(struct weir_sink *s, const char *path, struct weir_sink_file 
     const char *base = slash ? slash + 1 : folder;
     if (slash != NULL) {
         *slash = '\0';
-        if (weir_mkdirs(folder, err) != WEIR_OK) {
-            free(f);
-            return err->status;
-        }
     }
     snprintf(f->tmp, fl + 32, "%s/.%s.tmp-%ld", slash ? folder : ".", base,
              (long)getpid());
+    *out = f;
+    return WEIR_OK;
+}
+
+/* Makes the folder and the temp file, once. */
+static int create(struct weir_sink_file *f, struct weir_error *err)
+{
+    if (f->created) {
+        return WEIR_OK;
+    }
+    char folder[2048];
+    snprintf(folder, sizeof(folder), "%s", f->tmp);
+    char *slash = strrchr(folder, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        if (weir_mkdirs(folder, err) != WEIR_OK) {
+            return err->status;
+        }
+    }
     f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (f->fd < 0) {
-        weir_error_set(err, WEIR_EIO, "cannot create %s: %s", f->tmp, strerror(errno));
-        free(f);
-        return WEIR_EIO;
+        return weir_error_set(err, WEIR_EIO, "cannot create %s: %s", f->tmp, strerror(errno));
     }
-    *out = f;
+    f->created = 1;
     return WEIR_OK;
 }
 
@@ -147,6 +166,9 @@ static int fs_park(struct weir_sink_file *f)
  * the earlier descriptors: it flushes the file, not the descriptor). */
 static int unpark(struct weir_sink_file *f, struct weir_error *err)
 {
+    if (!f->created) {
+        return create(f, err);
+    }
     if (f->fd >= 0) {
         return WEIR_OK;
     }
@@ -186,7 +208,9 @@ static void fs_abort(struct weir_sink_file *f)
     if (f->fd >= 0) {
         close(f->fd);
     }
-    unlink(f->tmp);
+    if (f->created) {
+        unlink(f->tmp);
+    }
     free(f);
 }
 
@@ -194,7 +218,9 @@ static int fs_commit(struct weir_sink_file *f, struct weir_error *err)
 {
     int rc = unpark(f, err);
     if (rc != WEIR_OK) {
-        unlink(f->tmp);
+        if (f->created) {
+            unlink(f->tmp);
+        }
         goto done;
     }
     if (fsync(f->fd) != 0) {

@@ -22,7 +22,10 @@
  *   move nulls the source's `release`.
  * - Writers never do I/O: they append bytes to a struct weir_output the host
  *   owns. The host decides file roll-over, S3 part flushes and cancellation.
- * - Plugin calls on one object are never made from two threads at once.
+ * - Plugin calls on one object are never made from two threads at once;
+ *   calls on different objects may be (a partitioned run flushes and
+ *   finishes the writers of several partitions together), so a plugin's
+ *   state shared between objects is its own to guard.
  */
 #ifndef WEIR_WEIR_H
 #define WEIR_WEIR_H

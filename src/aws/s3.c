@@ -377,6 +377,14 @@ int weir_s3_put_object(struct weir_s3 *s3, const char *key, const void *data, si
                        const struct weir_s3_put_opts *o, char *etag, size_t etag_cap,
                        struct weir_error *err)
 {
+    return weir_s3_put_object_via(s3, NULL, NULL, key, data, len, o, etag, etag_cap, err);
+}
+
+int weir_s3_put_object_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                           const struct weir_aws_creds *creds, const char *key, const void *data,
+                           size_t len, const struct weir_s3_put_opts *o, char *etag,
+                           size_t etag_cap, struct weir_error *err)
+{
     char md5[25], what[64];
     struct weir_aws_header hs[8];
     struct weir_aws_http_response resp;
@@ -385,7 +393,7 @@ int weir_s3_put_object(struct weir_s3 *s3, const char *key, const void *data, si
     hs[0] = (struct weir_aws_header){"Content-MD5", md5};
     size_t n = put_headers(o, hs, 1);
     snprintf(what, sizeof(what), "S3 PutObject");
-    int rc = s3_call(s3, NULL, NULL, what, "PUT", key, NULL, hs, n, data, len, &resp, err);
+    int rc = s3_call(s3, http, creds, what, "PUT", key, NULL, hs, n, data, len, &resp, err);
     if (rc == WEIR_OK) {
         copy_etag(&resp, etag, etag_cap);
     } else {
@@ -561,11 +569,19 @@ int weir_s3_head_bucket(struct weir_s3 *s3, struct weir_error *err)
 int weir_s3_create_multipart(struct weir_s3 *s3, const char *key, const struct weir_s3_put_opts *o,
                              char *upload_id, size_t cap, struct weir_error *err)
 {
+    return weir_s3_create_multipart_via(s3, NULL, NULL, key, o, upload_id, cap, err);
+}
+
+int weir_s3_create_multipart_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                                 const struct weir_aws_creds *creds, const char *key,
+                                 const struct weir_s3_put_opts *o, char *upload_id, size_t cap,
+                                 struct weir_error *err)
+{
     struct weir_aws_header hs[8];
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
     size_t n = put_headers(o, hs, 0);
-    int rc = s3_call(s3, NULL, NULL, "S3 CreateMultipartUpload", "POST", key, "uploads=", hs, n,
+    int rc = s3_call(s3, http, creds, "S3 CreateMultipartUpload", "POST", key, "uploads=", hs, n,
                      NULL, 0, &resp, err);
     if (rc == WEIR_OK &&
         (resp.body.data == NULL ||
@@ -626,6 +642,14 @@ int weir_s3_upload_part(struct weir_s3 *s3, struct weir_aws_http *http,
 int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
                                char *const *etags, int n, struct weir_error *err)
 {
+    return weir_s3_complete_multipart_via(s3, NULL, NULL, key, upload_id, etags, n, err);
+}
+
+int weir_s3_complete_multipart_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                                   const struct weir_aws_creds *creds, const char *key,
+                                   const char *upload_id, char *const *etags, int n,
+                                   struct weir_error *err)
+{
     struct weir_bytes q, body;
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
@@ -639,7 +663,7 @@ int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *
     }
     if (rc == WEIR_OK) {
         struct weir_aws_header hs[1] = {{"Content-Type", "application/xml"}};
-        rc = s3_call(s3, NULL, NULL, "S3 CompleteMultipartUpload", "POST", key, q.data, hs, 1,
+        rc = s3_call(s3, http, creds, "S3 CompleteMultipartUpload", "POST", key, q.data, hs, 1,
                      body.data, body.len, &resp, err);
     }
     /* S3 may answer 200 with an <Error> body when the completion failed late. */
@@ -662,6 +686,13 @@ int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *
 int weir_s3_abort_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
                             struct weir_error *err)
 {
+    return weir_s3_abort_multipart_via(s3, NULL, NULL, key, upload_id, err);
+}
+
+int weir_s3_abort_multipart_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                                const struct weir_aws_creds *creds, const char *key,
+                                const char *upload_id, struct weir_error *err)
+{
     struct weir_bytes q;
     struct weir_aws_http_response resp;
     weir_aws_http_response_init(&resp);
@@ -669,7 +700,7 @@ int weir_s3_abort_multipart(struct weir_s3 *s3, const char *key, const char *upl
     upload_query(&q, 0, upload_id);
     int rc = weir_bytes_check(&q, "S3 query", err);
     if (rc == WEIR_OK) {
-        rc = s3_call(s3, NULL, NULL, "S3 AbortMultipartUpload", "DELETE", key, q.data, NULL, 0,
+        rc = s3_call(s3, http, creds, "S3 AbortMultipartUpload", "DELETE", key, q.data, NULL, 0,
                      NULL, 0, &resp, err);
     }
     weir_bytes_reset(&q, 0);

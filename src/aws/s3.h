@@ -108,6 +108,26 @@ int weir_s3_complete_multipart(struct weir_s3 *s3, const char *key, const char *
 int weir_s3_abort_multipart(struct weir_s3 *s3, const char *key, const char *upload_id,
                             struct weir_error *err);
 
+/* The calls above through `http` (NULL: the session's) with `creds` (NULL:
+ * fetched from the session, same thread only), for a thread other than the
+ * client's owner: its own HTTP client, credentials fetched beforehand.
+ * Calls through another client never move the client to another region. */
+int weir_s3_put_object_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                           const struct weir_aws_creds *creds, const char *key, const void *data,
+                           size_t len, const struct weir_s3_put_opts *o, char *etag,
+                           size_t etag_cap, struct weir_error *err);
+int weir_s3_create_multipart_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                                 const struct weir_aws_creds *creds, const char *key,
+                                 const struct weir_s3_put_opts *o, char *upload_id, size_t cap,
+                                 struct weir_error *err);
+int weir_s3_complete_multipart_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                                   const struct weir_aws_creds *creds, const char *key,
+                                   const char *upload_id, char *const *etags, int n,
+                                   struct weir_error *err);
+int weir_s3_abort_multipart_via(struct weir_s3 *s3, struct weir_aws_http *http,
+                                const struct weir_aws_creds *creds, const char *key,
+                                const char *upload_id, struct weir_error *err);
+
 /* Called with each key under a prefix. */
 typedef int (*weir_s3_key_fn)(void *ctx, const char *key, struct weir_error *err);
 /* ListObjectsV2 with continuation tokens. */

@@ -103,6 +103,7 @@ struct weir_outset {
     size_t n_touched, touched_cap;
     struct part_writer **before; /* partitions of the batch before */
     size_t n_before, before_cap;
+    int fan_refused;             /* the sink said no to a fan-out (logged once) */
     struct part_writer **sorted; /* relieve's scratch */
     size_t sorted_cap;
 };
@@ -584,13 +585,29 @@ static int fan_out(struct weir_outset *s, struct part_writer **list, size_t n, s
     /* the caller's thread is one of them: it would only wait */
     pthread_t th[FANOUT - 1];
     size_t n_th = 0;
-    while (s->cfg.sink->ops->concurrent && n_th < FANOUT - 1 && n_th + 1 < n &&
+    const struct weir_sink_ops *so = s->cfg.sink->ops;
+    int fan = so->concurrent && n > 1;
+    struct weir_error fe;
+    memset(&fe, 0, sizeof(fe));
+    if (fan && so->fan != NULL && so->fan(s->cfg.sink, 1, &fe) != WEIR_OK) {
+        fan = 0;
+        if (!s->fan_refused) {
+            s->fan_refused = 1;
+            char msg[700];
+            snprintf(msg, sizeof(msg), "files are ended one at a time: %s", fe.message);
+            s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_WARN, "sink_serial", msg);
+        }
+    }
+    while (fan && n_th < FANOUT - 1 && n_th + 1 < n &&
            pthread_create(&th[n_th], NULL, fan_main, &f) == 0) {
         n_th++;
     }
     (void)fan_main(&f);
     for (size_t i = 0; i < n_th; i++) {
         pthread_join(th[i], NULL);
+    }
+    if (fan && so->fan != NULL) {
+        (void)so->fan(s->cfg.sink, 0, &fe);
     }
     pthread_mutex_destroy(&f.mu);
     if (f.status != WEIR_OK) {
@@ -717,6 +734,10 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
                 return err->status;
             }
             i = k;
+        }
+        /* the flushed bytes may wait in the sink now (an S3 part filling) */
+        for (size_t i = 0; s->cfg.sink->ops->held != NULL && i < s->n_parts; i++) {
+            in_sink += sink_held(s, s->parts[i]);
         }
     }
     for (size_t i = 0; i < n && s->held + in_sink > budget / 2; i++) {

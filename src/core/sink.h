@@ -61,6 +61,11 @@ struct weir_sink_ops {
      * part being filled), so small writes cost no more than large ones; the
      * writer output (below) then sends them on as they come. */
     int buffered;
+    /* Optional, with `concurrent`: called with on = 1 on the thread that
+     * starts threads writing and committing files at once, on = 0 on the
+     * same thread once they ended. A failure (on = 1) means one thread at
+     * a time this once. NULL: nothing to prepare. */
+    int (*fan)(struct weir_sink *s, int on, struct weir_error *err);
 };
 
 struct weir_sink {

@@ -6,6 +6,14 @@
  * (UPLOADERS + 1) × part size. The object appears only at
  * CompleteMultipartUpload, sent once every part succeeded; any failure
  * aborts the upload, so nothing half-written is ever visible.
+ *
+ * Files may be written and committed from several threads at once between
+ * fan(1) and fan(0) (a partitioned run ends its 2,000 files four at a
+ * time: one PutObject after the other took a round trip each): each thread
+ * then calls through an HTTP client of its own, with credentials fetched
+ * under the sink's lock (the session's credential chain is one thread's).
+ * fan(1) first finds the bucket's region with HeadBucket on the session's
+ * client, since calls through other clients never move it.
  */
 #include "core/sink.h"
 
@@ -26,7 +34,92 @@ struct s3_sink {
     char prefix[1024];
     char kms[512];
     size_t part_size;
+    pthread_mutex_t mu; /* the session's credentials */
+    int fanning;        /* between fan(1) and fan(0) */
+    int settled;        /* HeadBucket found the bucket's region */
 };
+
+/* ---- calls from several threads (see the top) ---- */
+
+static pthread_key_t lane_key; /* a thread's own HTTP client during a fan-out */
+static pthread_once_t lane_once = PTHREAD_ONCE_INIT;
+static int lane_ready;
+
+static void lane_free(void *http)
+{
+    weir_aws_http_free(http);
+}
+
+static void lane_init(void)
+{
+    lane_ready = pthread_key_create(&lane_key, lane_free) == 0;
+}
+
+static int sink_creds(struct s3_sink *s, struct weir_aws_creds *creds, struct weir_error *err)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = weir_aws_session_creds(s->s3->session, creds, err);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* The client and credentials of one call: the session's (NULL, NULL)
+ * outside a fan-out, this thread's own during one. */
+struct lane {
+    struct weir_aws_http *http;
+    struct weir_aws_creds creds;
+    const struct weir_aws_creds *c;
+};
+
+static int lane_get(struct s3_sink *s, struct lane *ln, struct weir_error *err)
+{
+    memset(ln, 0, sizeof(*ln));
+    if (!s->fanning) {
+        return WEIR_OK;
+    }
+    ln->http = pthread_getspecific(lane_key);
+    if (ln->http == NULL) {
+        int rc = weir_aws_http_new(NULL, &ln->http, err);
+        if (rc != WEIR_OK) {
+            return rc;
+        }
+        pthread_setspecific(lane_key, ln->http);
+    }
+    int rc = sink_creds(s, &ln->creds, err);
+    ln->c = rc == WEIR_OK ? &ln->creds : NULL;
+    return rc;
+}
+
+static void lane_put(struct lane *ln)
+{
+    weir_aws_creds_reset(&ln->creds);
+}
+
+static int s3_fan(struct weir_sink *base, int on, struct weir_error *err)
+{
+    struct s3_sink *s = (struct s3_sink *)base;
+    if (!on) {
+        s->fanning = 0;
+        /* the caller's client (the other threads' went with them) */
+        if (lane_ready && pthread_getspecific(lane_key) != NULL) {
+            weir_aws_http_free(pthread_getspecific(lane_key));
+            pthread_setspecific(lane_key, NULL);
+        }
+        return WEIR_OK;
+    }
+    pthread_once(&lane_once, lane_init);
+    if (!lane_ready) {
+        return weir_error_set(err, WEIR_EINTERNAL, "no thread-local key for S3 clients");
+    }
+    if (!s->settled) {
+        if (weir_s3_head_bucket(s->s3, err) != WEIR_OK) {
+            return err->status;
+        }
+        s->settled = 1;
+    }
+    s->fanning = 1;
+    return WEIR_OK;
+}
 
 struct slot {
     struct weir_sink_file *f;
@@ -102,7 +195,12 @@ static int dispatch(struct weir_sink_file *f, struct weir_error *err)
     int rc;
     if (f->upload_id[0] == '\0') {
         struct weir_s3_put_opts o = {s->kms[0] ? s->kms : NULL, NULL, NULL, NULL};
-        rc = weir_s3_create_multipart(s->s3, f->key, &o, f->upload_id, sizeof(f->upload_id), err);
+        struct lane ln;
+        if ((rc = lane_get(s, &ln, err)) == WEIR_OK) {
+            rc = weir_s3_create_multipart_via(s->s3, ln.http, ln.c, f->key, &o, f->upload_id,
+                                              sizeof(f->upload_id), err);
+        }
+        lane_put(&ln);
         if (rc != WEIR_OK) {
             return rc;
         }
@@ -134,7 +232,7 @@ static int dispatch(struct weir_sink_file *f, struct weir_error *err)
         return rc;
     }
     /* The credential chain is single-threaded: fetch here, hand a copy to the thread. */
-    if ((rc = weir_aws_session_creds(s->s3->session, &sl->creds, err)) != WEIR_OK) {
+    if ((rc = sink_creds(s, &sl->creds, err)) != WEIR_OK) {
         return rc;
     }
     unsigned char *spare = sl->buf;
@@ -238,7 +336,12 @@ static void s3_abort(struct weir_sink_file *f)
         memset(&e, 0, sizeof(e));
         /* Best effort: a failed abort leaves parts S3 lifecycle rules clean up; the
          * object itself never became visible. */
-        (void)weir_s3_abort_multipart(f->sink->s3, f->key, f->upload_id, &e);
+        struct lane ln;
+        if (lane_get(f->sink, &ln, &e) == WEIR_OK) {
+            (void)weir_s3_abort_multipart_via(f->sink->s3, ln.http, ln.c, f->key, f->upload_id,
+                                              &e);
+        }
+        lane_put(&ln);
     }
     file_free(f);
 }
@@ -247,9 +350,14 @@ static int s3_commit(struct weir_sink_file *f, struct weir_error *err)
 {
     struct s3_sink *s = f->sink;
     int rc = WEIR_OK;
+    struct lane ln;
     if (f->upload_id[0] == '\0') {
         struct weir_s3_put_opts o = {s->kms[0] ? s->kms : NULL, NULL, NULL, NULL};
-        rc = weir_s3_put_object(s->s3, f->key, f->buf, f->len, &o, NULL, 0, err);
+        if ((rc = lane_get(s, &ln, err)) == WEIR_OK) {
+            rc = weir_s3_put_object_via(s->s3, ln.http, ln.c, f->key, f->buf, f->len, &o, NULL, 0,
+                                        err);
+        }
+        lane_put(&ln);
         file_free(f);
         return rc;
     }
@@ -267,7 +375,11 @@ static int s3_commit(struct weir_sink_file *f, struct weir_error *err)
                             s->s3->bucket, f->key);
     }
     if (rc == WEIR_OK) {
-        rc = weir_s3_complete_multipart(s->s3, f->key, f->upload_id, f->etags, f->parts, err);
+        if ((rc = lane_get(s, &ln, err)) == WEIR_OK) {
+            rc = weir_s3_complete_multipart_via(s->s3, ln.http, ln.c, f->key, f->upload_id,
+                                                f->etags, f->parts, err);
+        }
+        lane_put(&ln);
     }
     if (rc != WEIR_OK) {
         s3_abort(f);
@@ -457,14 +569,16 @@ static void s3_free(struct weir_sink *base)
         return;
     }
     weir_s3_free(s->s3);
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
 static const struct weir_sink_ops s3_ops = {
     s3_open_file, s3_write, s3_commit, s3_abort, s3_remove, s3_list, s3_abandon, s3_free,
     s3_held, s3_purge, NULL, /* park: an S3 file holds no descriptor */
-    0, /* concurrent: commits share the sink's HTTP client */
+    1, /* concurrent: within fan(1) .. fan(0) */
     1, /* buffered: writes are copied into the part being filled */
+    s3_fan,
 };
 
 void weir_sink_s3_set_part_size(struct weir_sink *sink, size_t part_size)
@@ -483,6 +597,7 @@ int weir_sink_s3_open(const char *location, const char *kms_key_id, struct weir_
     if (s == NULL) {
         return weir_error_set(err, WEIR_ENOMEM, "out of memory");
     }
+    pthread_mutex_init(&s->mu, NULL);
     int rc =
         weir_s3_parse_location(location, bucket, sizeof(bucket), s->prefix, sizeof(s->prefix), err);
     if (rc == WEIR_OK && kms_key_id != NULL &&

@@ -57,7 +57,6 @@ struct outset_pipe {
     pthread_cond_t cv;
     struct ArrowArray q[PIPE_DEPTH];
     size_t head, n;
-    int busy;  /* the thread is routing a batch */
     int stop;  /* no more batches: end when the queue is empty */
     int drop;  /* drop what waits (the run failed) */
     int status; /* the thread's first error; batches after it are released unread */
@@ -1015,7 +1014,6 @@ static void *pipe_main(void *arg)
         p->head = (p->head + 1) % PIPE_DEPTH;
         p->n--;
         int route_it = p->status == WEIR_OK && !p->drop;
-        p->busy = route_it;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
         struct weir_error e;
@@ -1023,7 +1021,6 @@ static void *pipe_main(void *arg)
         int rc = route_it ? weir_outset_write(s, &b, &e) : WEIR_OK;
         b.release(&b);
         pthread_mutex_lock(&p->mu);
-        p->busy = 0;
         if (rc != WEIR_OK && p->status == WEIR_OK) {
             p->status = rc;
             p->error = e;

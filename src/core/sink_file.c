@@ -443,14 +443,11 @@ int weir_sink_file_open(const char *dir, struct weir_sink **out, struct weir_err
 
 #define STAGE_CAP ((size_t)128 << 10)
 
-int weir_sink_output_drain(struct weir_sink_output *o, struct weir_error *err)
+/* Sends what is staged; the stage stays for more. */
+static int stage_send(struct weir_sink_output *o, struct weir_error *err)
 {
-    int rc = WEIR_OK;
-    if (o->stage_len > 0) {
-        rc = o->sink->ops->write(o->file, o->stage, o->stage_len, err);
-    }
-    free(o->stage);
-    o->stage = NULL;
+    int rc = o->stage_len > 0 ? o->sink->ops->write(o->file, o->stage, o->stage_len, err)
+                              : WEIR_OK;
     o->stage_len = 0;
     return rc;
 }
@@ -462,6 +459,13 @@ void weir_sink_output_drop(struct weir_sink_output *o)
     o->stage_len = 0;
 }
 
+int weir_sink_output_drain(struct weir_sink_output *o, struct weir_error *err)
+{
+    int rc = stage_send(o, err);
+    weir_sink_output_drop(o);
+    return rc;
+}
+
 static int output_write(void *ctx, const void *data, size_t len, struct weir_error *err)
 {
     struct weir_sink_output *o = ctx;
@@ -470,12 +474,9 @@ static int output_write(void *ctx, const void *data, size_t len, struct weir_err
             o->stage = malloc(STAGE_CAP);
         }
         if (o->stage != NULL) {
-            if (o->stage_len + len > STAGE_CAP) {
-                int rc = o->sink->ops->write(o->file, o->stage, o->stage_len, err);
-                o->stage_len = 0;
-                if (rc != WEIR_OK) {
-                    return rc;
-                }
+            int rc = o->stage_len + len > STAGE_CAP ? stage_send(o, err) : WEIR_OK;
+            if (rc != WEIR_OK) {
+                return rc;
             }
             memcpy(o->stage + o->stage_len, data, len);
             o->stage_len += len;
@@ -484,9 +485,7 @@ static int output_write(void *ctx, const void *data, size_t len, struct weir_err
         }
     }
     /* large, or no memory for a stage: what is staged goes first */
-    int rc = o->stage_len > 0 ? o->sink->ops->write(o->file, o->stage, o->stage_len, err)
-                              : WEIR_OK;
-    o->stage_len = 0;
+    int rc = stage_send(o, err);
     if (rc == WEIR_OK && (rc = o->sink->ops->write(o->file, data, len, err)) == WEIR_OK) {
         o->bytes += len;
     }

@@ -30,16 +30,19 @@ static void write_db(const char *text, const char *mode)
     fclose(f);
 }
 
-static struct weir_spec *spec_with(const char *extra_source, const char *job_extra)
+/* The job t over the fake source into the fakecsv lake, with lines added
+ * to source, target and the job (NULL job_extra: watermark [id]). */
+static struct weir_spec *spec_full(const char *extra_source, const char *extra_target,
+                                   const char *job_extra)
 {
     char text[2048];
     snprintf(text, sizeof(text),
              "version: 1\n"
              "source:\n  driver: fake\n  connection: \"%s\"\n%s"
-             "target:\n  location: \"%s\"\n  format: fakecsv\n  compression: none\n"
+             "target:\n  location: \"%s\"\n  format: fakecsv\n  compression: none\n%s"
              "state:\n  location: \"%s\"\n"
              "jobs:\n  - name: t\n    table: t\n%s",
-             db, extra_source, lake, statedir,
+             db, extra_source, lake, extra_target, statedir,
              job_extra ? job_extra : "    watermark:\n      columns: [id]\n");
     struct weir_spec *spec = NULL;
     struct weir_error err;
@@ -48,6 +51,11 @@ static struct weir_spec *spec_with(const char *extra_source, const char *job_ext
         return NULL;
     }
     return spec;
+}
+
+static struct weir_spec *spec_with(const char *extra_source, const char *job_extra)
+{
+    return spec_full(extra_source, "", job_extra);
 }
 
 /* Reads every data file under the lake: ids in *ids (sorted), count returned;
@@ -175,23 +183,12 @@ static int folders_ok(int *files, int *hidden)
  * few batches a relief flushes dozens of partitions at once. */
 static struct weir_spec *part_spec(const char *writer_options)
 {
-    char text[2048];
-    snprintf(text, sizeof(text),
-             "version: 1\n"
-             "source:\n  driver: fake\n  connection: \"%s\"\n  options:\n    batch_rows: 25\n"
-             "target:\n  location: \"%s\"\n  format: fakecsv\n  compression: none\n"
-             "  memory_budget: 1KiB\n%s%s"
-             "state:\n  location: \"%s\"\n"
-             "jobs:\n  - name: t\n    table: t\n    watermark:\n      columns: [id]\n"
-             "    partition_by: {column: name, granularity: value}\n",
-             db, lake, writer_options[0] ? "  options:\n" : "", writer_options, statedir);
-    struct weir_spec *spec = NULL;
-    struct weir_error err;
-    if (weir_spec_parse("part.yaml", text, strlen(text), &spec, &err) != WEIR_OK) {
-        printf("# spec: %s\n", err.message);
-        return NULL;
-    }
-    return spec;
+    char target[256];
+    snprintf(target, sizeof(target), "  memory_budget: 1KiB\n%s%s",
+             writer_options[0] ? "  options:\n" : "", writer_options);
+    return spec_full("  options:\n    batch_rows: 25\n", target,
+                     "    watermark:\n      columns: [id]\n"
+                     "    partition_by: {column: name, granularity: value}\n");
 }
 
 /* ids from..to, names n00..n59 in no order */

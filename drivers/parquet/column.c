@@ -96,10 +96,41 @@ void weir_pq_chunk_out_free(struct weir_pq_chunk_out *co)
     weir_pq_buf_reset(&co->off_index);
 }
 
+/* Room kept in front of a compressed body for its header, which is only
+ * known after compressing (sizes, CRC); headers are a few hundred bytes at
+ * most (statistics bounds are cut to 64 bytes). */
+#define HDR_ROOM 512
+/* Pages below this many compressed bytes are laid out without the room. */
+#define SMALL_PAGE ((size_t)64 << 10)
+
+/*
+ * The open page's PLAIN values start PLAIN_ROOM bytes into `plain`: a page
+ * without nulls (most) gets its definition levels (4-byte length and one
+ * RLE run: 8 bytes at most) written into that room when it is cut, and is
+ * compressed from `plain` in place instead of being copied after its levels
+ * into `body` first.
+ */
+#define PLAIN_ROOM 16
+
+/* PLAIN value bytes of the open page. */
+static size_t plain_bytes(const struct weir_pq_column *c)
+{
+    return c->plain.len > PLAIN_ROOM ? c->plain.len - PLAIN_ROOM : 0;
+}
+
+/* Before the page's first PLAIN value: the room. */
+static inline void plain_open(struct weir_pq_column *c)
+{
+    if (c->plain.len == 0 && weir_pq_buf_reserve(&c->plain, PLAIN_ROOM)) {
+        memset(c->plain.data, 0, PLAIN_ROOM);
+        c->plain.len = PLAIN_ROOM;
+    }
+}
+
 uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
 {
     uint64_t open = c->dict_on ? ((uint64_t)c->n_indices * (uint64_t)c->dict_bw + 7) / 8
-                               : c->plain.len;
+                               : plain_bytes(c);
     return c->pages.bytes + open + c->n_rows / 8 + (c->n_dict_pages > 0 || c->dict_on
                                                        ? c->dict.plain.len
                                                        : 0);
@@ -109,8 +140,11 @@ uint64_t weir_pq_column_memory(const struct weir_pq_column *c)
 {
     /* the struct itself and the statistics' bounds count too: a partitioned
      * run has tens of thousands of columns open */
+    /* a page's allocation has its link (and, from SMALL_PAGE bytes on, the
+     * unused front of the header room: under 1%) besides the bytes it holds */
     return sizeof(*c) + c->page_stats.min.cap + c->page_stats.max.cap +
            c->chunk_stats.min.cap + c->chunk_stats.max.cap + c->pages.bytes +
+           c->n_entries * (sizeof(struct weir_pq_page) + 16) + c->pages.bytes / 128 +
            (c->rows_cap + c->reps_cap + c->indices_cap) * sizeof(uint32_t) + c->plain.cap +
            c->body.cap + c->header.cap + c->scratch.cap + c->bounds.cap +
            c->entries_cap * sizeof(*c->entries) + c->dict.plain.cap +
@@ -189,10 +223,6 @@ static void page_header(struct weir_pq_column *c, int type, size_t raw, size_t c
     }
 }
 
-/* Room kept in front of a compressed body for its header, which is only
- * known after compressing (sizes, CRC); headers are a few hundred bytes at
- * most (statistics bounds are cut to 64 bytes). */
-#define HDR_ROOM 512
 
 /*
  * Compresses in[0..len) straight into a new page allocation, then puts the
@@ -228,7 +258,15 @@ static int seal_page(struct weir_pq_column *c, const uint8_t *in, size_t len, in
         free(g);
         return nomem(err, c);
     }
-    if (hlen <= HDR_ROOM) {
+    if (hlen <= HDR_ROOM && clen < SMALL_PAGE) {
+        /* a small page (a partition's, compacted) would carry its unused
+         * header room for its lifetime, thousands of them: close the gap */
+        memmove(g->data + hlen, g->data + HDR_ROOM, clen);
+        memcpy(g->data, c->header.data, hlen);
+        g->off = 0;
+        struct weir_pq_page *s = realloc(g, sizeof(*g) + hlen + clen);
+        g = s != NULL ? s : g;
+    } else if (hlen <= HDR_ROOM) {
         memcpy(g->data + HDR_ROOM - hlen, c->header.data, hlen);
         g->off = HDR_ROOM - hlen;
         /* Give the unused end of the bound back (in place for glibc). */
@@ -255,7 +293,7 @@ static int seal_page(struct weir_pq_column *c, const uint8_t *in, size_t len, in
 static int add_entry(struct weir_pq_column *c, uint32_t size)
 {
     if (c->n_entries == c->entries_cap) {
-        size_t cap = c->entries_cap != 0 ? c->entries_cap * 2 : 16;
+        size_t cap = c->entries_cap != 0 ? c->entries_cap * 2 : 4;
         struct weir_pq_page_entry *e = realloc(c->entries, cap * sizeof(*e));
         if (e == NULL) {
             return WEIR_ENOMEM;
@@ -307,25 +345,42 @@ static int cut_page(struct weir_pq_column *c, struct weir_error *err)
         return WEIR_OK;
     }
     bool use_dict = c->dict_on && c->n_indices > 0;
-    weir_pq_buf_clear(&c->body);
-    if (c->type.list) {
-        put_levels(&c->body, c->reps, c->n_rows, 1);
+    const uint8_t *in = NULL;
+    size_t in_len = 0;
+    if (!use_dict && !c->type.list && !c->levels_on && c->plain.len >= PLAIN_ROOM) {
+        /* every row has a value: the levels go into the room */
+        uint8_t lv[PLAIN_ROOM];
+        struct weir_pq_buf lb = {.data = lv, .cap = sizeof(lv), .max = sizeof(lv)};
+        put_levels(&lb, NULL, c->n_rows, 1);
+        if (!lb.failed) {
+            uint8_t *at = c->plain.data + PLAIN_ROOM - lb.len;
+            memcpy(at, lv, lb.len);
+            in = at;
+            in_len = c->plain.len - PLAIN_ROOM + lb.len;
+        }
     }
-    put_levels(&c->body, c->levels_on ? c->levels : NULL, c->n_rows, c->type.list ? 2 : 1);
-    if (use_dict) {
-        weir_pq_buf_byte(&c->body, (uint8_t)c->dict_bw);
-        weir_pq_rle_encode(&c->body, c->indices, c->n_indices, c->dict_bw);
-    } else {
-        weir_pq_buf_append(&c->body, c->plain.data, c->plain.len);
-    }
-    if (c->body.failed) {
-        return nomem(err, c);
+    if (in == NULL) {
+        weir_pq_buf_clear(&c->body);
+        if (c->type.list) {
+            put_levels(&c->body, c->reps, c->n_rows, 1);
+        }
+        put_levels(&c->body, c->levels_on ? c->levels : NULL, c->n_rows, c->type.list ? 2 : 1);
+        if (use_dict) {
+            weir_pq_buf_byte(&c->body, (uint8_t)c->dict_bw);
+            weir_pq_rle_encode(&c->body, c->indices, c->n_indices, c->dict_bw);
+        } else if (plain_bytes(c) > 0) {
+            weir_pq_buf_append(&c->body, c->plain.data + PLAIN_ROOM, plain_bytes(c));
+        }
+        if (c->body.failed) {
+            return nomem(err, c);
+        }
+        in = c->body.data;
+        in_len = c->body.len;
     }
     int enc = use_dict ? WEIR_PQ_ENC_RLE_DICTIONARY : WEIR_PQ_ENC_PLAIN;
     struct weir_pq_page *g = NULL;
     size_t raw = 0;
-    int rc = seal_page(c, c->body.data, c->body.len, WEIR_PQ_PAGE_DATA, enc, (int32_t)c->n_rows,
-                       &g, &raw, err);
+    int rc = seal_page(c, in, in_len, WEIR_PQ_PAGE_DATA, enc, (int32_t)c->n_rows, &g, &raw, err);
     if (rc != WEIR_OK) {
         return rc;
     }
@@ -364,7 +419,7 @@ static bool page_full(const struct weir_pq_column *c)
         return true;
     }
     uint64_t est = c->dict_on ? ((uint64_t)c->n_indices * (uint64_t)c->dict_bw + 7) / 8
-                              : c->plain.len;
+                              : plain_bytes(c);
     return est >= c->opts->page_size;
 }
 
@@ -393,6 +448,7 @@ static int give_up_dict(struct weir_pq_column *c, struct weir_error *err)
     } else {
         const struct weir_pq_dict *d = &c->dict;
         weir_pq_buf_clear(&c->plain);
+        plain_open(c);
         for (size_t i = 0; i < c->n_indices; i++) {
             const uint8_t *e;
             size_t len;
@@ -411,8 +467,14 @@ static int give_up_dict(struct weir_pq_column *c, struct weir_error *err)
             return nomem(err, c);
         }
         c->n_indices = 0;
-        weir_pq_dict_clear(&c->dict);
+        /* no page refers to the dictionary: its storage goes (a partitioned
+         * run holds thousands of chunks that fell back) */
+        weir_pq_dict_free(&c->dict);
     }
+    /* the dictionary's indices are not kept again in this chunk */
+    free(c->indices);
+    c->indices = NULL;
+    c->indices_cap = 0;
     c->dict_on = false;
     c->fell_back = true;
     return rc;
@@ -458,14 +520,16 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
     if (c->dict_on) {
         c->indices[c->n_indices++] = idx;
     } else if (c->type.src == WEIR_PQ_SRC_BOOL) {
+        plain_open(c);
         if (c->n_bools % 8 == 0) {
             weir_pq_buf_byte(&c->plain, 0);
         }
         if (v[0] && !c->plain.failed) {
-            c->plain.data[c->n_bools / 8] |= (uint8_t)(1u << (c->n_bools % 8));
+            c->plain.data[PLAIN_ROOM + c->n_bools / 8] |= (uint8_t)(1u << (c->n_bools % 8));
         }
         c->n_bools++;
     } else {
+        plain_open(c);
         if (c->type.phys == WEIR_PQ_BYTE_ARRAY) {
             uint8_t l4[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
                              (uint8_t)(len >> 24)};
@@ -500,11 +564,12 @@ static int put_run(struct weir_pq_column *c, const struct weir_pq_vblock *b, int
     size_t w = (size_t)c->type.value_size;
     size_t m = (size_t)(n - *k);
     size_t rows_left = WEIR_PQ_PAGE_MAX_ROWS - c->n_rows;
-    size_t room = c->opts->page_size > c->plain.len ? c->opts->page_size - c->plain.len : 0;
+    size_t room = c->opts->page_size > plain_bytes(c) ? c->opts->page_size - plain_bytes(c) : 0;
     size_t by_bytes = (room + w - 1) / w;
     m = m < rows_left ? m : rows_left;
     m = m < by_bytes ? m : by_bytes;
     m = m > 0 ? m : 1;
+    plain_open(c);
     if (!weir_pq_buf_reserve(&c->plain, m * w)) {
         return nomem(err, c);
     }
@@ -891,24 +956,52 @@ int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq
     return WEIR_OK;
 }
 
-void weir_pq_column_trim(struct weir_pq_column *c)
+/* The open page's arrays and scratch buffers go back to the heap; the
+ * chunk's pages, page entries and dictionary stay. */
+static void release_open(struct weir_pq_column *c)
 {
     free(c->levels);
     free(c->reps);
     free(c->indices);
-    free(c->entries);
-    c->reps = NULL;
-    c->reps_cap = 0;
     c->levels = NULL;
+    c->reps = NULL;
     c->indices = NULL;
-    c->entries = NULL;
-    c->rows_cap = c->indices_cap = c->entries_cap = 0;
-    c->n_rows = c->n_indices = c->n_entries = 0;
+    c->rows_cap = c->reps_cap = c->indices_cap = 0;
     weir_pq_buf_reset(&c->plain);
-    weir_pq_buf_reset(&c->bounds);
     weir_pq_buf_reset(&c->body);
     weir_pq_buf_reset(&c->header);
     weir_pq_buf_reset(&c->scratch);
+    weir_pq_stats_free(&c->page_stats); /* empty after the cut */
+}
+
+int weir_pq_column_compact(struct weir_pq_column *c, struct weir_error *err)
+{
+    int rc = WEIR_OK;
+    /* The first page cut in dictionary encoding commits the chunk to its
+     * dictionary, kept in memory until the chunk is written: decide now,
+     * with the probe's rule (put_value), whether it pays off, rather than
+     * at its 128th entry (a partition compacted early has fewer). */
+    if (c->dict_on && c->n_dict_pages == 0 && !c->type.list && c->dict.n > 1 &&
+        (uint64_t)c->dict.n * 8 > (c->dict_puts + 1) * 7) {
+        rc = give_up_dict(c, err);
+    }
+    if (rc == WEIR_OK) {
+        rc = cut_page(c, err);
+    }
+    if (rc == WEIR_OK) {
+        release_open(c);
+    }
+    return rc;
+}
+
+void weir_pq_column_trim(struct weir_pq_column *c)
+{
+    release_open(c);
+    free(c->entries);
+    c->entries = NULL;
+    c->entries_cap = 0;
+    c->n_rows = c->n_indices = c->n_entries = 0;
+    weir_pq_buf_reset(&c->bounds);
     weir_pq_dict_free(&c->dict);
 }
 

@@ -163,6 +163,14 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c);
  * the dictionary's hash table); they grow again on the next append. Only
  * right after weir_pq_column_seal. */
 void weir_pq_column_trim(struct weir_pq_column *c);
+/*
+ * Closes the open page (compressed, kept with the chunk's pages) and frees
+ * the open page's buffers: the chunk's memory drops to its compressed pages,
+ * its page entries and its dictionary, and the chunk goes on with the next
+ * append. Used to bound memory without ending the row group (pages then end
+ * before page_size). Does no I/O.
+ */
+int weir_pq_column_compact(struct weir_pq_column *c, struct weir_error *err);
 /* Heap bytes the column holds now, spare capacity included. */
 uint64_t weir_pq_column_memory(const struct weir_pq_column *c);
 int weir_pq_column_seal(struct weir_pq_column *c, uint64_t start, struct weir_pq_pages *pages,

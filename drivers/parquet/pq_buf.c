@@ -17,6 +17,21 @@ void weir_pq_buf_reset(struct weir_pq_buf *b)
     weir_pq_buf_init(b, max);
 }
 
+void weir_pq_buf_fit(struct weir_pq_buf *b)
+{
+    if (b->len == 0) {
+        weir_pq_buf_reset(b);
+        return;
+    }
+    if (b->len < b->cap) {
+        uint8_t *p = realloc(b->data, b->len);
+        if (p != NULL) {
+            b->data = p;
+            b->cap = b->len;
+        }
+    }
+}
+
 void weir_pq_buf_clear(struct weir_pq_buf *b)
 {
     b->len = 0;

@@ -23,6 +23,8 @@ struct weir_pq_buf {
 void weir_pq_buf_init(struct weir_pq_buf *b, size_t max);
 /* Frees the storage; the buffer can be used again after init. */
 void weir_pq_buf_reset(struct weir_pq_buf *b);
+/* Gives the spare capacity back (for buffers kept long as they are). */
+void weir_pq_buf_fit(struct weir_pq_buf *b);
 /* Keeps the storage, drops the contents and the failed flag. */
 void weir_pq_buf_clear(struct weir_pq_buf *b);
 /* Ensures room for `extra` more bytes; false (and failed set) when it cannot. */

@@ -452,7 +452,12 @@ static int seal_row_group(struct pq_writer *w, struct pq_ready **out, struct wei
         }
         w->vpos += r->pages[i].bytes;
         r->bytes += r->pages[i].bytes;
-        const struct weir_pq_chunk_out *co = &rg->chunks[i];
+        struct weir_pq_chunk_out *co = &rg->chunks[i];
+        /* kept until the footer: a file of many row groups (a partitioned
+         * run's reliefs) keeps thousands */
+        weir_pq_buf_fit(&co->meta);
+        weir_pq_buf_fit(&co->col_index);
+        weir_pq_buf_fit(&co->off_index);
         w->rgs_meta += sizeof(*co) + co->meta.cap + co->col_index.cap + co->off_index.cap;
     }
     w->rg_rows = 0;
@@ -875,6 +880,22 @@ static int writer_finish(void *p, struct weir_error *err)
     return WEIR_OK;
 }
 
+/* After flush or compact freed the columns' buffers: the batch copies go
+ * too, and the worker's figures (stale: it is idle after the drain) are
+ * counted again. */
+static void released(struct pq_writer *w)
+{
+    for (int i = 0; i < 2; i++) {
+        weir_pq_batch_free(&w->pipe.copies[i]);
+    }
+    if (w->pipe.running) {
+        pthread_mutex_lock(&w->pipe.mu);
+        w->pipe.enc_buffered = cols_buffered(w);
+        w->pipe.enc_memory = cols_memory(w);
+        pthread_mutex_unlock(&w->pipe.mu);
+    }
+}
+
 /* Ends the row group being encoded, after the worker's batches. */
 static int writer_flush(void *p, struct weir_error *err)
 {
@@ -896,16 +917,27 @@ static int writer_flush(void *p, struct weir_error *err)
     for (size_t i = 0; i < w->n_cols; i++) {
         weir_pq_column_trim(&w->cols[i]);
     }
-    for (int i = 0; i < 2; i++) {
-        weir_pq_batch_free(&w->pipe.copies[i]);
+    released(w);
+    return WEIR_OK;
+}
+
+/* Closes every column's open page into the row group's compressed pages,
+ * after the worker's batches; the row group stays open. */
+static int writer_compact(void *p, struct weir_error *err)
+{
+    struct pq_writer *w = p;
+    if (w->failed || w->finished) {
+        return unusable(w, err);
     }
-    if (w->pipe.running) {
-        /* the worker is idle after the drain: its last figure is stale */
-        pthread_mutex_lock(&w->pipe.mu);
-        w->pipe.enc_buffered = cols_buffered(w);
-        w->pipe.enc_memory = cols_memory(w);
-        pthread_mutex_unlock(&w->pipe.mu);
+    int rc = pipe_drain(w, err);
+    for (size_t i = 0; rc == WEIR_OK && i < w->n_cols; i++) {
+        rc = weir_pq_column_compact(&w->cols[i], err);
     }
+    if (rc != WEIR_OK) {
+        w->failed = rc;
+        return rc;
+    }
+    released(w);
     return WEIR_OK;
 }
 
@@ -918,4 +950,5 @@ const struct weir_writer_ops weir_pq_writer_ops = {
     .free = writer_free,
     .flush = writer_flush,
     .memory = writer_memory,
+    .compact = writer_compact,
 };

@@ -38,7 +38,7 @@ EOS
 batches='s|^\(  password: .*\)$|\1\n  options:\n    batch_rows: 2000|'
 # spec NAME FORMAT PARTITION_BY [EXTRA_TARGET]
 spec() {
-    { spec_header "$lake/$1" zstd "$2" | sed -e "$batches" -e "s|^  compression: zstd|  compression: zstd\n  memory_budget: 256KiB${4:+\n  $4}|"
+    { spec_header "$lake/$1" zstd "$2" | sed -e "$batches" -e "s|^  compression: zstd|  compression: zstd\n  memory_budget: ${BUDGET:-256KiB}${4:+\n  $4}|"
       cat <<EOS
 jobs:
   - name: $1
@@ -134,6 +134,27 @@ rg=$(lake_sql "SELECT max(n) AS n FROM (SELECT file_name, count(DISTINCT row_gro
     not_ok "the memory budget flushed row groups into open files" "row groups: ${rg:-none}"
 like "$month_log" 'memory_budget_flushes' "the log reports the budget flushes"
 
+# compaction: the 301 unclustered days under a budget that holds their rows
+# compressed but not raw: reliefs compress each partition's rows in memory
+# (Parquet pages of its open row group) instead of writing row groups, so a
+# file is one row group of several pages (a partition that got no rows for
+# two batches, the NULL folder, may be written early: 2); the rows exact, in
+# their folders
+BUDGET=12MiB spec ship_day_packed parquet "{column: ship_date, granularity: day}"
+weir_expect 0 "unclustered days under a 12 MiB budget" run "$WEIR_TEST_TMP/ship_day_packed.yaml"
+like "$(cat "$WEIR_ERR")" '"memory_budget_compactions".*times a partition.s rows were compressed in memory' \
+    "the reliefs compressed the partitions' rows in memory (logged)"
+unlike "$(cat "$WEIR_ERR")" 'memory_budget_small' "no warning"
+COMPARE_NAME="ship_day_packed: every row exactly once" \
+    compare_db_lake "SELECT * FROM $T" "$lake/ship_day_packed/**/*.parquet" --key id
+is "$(in_own_folder "$lake/ship_day_packed/**/*.parquet" ship_date "strftime(ship_date, '%Y-%m-%d')")" \
+    '{"bad":"0"}' "ship_day_packed: each row is in the folder of its own ship_date"
+is "$(lake_sql "SELECT count(*) AS f, count(*) FILTER (WHERE n = 1) > 290 AS most, max(n) <= 2 AS top
+                FROM (SELECT file_name, count(DISTINCT row_group_id) AS n
+                      FROM parquet_metadata('$lake/ship_day_packed/**/*.parquet') GROUP BY file_name)" \
+     "$lake/ship_day_packed/**/*.parquet")" '{"f":"301","most":true,"top":true}' \
+    "ship_day_packed: 301 files, nearly all of one row group, none of more than 2"
+
 # file_size: a folder above it gets more files, within the bound
 spec small_files parquet "{column: shipped_at, granularity: year}" "file_size: 256KiB"
 weir_expect 0 "year partitions with file_size 256KiB" run "$WEIR_TEST_TMP/small_files.yaml"
@@ -145,14 +166,16 @@ COMPARE_NAME="small_files: every row exactly once" \
     compare_db_lake "SELECT * FROM $T" "$lake/small_files/**/*.parquet" --key id
 
 # --- clustered rows: partitions the rows left are flushed, views not copies --
-# 150,000 rows in id order, 50,000 per partition (about 9 MB each in memory):
+# 150,000 rows in id order, 50,000 per partition (about 7 MB each compressed):
 # batches of 2000 rows straddle two partitions (written as views of the
 # batch); each partition is flushed as its row group when the rows move on
 # (with the default 512 MiB budget), so the run holds about one partition
 pg >/dev/null <<EOS
 DROP TABLE IF EXISTS ${T}_clus;
 CREATE TABLE ${T}_clus AS SELECT g AS id, 'p' || ((g - 1) / 50000) AS part,
-  repeat(md5(g::text), 4) AS pad FROM generate_series(1, 150000) g;
+  md5(g::text) || md5((g + 1)::text) || md5((g * 3)::text) || md5((g * 5)::text) ||
+  md5((g * 7)::text) || md5((g * 11)::text) || md5((g * 13)::text) || md5((g * 17)::text) AS pad
+  FROM generate_series(1, 150000) g;
 EOS
 { spec_header "$lake/clus" zstd parquet | sed -e "$batches"; cat <<EOS
 jobs:

@@ -6,10 +6,12 @@
  *                         "wrong" or the user "nobody" is a rejected login;
  *                         one watermark column
  *                         "id"; option fail_at_row = N fails the scan there.
- *   weir_writer_fakecsv.so writes "id,name" lines and a "#rows N" trailer;
- *                         `flush` writes the pending lines; options
- *                         fail_flush / fail_finish = NAME fail the flush /
- *                         finish of a file that got a row with that name.
+ *   weir_writer_fakecsv.so writes "id,name" lines and a "#rows N compactions
+ *                         M" trailer; `flush` writes the pending lines;
+ *                         `compact` keeps them pending, counted at a quarter
+ *                         of their bytes; options fail_flush / fail_finish /
+ *                         fail_compact = NAME fail the flush / finish /
+ *                         compaction of a file that got a row with that name.
  *   weir_writer_oldabi.so refuses every host ABI.
  * FAKE_KIND selects which one this object file becomes.
  */
@@ -300,8 +302,10 @@ struct fw {
     int64_t rows;
     char pending[4096];
     size_t n;
-    char fail_flush[64], fail_finish[64];
-    int bad_flush, bad_finish; /* a row named so was written */
+    char fail_flush[64], fail_finish[64], fail_compact[64];
+    int bad_flush, bad_finish, bad_compact; /* a row named so was written */
+    size_t packed; /* pending bytes compact() "compressed" (counted at a quarter) */
+    uint64_t compactions;
 };
 
 static void opt_copy(const struct weir_kv *o, size_t n, const char *key, char *buf, size_t cap)
@@ -321,6 +325,7 @@ static int fw_open(const struct weir_host *host, const struct ArrowSchema *schem
     f->out = out;
     opt_copy(o, n, "fail_flush", f->fail_flush, sizeof(f->fail_flush));
     opt_copy(o, n, "fail_finish", f->fail_finish, sizeof(f->fail_finish));
+    opt_copy(o, n, "fail_compact", f->fail_compact, sizeof(f->fail_compact));
     *w = f;
     return WEIR_OK;
 }
@@ -351,6 +356,7 @@ static int fw_write(void *w, const struct ArrowArray *batch, struct weir_error *
                 return rc;
             }
             f->n = 0;
+            f->packed = 0;
         }
         size_t nl = (size_t)(off[j + 1] - off[j]);
         const char *nm = (const char *)names->buffers[2] + off[j];
@@ -358,6 +364,8 @@ static int fw_write(void *w, const struct ArrowArray *batch, struct weir_error *
                         memcmp(nm, f->fail_flush, nl) == 0;
         f->bad_finish |= f->fail_finish[0] && strlen(f->fail_finish) == nl &&
                          memcmp(nm, f->fail_finish, nl) == 0;
+        f->bad_compact |= f->fail_compact[0] && strlen(f->fail_compact) == nl &&
+                          memcmp(nm, f->fail_compact, nl) == 0;
         memcpy(f->pending + f->n, line, (size_t)n);
         f->n += (size_t)n;
         f->rows++;
@@ -379,12 +387,28 @@ static int fw_flush(void *w, struct weir_error *err)
     }
     int rc = f->n > 0 ? f->out->write(f->out->ctx, f->pending, f->n, err) : WEIR_OK;
     f->n = 0;
+    f->packed = 0;
     return rc;
+}
+
+/* The rows stay pending, as a real writer's compressed pages would; they
+ * count at a quarter of their bytes from now on. */
+static int fw_compact(void *w, struct weir_error *err)
+{
+    struct fw *f = w;
+    if (f->bad_compact) {
+        return weir_error_set(err, WEIR_EIO, "fakecsv: compacting a file with %s fails",
+                              f->fail_compact);
+    }
+    f->packed = f->n;
+    f->compactions++;
+    return WEIR_OK;
 }
 
 static uint64_t fw_memory(void *w)
 {
-    return ((struct fw *)w)->n;
+    struct fw *f = w;
+    return f->n - f->packed + f->packed / 4;
 }
 
 static int fw_finish(void *w, struct weir_error *err)
@@ -394,8 +418,9 @@ static int fw_finish(void *w, struct weir_error *err)
         return weir_error_set(err, WEIR_EIO, "fakecsv: finish of a file with %s fails",
                               f->fail_finish);
     }
-    char tail[64];
-    int n = snprintf(tail, sizeof(tail), "#rows %" PRId64 "\n", f->rows);
+    char tail[96];
+    int n = snprintf(tail, sizeof(tail), "#rows %" PRId64 " compactions %" PRIu64 "\n", f->rows,
+                     f->compactions);
     int rc = f->out->write(f->out->ctx, f->pending, f->n, err);
     f->n = 0;
     return rc != WEIR_OK ? rc : f->out->write(f->out->ctx, tail, (size_t)n, err);
@@ -414,6 +439,7 @@ static const struct weir_option fw_options[] = {
     {"created_by", WEIR_OPT_STRING, 0, NULL, NULL, "ignored"},
     {"fail_flush", WEIR_OPT_STRING, 0, NULL, NULL, "flush fails for a file with this name"},
     {"fail_finish", WEIR_OPT_STRING, 0, NULL, NULL, "finish fails for a file with this name"},
+    {"fail_compact", WEIR_OPT_STRING, 0, NULL, NULL, "compact fails for a file with this name"},
 };
 
 static const struct weir_writer_ops fw_ops = {
@@ -425,6 +451,7 @@ static const struct weir_writer_ops fw_ops = {
     .free = fw_free,
     .flush = fw_flush,
     .memory = fw_memory,
+    .compact = fw_compact,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

@@ -129,6 +129,9 @@ static const char *wm_value(json_t *doc);
 
 /* Every file under lake/t/name=V/ holds only rows named V; *files and
  * *hidden (temporary files left) counted. */
+/* files whose trailer counts compactions, as of the last folders_ok */
+static int files_compacted;
+
 static int folders_ok(int *files, int *hidden)
 {
     char top[256];
@@ -137,6 +140,7 @@ static int folders_ok(int *files, int *hidden)
     int ok = d != NULL;
     struct dirent *e;
     *files = *hidden = 0;
+    files_compacted = 0;
     while (d != NULL && (e = readdir(d)) != NULL) {
         if (strncmp(e->d_name, "name=", 5) != 0) {
             continue;
@@ -160,6 +164,8 @@ static int folders_ok(int *files, int *hidden)
             while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
                 char *comma = strchr(line, ',');
                 line[strcspn(line, "\n")] = '\0';
+                const char *cp = strstr(line, " compactions ");
+                files_compacted += line[0] == '#' && cp != NULL && atoi(cp + 13) > 0;
                 if (line[0] != '#' && (comma == NULL || strcmp(comma + 1, e->d_name + 5) != 0)) {
                     printf("#   %s holds %s\n", path, line);
                     ok = 0;
@@ -180,15 +186,23 @@ static int folders_ok(int *files, int *hidden)
 }
 
 /* A job partitioned by name, the memory budget small enough that every
- * few batches a relief flushes dozens of partitions at once. */
-static struct weir_spec *part_spec(const char *writer_options)
+ * few batches a relief flushes dozens of partitions at once; batches of 25
+ * rows leave most partitions idle at a relief (they are flushed), of 600
+ * rows none (they are compacted, then flushed). */
+static struct weir_spec *part_spec_rows(const char *writer_options, int batch_rows)
 {
-    char target[256];
+    char target[256], source[64];
     snprintf(target, sizeof(target), "  memory_budget: 1KiB\n%s%s",
              writer_options[0] ? "  options:\n" : "", writer_options);
-    return spec_full("  options:\n    batch_rows: 25\n", target,
+    snprintf(source, sizeof(source), "  options:\n    batch_rows: %d\n", batch_rows);
+    return spec_full(source, target,
                      "    watermark:\n      columns: [id]\n"
                      "    partition_by: {column: name, granularity: value}\n");
+}
+
+static struct weir_spec *part_spec(const char *writer_options)
+{
+    return part_spec_rows(writer_options, 25);
 }
 
 /* ids from..to, names n00..n59 in no order */
@@ -252,6 +266,29 @@ static void test_partitioned_failures(struct weir_run_options *opts)
     TAP_OK(lake_is(1, 1200, NULL), "rerun: 1..1200 exactly once");
     TAP_OK(folders_ok(&files, &hidden) && files == 120 && hidden == 0,
            "each row in its folder, one file per partition and run");
+    weir_spec_free(spec);
+
+    write_named(1201, 1800, "a");
+    spec = part_spec_rows("    fail_compact: n21\n", 600);
+    TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], opts, &err), WEIR_EIO,
+               "compacting one partition of 60 fails the run");
+    TAP_OK(strstr(err.message, "compacting a file with n21 fails") != NULL,
+           "the writer's message comes through the relief: %s", err.message);
+    TAP_OK(folders_ok(&files, &hidden) && files == 120 && hidden == 0,
+           "no file of the failed run is visible or left behind");
+    doc = state_doc();
+    TAP_EQ_STR(wm_value(doc), "1200", "the watermark stays at 1200");
+    json_decref(doc);
+    weir_spec_free(spec);
+
+    spec = part_spec_rows("", 600);
+    TAP_EQ_INT(weir_job_run(spec, &spec->jobs[0], opts, &err), WEIR_OK,
+               "the rerun after a failed compaction");
+    TAP_OK(lake_is(1, 1800, NULL), "rerun: 1..1800 exactly once");
+    TAP_OK(folders_ok(&files, &hidden) && files == 180 && hidden == 0,
+           "each row in its folder, one file per partition and run");
+    TAP_OK(files_compacted == 60, "every partition's file of the rerun was compacted (%d)",
+           files_compacted);
     weir_spec_free(spec);
 }
 

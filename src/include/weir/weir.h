@@ -309,6 +309,15 @@ struct weir_writer_ops {
      * times; the host keeps the sum over its open files within its memory
      * budget. NULL: the host uses `buffered`. */
     uint64_t (*memory)(void *writer);
+    /* Appended. Encodes and compresses the rows buffered so far into the
+     * form the open row group / stripe keeps until it is written (Parquet:
+     * closes each column's open page), writing nothing to `out` and ending
+     * no row group; then frees the buffers that held the rows raw, so
+     * `memory` drops to about the compressed size. The host calls it on
+     * partitions that still get rows when its memory budget is reached, so
+     * their files get fewer, larger row groups than `flush` would give.
+     * NULL: not supported (the host flushes instead). */
+    int (*compact)(void *writer, struct weir_error *err);
 };
 
 /* ---------------------------------------------------------------------------

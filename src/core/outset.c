@@ -32,6 +32,7 @@ struct part_writer {
     int64_t n_batch; /* rows of the batch being routed (route's scratch) */
     int64_t cursor;
     int ended; /* close_all's: 1 committed, -1 failed, 0 not ended */
+    unsigned slot; /* which encoder takes its rows (see struct encoders) */
 };
 
 /* day number → partition, for date/time columns (saves formatting a folder
@@ -63,6 +64,44 @@ struct outset_pipe {
     int status; /* the thread's first error; batches after it are released unread */
     struct weir_error error;
     uint64_t rows_in; /* rows handed over (the caller's count) */
+};
+
+/*
+ * The encoders: while the routing thread splits a batch over many
+ * partitions (rows in no order), it and ENCODERS more threads each gather
+ * and encode the rows of their share of the partitions (a partition always
+ * goes to the same thread, so its buffers come from one heap arena); files
+ * are opened and the figures counted on the routing thread before and
+ * after. One thread encoding 2,000 partitions' rows while the main thread
+ * read and the server sent left a core of two half idle. Only where the
+ * sink's files may be written from several threads at once without a
+ * fan-out (a local folder): a writer may send a row group from write().
+ */
+#define ENCODERS 2
+struct encoder {
+    struct weir_outset *s;
+    unsigned k; /* 1..ENCODERS (the routing thread is 0) */
+    pthread_t thread;
+    struct weir_abatch take;
+    struct weir_aview view;
+    int take_ready;
+    int status; /* the round's first failure */
+    struct weir_error error;
+};
+struct encoders {
+    int running; /* threads started */
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    uint64_t round;
+    unsigned busy; /* encoders still working on the round */
+    /* the round: step over list[0, n), each encoder its slot's partitions */
+    int (*step)(struct weir_outset *s, struct encoder *e, struct part_writer *pw,
+                struct weir_error *err);
+    struct part_writer **list;
+    size_t n;
+    const struct ArrowArray *batch; /* a write round's batch */
+    struct encoder enc[ENCODERS + 1]; /* [0]: the routing thread's */
 };
 
 struct weir_outset {
@@ -108,6 +147,7 @@ struct weir_outset {
     int small_warned;            /* memory_budget_small was logged */
     struct part_writer **sorted; /* relieve's scratch */
     size_t sorted_cap;
+    struct encoders enc;
 };
 
 static uint64_t fnv1a(const char *p)
@@ -205,6 +245,7 @@ static int part_get(struct weir_outset *s, const char *folder, struct part_write
     }
     snprintf(pw->folder, sizeof(pw->folder), "%s", folder);
     pw->hash = h;
+    pw->slot = (unsigned)(s->n_parts % (ENCODERS + 1));
     s->parts[s->n_parts++] = pw;
     index_put(s->index, s->index_cap, pw);
     *out = pw;
@@ -284,6 +325,9 @@ int weir_outset_new(const struct weir_outset_config *cfg, const struct ArrowSche
     s->pipe.on = cfg->pipe;
     pthread_mutex_init(&s->pipe.mu, NULL);
     pthread_cond_init(&s->pipe.cv, NULL);
+    pthread_mutex_init(&s->enc.mu, NULL);
+    pthread_cond_init(&s->enc.go, NULL);
+    pthread_cond_init(&s->enc.done, NULL);
     s->files = json_array();
     s->partitions = json_array();
     s->partition_rows = json_object();
@@ -501,22 +545,34 @@ static int after_write(struct weir_outset *s, struct part_writer *pw, struct wei
     return WEIR_OK;
 }
 
+/* The writer's part of a write: touches pw, its writer and its sink file
+ * only (the encoders run it for many partitions at once). */
+static int put_rows(struct weir_outset *s, struct part_writer *pw, const struct ArrowArray *batch,
+                    struct weir_error *err)
+{
+    int rc = s->cfg.writer->desc.writer->write(pw->writer, batch, err);
+    return rc != WEIR_OK ? rc : weir_sink_output_drain(&pw->out, err);
+}
+
+/* Counts n rows written to pw in. */
+static int count_rows(struct weir_outset *s, struct part_writer *pw, int64_t n,
+                      struct weir_error *err)
+{
+    pw->rows += (uint64_t)n;
+    pw->last_batch = s->batch_no;
+    s->rows += (uint64_t)n;
+    return after_write(s, pw, err);
+}
+
 static int write_to(struct weir_outset *s, struct part_writer *pw, const struct ArrowArray *batch,
                     struct weir_error *err)
 {
     int rc;
-    if (pw->writer == NULL && (rc = file_open(s, pw, err)) != WEIR_OK) {
+    if ((pw->writer == NULL && (rc = file_open(s, pw, err)) != WEIR_OK) ||
+        (rc = put_rows(s, pw, batch, err)) != WEIR_OK) {
         return rc;
     }
-    const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
-    if ((rc = ops->write(pw->writer, batch, err)) != WEIR_OK ||
-        (rc = weir_sink_output_drain(&pw->out, err)) != WEIR_OK) {
-        return rc;
-    }
-    pw->rows += (uint64_t)batch->length;
-    pw->last_batch = s->batch_no;
-    s->rows += (uint64_t)batch->length;
-    return after_write(s, pw, err);
+    return count_rows(s, pw, batch->length, err);
 }
 
 /*
@@ -658,18 +714,41 @@ static int flush_many(struct weir_outset *s, struct part_writer **list, size_t n
 /*
  * Compresses the rows list[0, n) took since their last relief into their
  * open row groups, in memory (writer ops->compact), and counts their memory
- * again. On this thread, not the fan-out: the compressed pages stay until
- * the files end, and allocated on other threads they would sit in glibc's
- * per-thread arenas beside the buffers freed here (100 MB more peak RSS in
- * the 2,000-partition bench, for 0.3 s).
+ * again. On the encoders when they run (each partition on the thread that
+ * encoded its rows, so its pages come from the heap arena its buffers go
+ * back to), else on this thread; not on the fan-out's passing threads:
+ * pages that stay until the files end, allocated in other threads' arenas
+ * beside the buffers freed here, cost 100 MB more peak RSS in the
+ * 2,000-partition bench.
  */
+static int encoders_round(struct weir_outset *s,
+                          int (*step)(struct weir_outset *, struct encoder *,
+                                      struct part_writer *, struct weir_error *),
+                          struct part_writer **list, size_t n, struct weir_error *err);
+
+static int compact_step(struct weir_outset *s, struct encoder *e, struct part_writer *pw,
+                        struct weir_error *err)
+{
+    (void)e;
+    return s->cfg.writer->desc.writer->compact(pw->writer, err);
+}
+
 static int compact_many(struct weir_outset *s, struct part_writer **list, size_t n,
                         struct weir_error *err)
 {
-    const struct weir_writer_ops *ops = s->cfg.writer->desc.writer;
+    if (s->enc.running == ENCODERS && n > ENCODERS) {
+        if (encoders_round(s, compact_step, list, n, err) != WEIR_OK) {
+            return err->status;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (compact_step(s, NULL, list[i], err) != WEIR_OK) {
+                return err->status;
+            }
+        }
+    }
     for (size_t i = 0; i < n; i++) {
-        if (ops->compact(list[i]->writer, err) != WEIR_OK ||
-            after_write(s, list[i], err) != WEIR_OK) {
+        if (after_write(s, list[i], err) != WEIR_OK) {
             return err->status;
         }
         s->compactions++;
@@ -936,23 +1015,37 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
 }
 
 /* Copies row i of src into the builder column. */
+/* A builder for the rows of one partition at a time, from the schema. */
+static int builder_init(const struct weir_outset *s, struct weir_abatch *b, int *ready,
+                        struct weir_error *err)
+{
+    if (*ready) {
+        return WEIR_OK;
+    }
+    if (weir_abatch_init(b, s->schema.n_children, err) != WEIR_OK) {
+        return err->status;
+    }
+    for (int64_t i = 0; i < s->schema.n_children; i++) {
+        if (weir_abatch_set_from_schema(b, i, s->schema.children[i], err) != WEIR_OK) {
+            weir_abatch_reset(b);
+            return err->status;
+        }
+    }
+    *ready = 1;
+    return WEIR_OK;
+}
+
 static int take_init(struct weir_outset *s, struct weir_error *err)
 {
     if (s->take_ready) {
         return WEIR_OK;
     }
-    if (weir_abatch_init(&s->take, s->schema.n_children, err) != WEIR_OK) {
+    if (builder_init(s, &s->take, &s->take_ready, err) != WEIR_OK) {
         return err->status;
-    }
-    for (int64_t i = 0; i < s->schema.n_children; i++) {
-        if (weir_abatch_set_from_schema(&s->take, i, s->schema.children[i], err) != WEIR_OK) {
-            return err->status;
-        }
     }
     for (int64_t i = 0; i < s->take.n_cols; i++) {
         s->take_lists |= s->take.cols[i].layout == WEIR_ACOL_LIST;
     }
-    s->take_ready = 1;
     return WEIR_OK;
 }
 
@@ -976,38 +1069,209 @@ static int row_part(struct weir_outset *s, const struct ArrowArray *col, int64_t
 }
 
 /* Writes rows order[pw->cursor - pw->n_batch, pw->cursor) of the batch to pw. */
-static int write_rows(struct weir_outset *s, struct part_writer *pw,
-                      const struct ArrowArray *batch, struct weir_error *err)
+/* Gathers pw's rows of the batch (s->order) into the builder and hands
+ * them to its writer: touches pw, its writer and the builder only. */
+static int gather_put(struct weir_outset *s, struct part_writer *pw, struct weir_abatch *take,
+                      struct weir_aview *view, const struct ArrowArray *batch,
+                      struct weir_error *err)
 {
     int64_t end = pw->cursor, start = end - pw->n_batch;
-    for (int64_t c = 0; c < s->take.n_cols; c++) {
+    for (int64_t c = 0; c < take->n_cols; c++) {
         for (int64_t k = start; k < end; k++) {
-            if (weir_acol_append_copy(&s->take.cols[c], batch->children[c], s->order[k]) !=
+            if (weir_acol_append_copy(&take->cols[c], batch->children[c], s->order[k]) !=
                 WEIR_OK) {
                 return weir_error_set(err, WEIR_ENOMEM, "out of memory splitting a batch");
             }
         }
     }
-    s->take.length = pw->n_batch;
+    take->length = pw->n_batch;
     if (s->take_lists) { /* a view has no list children: the rows move out */
         struct ArrowArray moved;
-        if (weir_abatch_finish(&s->take, &moved, err) != WEIR_OK) {
+        if (weir_abatch_finish(take, &moved, err) != WEIR_OK) {
             return err->status;
         }
-        int rc = write_to(s, pw, &moved, err);
+        int rc = put_rows(s, pw, &moved, err);
         moved.release(&moved);
         return rc;
     }
     /* the writer borrows the rows for the call: a view, and the builder
      * keeps its buffers for the next partition's rows */
     struct ArrowArray *part = NULL;
-    int rc = weir_abatch_view(&s->take, &s->take_view, &part, err);
+    int rc = weir_abatch_view(take, view, &part, err);
     if (rc == WEIR_OK) {
-        rc = write_to(s, pw, part, err);
+        rc = put_rows(s, pw, part, err);
         part->release(part);
     }
-    weir_abatch_rewind(&s->take);
+    weir_abatch_rewind(take);
     return rc;
+}
+
+static int write_rows(struct weir_outset *s, struct part_writer *pw,
+                      const struct ArrowArray *batch, struct weir_error *err)
+{
+    int rc;
+    if ((pw->writer == NULL && (rc = file_open(s, pw, err)) != WEIR_OK) ||
+        (rc = gather_put(s, pw, &s->take, &s->take_view, batch, err)) != WEIR_OK) {
+        return rc;
+    }
+    return count_rows(s, pw, pw->n_batch, err);
+}
+
+/* Encoder k's share of the round: the listed partitions of its slot. */
+static void encode_share(struct weir_outset *s, struct encoder *e)
+{
+    struct encoders *p = &s->enc;
+    e->status = WEIR_OK;
+    for (size_t k = 0; k < p->n; k++) {
+        struct part_writer *pw = p->list[k];
+        if (pw->slot == e->k && p->step(s, e, pw, &e->error) != WEIR_OK) {
+            e->status = e->error.status;
+            return;
+        }
+    }
+}
+
+/* A write round's step: the partition's rows of the batch. */
+static int gather_step(struct weir_outset *s, struct encoder *e, struct part_writer *pw,
+                       struct weir_error *err)
+{
+    if (builder_init(s, &e->take, &e->take_ready, err) != WEIR_OK) {
+        return err->status;
+    }
+    return gather_put(s, pw, &e->take, &e->view, s->enc.batch, err);
+}
+
+/* Runs a round over list[0, n) on the encoders (which must be running);
+ * the first failure in *err. */
+static int encoders_round(struct weir_outset *s,
+                          int (*step)(struct weir_outset *, struct encoder *,
+                                      struct part_writer *, struct weir_error *),
+                          struct part_writer **list, size_t n, struct weir_error *err)
+{
+    struct encoders *p = &s->enc;
+    pthread_mutex_lock(&p->mu);
+    p->step = step;
+    p->list = list;
+    p->n = n;
+    p->busy = ENCODERS;
+    p->round++;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    encode_share(s, &p->enc[0]);
+    pthread_mutex_lock(&p->mu);
+    while (p->busy > 0) {
+        pthread_cond_wait(&p->done, &p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned k = 0; k <= ENCODERS; k++) {
+        if (p->enc[k].status != WEIR_OK) {
+            *err = p->enc[k].error;
+            return err->status;
+        }
+    }
+    return WEIR_OK;
+}
+
+static void *encoder_main(void *arg)
+{
+    struct encoder *e = arg;
+    struct encoders *p = &e->s->enc;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->round == seen) {
+            pthread_cond_wait(&p->go, &p->mu);
+        }
+        if (p->stop) {
+            break;
+        }
+        seen = p->round;
+        pthread_mutex_unlock(&p->mu);
+        encode_share(e->s, e);
+        pthread_mutex_lock(&p->mu);
+        if (--p->busy == 0) {
+            pthread_cond_signal(&p->done);
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Starts the encoder threads once; 0 when none could start. */
+static int encoders_start(struct weir_outset *s)
+{
+    struct encoders *p = &s->enc;
+    if (p->running > 0) {
+        return 1;
+    }
+    for (unsigned k = 0; k <= ENCODERS; k++) {
+        p->enc[k].s = s;
+        p->enc[k].k = k;
+    }
+    while (p->running < ENCODERS &&
+           pthread_create(&p->enc[p->running + 1].thread, NULL, encoder_main,
+                          &p->enc[p->running + 1]) == 0) {
+        p->running++;
+    }
+    return p->running == ENCODERS;
+}
+
+static void encoders_stop(struct weir_outset *s)
+{
+    struct encoders *p = &s->enc;
+    if (p->running > 0) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_broadcast(&p->go);
+        pthread_mutex_unlock(&p->mu);
+        for (int k = 1; k <= p->running; k++) {
+            pthread_join(p->enc[k].thread, NULL);
+        }
+        p->running = 0;
+    }
+    for (unsigned k = 0; k <= ENCODERS; k++) {
+        if (p->enc[k].take_ready) {
+            weir_abatch_reset(&p->enc[k].take);
+            p->enc[k].take_ready = 0;
+        }
+        weir_aview_reset(&p->enc[k].view);
+    }
+}
+
+/*
+ * The touched partitions' rows (s->order, cursors at their ends) through
+ * the encoders, when the sink allows it and there are enough partitions to
+ * share; else one after the other on this thread.
+ */
+static int write_touched(struct weir_outset *s, const struct ArrowArray *batch,
+                         struct weir_error *err)
+{
+    const struct weir_sink_ops *so = s->cfg.sink->ops;
+    if (!so->concurrent || so->fan != NULL || s->take_lists ||
+        s->n_touched < 4 * (ENCODERS + 1) || !encoders_start(s)) {
+        for (size_t k = 0; k < s->n_touched; k++) {
+            if (write_rows(s, s->touched[k], batch, err) != WEIR_OK) {
+                return err->status;
+            }
+        }
+        return WEIR_OK;
+    }
+    for (size_t k = 0; k < s->n_touched; k++) {
+        struct part_writer *pw = s->touched[k];
+        if (pw->writer == NULL && file_open(s, pw, err) != WEIR_OK) {
+            return err->status;
+        }
+    }
+    s->enc.batch = batch;
+    if (encoders_round(s, gather_step, s->touched, s->n_touched, err) != WEIR_OK) {
+        return err->status;
+    }
+    for (size_t k = 0; k < s->n_touched; k++) {
+        if (count_rows(s, s->touched[k], s->touched[k]->n_batch, err) != WEIR_OK) {
+            return err->status;
+        }
+    }
+    return WEIR_OK;
 }
 
 /* A partition the rows have left (written by the batch before, not by this
@@ -1120,8 +1384,8 @@ static int route(struct weir_outset *s, const struct ArrowArray *batch, struct w
             s->order[s->row_pw[r]->cursor++] = (int64_t)r;
         }
         rc = take_init(s, err);
-        for (size_t k = 0; k < s->n_touched && rc == WEIR_OK; k++) {
-            rc = write_rows(s, s->touched[k], batch, err);
+        if (rc == WEIR_OK) {
+            rc = write_touched(s, batch, err);
         }
     }
     for (size_t k = 0; k < s->n_touched; k++) {
@@ -1296,7 +1560,11 @@ static void tally(struct weir_outset *s, const char *event, uint64_t n, const ch
 
 int weir_outset_finish(struct weir_outset *s, struct weir_error *err)
 {
-    if (pipe_join(s, 0, err) != WEIR_OK || close_all(s, err) != WEIR_OK) {
+    if (pipe_join(s, 0, err) != WEIR_OK) {
+        return err->status;
+    }
+    encoders_stop(s);
+    if (close_all(s, err) != WEIR_OK) {
         return err->status;
     }
     tally(s, "partition_left_flushes", s->left_flushes,
@@ -1366,8 +1634,12 @@ void weir_outset_free(struct weir_outset *s)
         return;
     }
     (void)pipe_join(s, 1, NULL);
+    encoders_stop(s);
     pthread_mutex_destroy(&s->pipe.mu);
     pthread_cond_destroy(&s->pipe.cv);
+    pthread_mutex_destroy(&s->enc.mu);
+    pthread_cond_destroy(&s->enc.go);
+    pthread_cond_destroy(&s->enc.done);
     for (size_t i = 0; i < s->n_parts; i++) {
         file_drop(s, s->parts[i]);
         free(s->parts[i]);

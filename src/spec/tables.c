@@ -160,8 +160,9 @@ static const struct spec_option target_opts[] = {
      .off = S(target.file_size), .aux = SPEC_NO_AUX},
     {.name = "memory_budget", .type = SPEC_T_SIZE, .def = "512MiB",
      .help = "bytes a run holds in memory for unwritten rows of all its open files (and S3 "
-             "parts still filling); past it the partitions holding most are flushed as row "
-             "groups of their open files",
+             "parts still filling); past it partitions the rows have left are written as row "
+             "groups of their open files, the others' rows compressed in memory (Parquet), "
+             "then the largest written",
      .off = S(target.memory_budget), .aux = SPEC_NO_AUX},
     {.name = "max_open_files", .type = SPEC_T_INT, .def = "256",
      .help = "file descriptors a run holds for its open files (local folders); past it the "

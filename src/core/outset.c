@@ -1138,7 +1138,14 @@ static int gather_step(struct weir_outset *s, struct encoder *e, struct part_wri
     if (builder_init(s, &e->take, &e->take_ready, err) != WEIR_OK) {
         return err->status;
     }
-    return gather_put(s, pw, &e->take, &e->view, s->enc.batch, err);
+    int rc = gather_put(s, pw, &e->take, &e->view, s->enc.batch, err);
+    /* a parked file the writer wrote to (a row group) is parked again, as
+     * flush_step does: the threads must not take a descriptor each */
+    int (*park)(struct weir_sink_file *) = s->cfg.sink->ops->park;
+    if (!pw->attached && park != NULL && pw->out.bytes != pw->parked_at && park(pw->out.file)) {
+        pw->parked_at = pw->out.bytes;
+    }
+    return rc;
 }
 
 /* Runs a round over list[0, n) on the encoders (which must be running);

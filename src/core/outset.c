@@ -711,16 +711,6 @@ static int flush_many(struct weir_outset *s, struct part_writer **list, size_t n
     return failed;
 }
 
-/*
- * Compresses the rows list[0, n) took since their last relief into their
- * open row groups, in memory (writer ops->compact), and counts their memory
- * again. On the encoders when they run (each partition on the thread that
- * encoded its rows, so its pages come from the heap arena its buffers go
- * back to), else on this thread; not on the fan-out's passing threads:
- * pages that stay until the files end, allocated in other threads' arenas
- * beside the buffers freed here, cost 100 MB more peak RSS in the
- * 2,000-partition bench.
- */
 static int encoders_round(struct weir_outset *s,
                           int (*step)(struct weir_outset *, struct encoder *,
                                       struct part_writer *, struct weir_error *),
@@ -733,6 +723,16 @@ static int compact_step(struct weir_outset *s, struct encoder *e, struct part_wr
     return s->cfg.writer->desc.writer->compact(pw->writer, err);
 }
 
+/*
+ * Compresses the rows list[0, n) took since their last relief into their
+ * open row groups, in memory (writer ops->compact), and counts their memory
+ * again. On the encoders when they run (each partition on the thread that
+ * encoded its rows, so its pages come from the heap arena its buffers go
+ * back to), else on this thread; not on the fan-out's passing threads:
+ * pages that stay until the files end, allocated in other threads' arenas
+ * beside the buffers freed here, cost 100 MB more peak RSS in the
+ * 2,000-partition bench.
+ */
 static int compact_many(struct weir_outset *s, struct part_writer **list, size_t n,
                         struct weir_error *err)
 {

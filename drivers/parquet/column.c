@@ -139,9 +139,9 @@ uint64_t weir_pq_column_buffered(const struct weir_pq_column *c)
 uint64_t weir_pq_column_memory(const struct weir_pq_column *c)
 {
     /* the struct itself and the statistics' bounds count too: a partitioned
-     * run has tens of thousands of columns open */
-    /* a page's allocation has its link (and, from SMALL_PAGE bytes on, the
-     * unused front of the header room: under 1%) besides the bytes it holds */
+     * run has tens of thousands of columns open; a page's allocation has its
+     * link (and, from SMALL_PAGE bytes on, the unused front of the header
+     * room: under 1%) besides the bytes it holds */
     return sizeof(*c) + c->page_stats.min.cap + c->page_stats.max.cap +
            c->chunk_stats.min.cap + c->chunk_stats.max.cap + c->pages.bytes +
            c->n_entries * (sizeof(struct weir_pq_page) + 16) + c->pages.bytes / 128 +
@@ -222,7 +222,6 @@ static void page_header(struct weir_pq_column *c, int type, size_t raw, size_t c
         c->header.failed = true;
     }
 }
-
 
 /*
  * Compresses in[0..len) straight into a new page allocation, then puts the
@@ -480,6 +479,13 @@ static int give_up_dict(struct weir_pq_column *c, struct weir_error *err)
     return rc;
 }
 
+/* More than 7 in 8 of the values put in the chunk were new to the
+ * dictionary (after the value just put): it does not pay off. */
+static bool mostly_new(const struct weir_pq_column *c)
+{
+    return (uint64_t)c->dict.n * 8 > (c->dict_puts + 1) * 7;
+}
+
 /* One non-null value; levels and indices have room (see append). */
 static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uint32_t h,
                      struct weir_error *err)
@@ -507,8 +513,7 @@ static int put_value(struct weir_pq_column *c, const uint8_t *v, size_t len, uin
              * values; a list row must not straddle the cut, so lists keep
              * to the size limit. */
             stop = !c->type.list && c->dict.n >= WEIR_PQ_DICT_PROBE &&
-                   (c->dict.n & (c->dict.n - 1)) == 0 &&
-                   (uint64_t)c->dict.n * 8 > (c->dict_puts + 1) * 7;
+                   (c->dict.n & (c->dict.n - 1)) == 0 && mostly_new(c);
         }
         c->dict_puts += c->dict_on;
     }
@@ -979,10 +984,9 @@ int weir_pq_column_compact(struct weir_pq_column *c, struct weir_error *err)
     int rc = WEIR_OK;
     /* The first page cut in dictionary encoding commits the chunk to its
      * dictionary, kept in memory until the chunk is written: decide now,
-     * with the probe's rule (put_value), whether it pays off, rather than
+     * with the probe's rule (mostly_new), whether it pays off, rather than
      * at its 128th entry (a partition compacted early has fewer). */
-    if (c->dict_on && c->n_dict_pages == 0 && !c->type.list && c->dict.n > 1 &&
-        (uint64_t)c->dict.n * 8 > (c->dict_puts + 1) * 7) {
+    if (c->dict_on && c->n_dict_pages == 0 && !c->type.list && c->dict.n > 1 && mostly_new(c)) {
         rc = give_up_dict(c, err);
     }
     if (rc == WEIR_OK) {

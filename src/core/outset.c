@@ -453,6 +453,8 @@ static int file_end(struct weir_outset *s, struct part_writer *pw, struct weir_e
 static void file_account(struct weir_outset *s, struct part_writer *pw, int committed)
 {
     set_held(s, pw, 0);
+    pw->pending = 0; /* a relief's lists skip a partition with nothing to write */
+    pw->settled = 0;
     s->n_open--;
     detach(s, pw);
     if (!committed) {
@@ -493,6 +495,8 @@ static void file_drop(struct weir_outset *s, struct part_writer *pw)
     }
     detach(s, pw);
     set_held(s, pw, 0);
+    pw->pending = 0;
+    pw->settled = 0;
 }
 
 static int file_open(struct weir_outset *s, struct part_writer *pw, struct weir_error *err)
@@ -757,15 +761,20 @@ static int compact_many(struct weir_outset *s, struct part_writer **list, size_t
     return WEIR_OK;
 }
 
+/* Most memory first. */
+static int by_held(const void *a, const void *b)
+{
+    const struct part_writer *x = *(struct part_writer *const *)a;
+    const struct part_writer *y = *(struct part_writer *const *)b;
+    return x->held < y->held ? 1 : x->held > y->held ? -1 : 0;
+}
+
 /* Idle partitions first (see relieve), then the largest. */
 static int by_victim(const void *a, const void *b)
 {
     const struct part_writer *x = *(struct part_writer *const *)a;
     const struct part_writer *y = *(struct part_writer *const *)b;
-    if (x->idle != y->idle) {
-        return y->idle - x->idle;
-    }
-    return x->held < y->held ? 1 : x->held > y->held ? -1 : 0;
+    return x->idle != y->idle ? y->idle - x->idle : by_held(a, b);
 }
 
 /* What a partition grew by since its last compaction or flush. */
@@ -780,14 +789,6 @@ static int by_fresh(const void *a, const void *b)
     uint64_t x = fresh(*(struct part_writer *const *)a);
     uint64_t y = fresh(*(struct part_writer *const *)b);
     return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Most memory first. */
-static int by_held(const void *a, const void *b)
-{
-    const struct part_writer *x = *(struct part_writer *const *)a;
-    const struct part_writer *y = *(struct part_writer *const *)b;
-    return x->held < y->held ? 1 : x->held > y->held ? -1 : 0;
 }
 
 /* Most bytes a flush would write first. */
@@ -1014,7 +1015,6 @@ static int relieve(struct weir_outset *s, struct weir_error *err)
     return WEIR_OK;
 }
 
-/* Copies row i of src into the builder column. */
 /* A builder for the rows of one partition at a time, from the schema. */
 static int builder_init(const struct weir_outset *s, struct weir_abatch *b, int *ready,
                         struct weir_error *err)
@@ -1068,7 +1068,6 @@ static int row_part(struct weir_outset *s, const struct ArrowArray *col, int64_t
     return rc;
 }
 
-/* Writes rows order[pw->cursor - pw->n_batch, pw->cursor) of the batch to pw. */
 /* Gathers pw's rows of the batch (s->order) into the builder and hands
  * them to its writer: touches pw, its writer and the builder only. */
 static int gather_put(struct weir_outset *s, struct part_writer *pw, struct weir_abatch *take,
@@ -1106,6 +1105,7 @@ static int gather_put(struct weir_outset *s, struct part_writer *pw, struct weir
     return rc;
 }
 
+/* Writes rows order[pw->cursor - pw->n_batch, pw->cursor) of the batch to pw. */
 static int write_rows(struct weir_outset *s, struct part_writer *pw,
                       const struct ArrowArray *batch, struct weir_error *err)
 {
@@ -1204,12 +1204,13 @@ static void *encoder_main(void *arg)
     return NULL;
 }
 
-/* Starts the encoder threads once; 0 when none could start. */
+/* Starts the encoder threads once; 0 unless all of them run (a round
+ * waits for ENCODERS threads, and the slots assume them). */
 static int encoders_start(struct weir_outset *s)
 {
     struct encoders *p = &s->enc;
     if (p->running > 0) {
-        return 1;
+        return p->running == ENCODERS;
     }
     for (unsigned k = 0; k <= ENCODERS; k++) {
         p->enc[k].s = s;

@@ -260,14 +260,15 @@ is "$(find "$lake/too_many" -type f 2>/dev/null | wc -l | tr -d ' ')" 0 \
 
 # --- SIGKILL in the middle of a heavily partitioned run ---------------------
 # 301 day folders, the scan made slow by a filter that sleeps every 4,000
-# rows; file_size small so that some files are committed before the kill
+# rows; file_size small (24 KiB, a third of a day's ~60 KB, well clear of it) so
+# that some files are committed before the kill
 # while the others are still being written
 pg >/dev/null <<EOS
 SET client_min_messages = warning;
 CREATE OR REPLACE FUNCTION it_partitioned_nap(id bigint) RETURNS boolean LANGUAGE sql AS
 \$\$ SELECT CASE WHEN id % 4000 = 0 THEN pg_sleep(0.4) IS NOT NULL ELSE true END \$\$;
 EOS
-{ spec_header "$lake/killed" zstd parquet | sed -e "$batches" -e "s|^  compression: zstd|  compression: zstd\n  file_size: 64KiB\n  memory_budget: 1MiB|"
+{ spec_header "$lake/killed" zstd parquet | sed -e "$batches" -e "s|^  compression: zstd|  compression: zstd\n  file_size: 24KiB\n  memory_budget: 1MiB|"
   cat <<EOS
 jobs:
   - name: killed

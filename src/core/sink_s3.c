@@ -8,7 +8,7 @@
  * aborts the upload, so nothing half-written is ever visible.
  *
  * Files may be written and committed from several threads at once between
- * fan(1) and fan(0) (a partitioned run ends its 2,000 files four at a
+ * fan(1) and fan(0) (a partitioned run ends its 2,000 files eight at a
  * time: one PutObject after the other took a round trip each): each thread
  * then calls through an HTTP client of its own, with credentials fetched
  * under the sink's lock (the session's credential chain is one thread's).

@@ -1104,11 +1104,9 @@ static int gather_put(struct weir_outset *s, struct part_writer *pw, struct weir
 {
     int64_t end = pw->cursor, start = end - pw->n_batch;
     for (int64_t c = 0; c < take->n_cols; c++) {
-        for (int64_t k = start; k < end; k++) {
-            if (weir_acol_append_copy(&take->cols[c], batch->children[c], s->order[k]) !=
-                WEIR_OK) {
-                return weir_error_set(err, WEIR_ENOMEM, "out of memory splitting a batch");
-            }
+        if (weir_acol_append_take(&take->cols[c], batch->children[c], s->order + start,
+                                  end - start) != WEIR_OK) {
+            return weir_error_set(err, WEIR_ENOMEM, "out of memory splitting a batch");
         }
     }
     take->length = pw->n_batch;

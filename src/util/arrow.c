@@ -296,6 +296,134 @@ int weir_acol_append_copy(struct weir_acol *c, const struct ArrowArray *src, int
     }
 }
 
+/* Sets validity bits [c->length, c->length + n) from rows idx[0, n) of
+ * src (a valid row's bit; the buffer's new bytes are zero) and counts the
+ * nulls; length is not moved. */
+static int take_validity(struct weir_acol *c, const struct ArrowArray *src, const int64_t *idx,
+                         int64_t n)
+{
+    size_t need = (size_t)((c->length + n + 7) / 8);
+    if (need > c->validity.len) {
+        if (abuf_reserve(&c->validity, need - c->validity.len) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        c->validity.len = need;
+    }
+    uint8_t *bits = c->validity.data;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t at = c->length + k;
+        if (weir_arrow_is_null(src, idx[k])) {
+            c->null_count++;
+        } else {
+            bits[at >> 3] |= (uint8_t)(1u << (at & 7));
+        }
+    }
+    return WEIR_OK;
+}
+
+int weir_acol_append_take(struct weir_acol *c, const struct ArrowArray *src, const int64_t *idx,
+                          int64_t n)
+{
+    if (n <= 0) {
+        return WEIR_OK;
+    }
+    if (c->layout == WEIR_ACOL_LIST) {
+        for (int64_t k = 0; k < n; k++) {
+            if (weir_acol_append_copy(c, src, idx[k]) != WEIR_OK) {
+                return WEIR_ENOMEM;
+            }
+        }
+        return WEIR_OK;
+    }
+    if (take_validity(c, src, idx, n) != WEIR_OK) {
+        return WEIR_ENOMEM;
+    }
+    int64_t off = src->offset;
+    if (c->layout == WEIR_ACOL_BOOL) {
+        size_t need = (size_t)((c->length + n + 7) / 8);
+        if (need > c->values.len) {
+            if (abuf_reserve(&c->values, need - c->values.len) != WEIR_OK) {
+                return WEIR_ENOMEM;
+            }
+            c->values.len = need;
+        }
+        /* a null row's value bit stays 0, as append_null leaves it */
+        for (int64_t k = 0; k < n; k++) {
+            int64_t at = c->length + k;
+            if (!weir_arrow_is_null(src, idx[k]) && weir_arrow_bit(src->buffers[1], idx[k] + off)) {
+                c->values.data[at >> 3] |= (uint8_t)(1u << (at & 7));
+            }
+        }
+    } else if (c->layout == WEIR_ACOL_FIXED) {
+        size_t w = (size_t)c->width;
+        if (abuf_reserve(&c->values, w * (size_t)n) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        /* a null row's bytes are copied as they are where append_null
+         * zeroes them: zeroed here too, so a batch reads the same */
+        const uint8_t *from = (const uint8_t *)src->buffers[1];
+        uint8_t *to = c->values.data + c->values.len;
+        bool nulls = src->null_count != 0 && src->buffers[0] != NULL;
+        if (w == 8) {
+            for (int64_t k = 0; k < n; k++) {
+                memcpy(to + 8 * k, from + 8 * (idx[k] + off), 8);
+            }
+        } else if (w == 4) {
+            for (int64_t k = 0; k < n; k++) {
+                memcpy(to + 4 * k, from + 4 * (idx[k] + off), 4);
+            }
+        } else {
+            for (int64_t k = 0; k < n; k++) {
+                memcpy(to + w * (size_t)k, from + w * (size_t)(idx[k] + off), w);
+            }
+        }
+        for (int64_t k = 0; nulls && k < n; k++) {
+            if (weir_arrow_is_null(src, idx[k])) {
+                memset(to + w * (size_t)k, 0, w);
+            }
+        }
+        c->values.len += w * (size_t)n;
+    } else {
+        const int32_t *o = src->buffers[1];
+        const char *data = src->buffers[2];
+        size_t total = 0;
+        for (int64_t k = 0; k < n; k++) {
+            if (!weir_arrow_is_null(src, idx[k])) {
+                total += (size_t)(o[idx[k] + off + 1] - o[idx[k] + off]);
+            }
+        }
+        if (start_var(c) != WEIR_OK || abuf_reserve(&c->offsets, 4 * (size_t)n) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        int32_t end;
+        memcpy(&end, c->offsets.data + c->offsets.len - 4, 4);
+        if (total > (size_t)(INT32_MAX - end)) {
+            return WEIR_ENOMEM; /* a batch holds at most 2 GiB of one column */
+        }
+        if (abuf_reserve(&c->values, total) != WEIR_OK) {
+            return WEIR_ENOMEM;
+        }
+        uint8_t *to = c->values.data + c->values.len;
+        uint8_t *ends = c->offsets.data + c->offsets.len;
+        for (int64_t k = 0; k < n; k++) {
+            if (!weir_arrow_is_null(src, idx[k])) {
+                int64_t j = idx[k] + off;
+                size_t len = (size_t)(o[j + 1] - o[j]);
+                if (len > 0) {
+                    memcpy(to, data + o[j], len);
+                }
+                to += len;
+                end += (int32_t)len;
+            }
+            memcpy(ends + 4 * k, &end, 4);
+        }
+        c->values.len += total;
+        c->offsets.len += 4 * (size_t)n;
+    }
+    c->length += n;
+    return WEIR_OK;
+}
+
 static size_t col_bytes(const struct weir_acol *c)
 {
     return c->validity.len + c->values.len + c->offsets.len +

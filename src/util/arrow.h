@@ -96,6 +96,10 @@ int weir_acol_list_close(struct weir_acol *c);
 /* Appends row i of `src` (an array of c's format, offset applied), lists
  * with their elements. WEIR_OK or WEIR_ENOMEM. */
 int weir_acol_append_copy(struct weir_acol *c, const struct ArrowArray *src, int64_t i);
+/* Appends rows idx[0, n) of src, in that order, as n append_copy calls
+ * would (a partition's rows of a batch, gathered a column at a time). */
+int weir_acol_append_take(struct weir_acol *c, const struct ArrowArray *src, const int64_t *idx,
+                          int64_t n);
 /* Bytes held by the batch's buffers so far. */
 size_t weir_abatch_bytes(const struct weir_abatch *b);
 

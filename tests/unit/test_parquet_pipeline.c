@@ -10,8 +10,12 @@
  * caller spends inside write() and finish(), and the process CPU time.
  */
 #include <inttypes.h>
+#include <lz4.h>
+#include <snappy-c.h>
 #include <stdlib.h>
 #include <time.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "parquet/writer.h"
 #include "tap.h"
@@ -223,6 +227,121 @@ static void values_back(void)
     }
     TAP_OK(ok && rows == 40000, "%lld row groups: ids 0..39999 read back in order (%lld rows)",
            (long long)n_rgs, (long long)rows);
+    free(m.data);
+}
+
+/* A page's body decompressed into out[0..ulen) (Parquet codec ids). */
+static bool unpack(int codec, const uint8_t *in, size_t clen, uint8_t *out, size_t ulen)
+{
+    switch (codec) {
+    case 0:
+        return clen == ulen && (memcpy(out, in, ulen), true);
+    case 1: {
+        size_t n = ulen;
+        return snappy_uncompress((const char *)in, clen, (char *)out, &n) == SNAPPY_OK &&
+               n == ulen;
+    }
+    case 2: {
+        z_stream z;
+        memset(&z, 0, sizeof(z));
+        if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+            return false;
+        }
+        z.next_in = (Bytef *)(uintptr_t)in;
+        z.avail_in = (uInt)clen;
+        z.next_out = out;
+        z.avail_out = (uInt)ulen;
+        int r = inflate(&z, Z_FINISH);
+        inflateEnd(&z);
+        return r == Z_STREAM_END && z.avail_out == 0;
+    }
+    case 6:
+        return ZSTD_decompress(out, ulen, in, clen) == ulen;
+    case 7:
+        return LZ4_decompress_safe((const char *)in, (char *)out, (int)clen, (int)ulen) ==
+               (int)ulen;
+    default:
+        return false;
+    }
+}
+
+/*
+ * Pages up to a megabyte (grown a batch at a time, uneven batches), every
+ * codec: every page of id (no nulls: levels written in place before the
+ * values) and of label (nulls: levels and values copied into the page
+ * body) decompresses, with the codec's own library, to the values written,
+ * in order.
+ */
+static void pieces_back(const char *codec, const char *threads)
+{
+    enum { ROWS = 150000 };
+    struct run r = {threads, codec, "128MiB", "1MiB", "0", ROWS, true, false};
+    struct memout m = {0};
+    TAP_OK(write_file(&r, &m) == WEIR_OK, "%s, threads %s: %d rows in pages of 1MiB", codec,
+           threads, ROWS);
+    static struct tdoc d, ph;
+    uint32_t flen = 0;
+    if (m.len > 12) {
+        memcpy(&flen, m.data + m.len - 8, 4);
+    }
+    size_t at = m.len - 8 - flen;
+    bool ok = m.len > 12 && td_parse(&d, m.data, m.len - 8, &at) && td_int(&d, "4", 0) == 1;
+    static uint8_t page[4 << 20];
+    static uint32_t levels[ROWS];
+    int pages[2] = {0, 0};
+    static const char hex[] = "0123456789abcdef";
+    for (int col = 0; col < 2 && ok; col++) {
+        int ci = col == 0 ? 0 : 3;
+        char p[64];
+        snprintf(p, sizeof(p), "4[0].1[%d].3.4", ci);
+        int cid = (int)td_int(&d, p, -1);
+        snprintf(p, sizeof(p), "4[0].1[%d].3.9", ci);
+        size_t pos = (size_t)td_int(&d, p, 0);
+        int64_t g = 0;
+        while (ok && g < ROWS) {
+            ok = td_parse(&ph, m.data, m.len, &pos) && td_int(&ph, "1", -1) == 0;
+            size_t ulen = (size_t)td_int(&ph, "2", 0), clen = (size_t)td_int(&ph, "3", 0);
+            int64_t nv = td_int(&ph, "5.1", 0);
+            ok = ok && ulen <= sizeof(page) && nv > 0 && pos + clen <= m.len &&
+                 unpack(cid, m.data + pos, clen, page, ulen);
+            pos += clen;
+            pages[col]++;
+            uint32_t llen = 0;
+            if (ok) {
+                memcpy(&llen, page, 4);
+                ok = 4 + (size_t)llen <= ulen &&
+                     rle_decode(page + 4, llen, 1, levels, (size_t)nv) == (size_t)nv;
+            }
+            size_t v = 4 + (size_t)llen;
+            for (int64_t k = 0; k < nv && ok; k++, g++) {
+                if (col == 0) {
+                    int64_t id;
+                    ok = levels[k] == 1 && v + 8 <= ulen;
+                    memcpy(&id, page + v, 8);
+                    ok = ok && id == g;
+                    v += 8;
+                    continue;
+                }
+                ok = levels[k] == (g % 7 != 0);
+                if (!ok || levels[k] == 0) {
+                    continue;
+                }
+                uint32_t len = 0;
+                memcpy(&len, page + v, 4);
+                uint64_t h = mix((uint64_t)g);
+                ok = len == (uint32_t)(4 + g * 13 % 97) && v + 4 + len <= ulen;
+                for (uint32_t i = 0; i < len && ok; i++) {
+                    ok = page[v + 4 + i] == (uint8_t)hex[(h >> (4 * (i % 16))) & 15];
+                }
+                v += 4 + len;
+            }
+            ok = ok && v == ulen;
+        }
+        ok = ok && g == ROWS;
+    }
+    TAP_OK(ok && pages[0] >= 2 && pages[1] >= 5,
+           "%s: id (%d pages) and label (%d pages) decompress to every value written", codec,
+           pages[0], pages[1]);
     free(m.data);
 }
 
@@ -439,6 +558,11 @@ int main(int argc, char **argv)
     }
     same_bytes();
     values_back();
+    pieces_back("none", "0");
+    pieces_back("snappy", "1");
+    pieces_back("gzip", "0");
+    pieces_back("zstd", "1");
+    pieces_back("lz4", "0");
     decimal_error("0");
     decimal_error("1");
     lifecycle();

@@ -170,17 +170,29 @@ int weir_orc_col_init(struct orc_col *c, const struct ArrowSchema *field, const 
         return rc;
     }
     c->name = strdup(name);
-    c->data_rle = malloc(sizeof(*c->data_rle));
-    c->second_rle = malloc(sizeof(*c->second_rle));
-    if (c->name == NULL || c->data_rle == NULL || c->second_rle == NULL) {
+    /* only the encoders the column's values use (4 KiB each: a partitioned
+     * run keeps thousands of columns open) */
+    bool no_data = c->src == SRC_BOOL || c->src == SRC_I8 || c->src == SRC_F32 ||
+                   c->src == SRC_F64 || c->src == SRC_DEC || c->src == SRC_BIN ||
+                   c->src == SRC_FIXED || c->src == SRC_LIST;
+    bool second = c->src == SRC_DEC || c->src == SRC_BIN || c->src == SRC_FIXED ||
+                  c->src == SRC_TS || c->src == SRC_LIST || c->src == SRC_UTF8 ||
+                  c->src == SRC_UUID;
+    c->data_rle = no_data ? NULL : malloc(sizeof(*c->data_rle));
+    c->second_rle = second ? malloc(sizeof(*c->second_rle)) : NULL;
+    if (c->name == NULL || (!no_data && c->data_rle == NULL) || (second && c->second_rle == NULL)) {
         return weir_error_set(err, WEIR_ENOMEM, "orc: out of memory for a column");
     }
     weir_orc_boolrle_init(&c->present_rle, &c->present);
     weir_orc_boolrle_init(&c->bool_rle, &c->data);
     weir_orc_brle_init(&c->byte_rle, &c->data);
     bool data_signed = c->src != SRC_UTF8 && c->src != SRC_UUID;
-    weir_orc_rle2_init(c->data_rle, &c->data, data_signed);
-    weir_orc_rle2_init(c->second_rle, &c->second, c->src == SRC_DEC);
+    if (c->data_rle != NULL) {
+        weir_orc_rle2_init(c->data_rle, &c->data, data_signed);
+    }
+    if (c->second_rle != NULL) {
+        weir_orc_rle2_init(c->second_rle, &c->second, c->src == SRC_DEC);
+    }
     int sk = stats_kind(c->kind);
     weir_orc_stats_init(&c->rg_stats, sk, c->scale);
     weir_orc_stats_init(&c->stripe_stats, sk, c->scale);
@@ -511,6 +523,35 @@ size_t weir_orc_col_buffered(const struct orc_col *c)
            weir_orc_dict_bytes(&c->dict);
 }
 
+size_t weir_orc_col_memory(const struct orc_col *c)
+{
+    const struct orc_ostream *st[] = {&c->present, &c->data, &c->second, &c->dictdata};
+    size_t n = sizeof(*c) + (c->data_rle != NULL ? sizeof(*c->data_rle) : 0) +
+               (c->second_rle != NULL ? sizeof(*c->second_rle) : 0) + c->caprg * sizeof(*c->rgs);
+    for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+        n += st[i]->out.cap + st[i]->pend.cap;
+    }
+    const struct orc_dict *d = &c->dict;
+    return n + d->bytes.cap + d->cap * (sizeof(*d->off) + sizeof(*d->len)) +
+           d->tcap * sizeof(*d->table) + d->capids * sizeof(*d->ids) + c->rg_stats.sminlen +
+           c->rg_stats.smaxlen + c->stripe_stats.sminlen + c->stripe_stats.smaxlen +
+           c->file_stats.sminlen + c->file_stats.smaxlen;
+}
+
+void weir_orc_col_trim(struct orc_col *c)
+{
+    free_rgs(c);
+    free(c->rgs);
+    c->rgs = NULL;
+    c->caprg = 0;
+    weir_orc_ostream_free(&c->present);
+    weir_orc_ostream_free(&c->data);
+    weir_orc_ostream_free(&c->second);
+    weir_orc_ostream_free(&c->dictdata);
+    weir_orc_dict_free(&c->dict);
+    weir_orc_dict_init(&c->dict);
+}
+
 /* Writes the stripe's strings, recording each row group's positions. */
 static int encode_strings(struct orc_col *c, double threshold, struct weir_error *err)
 {
@@ -585,10 +626,10 @@ int weir_orc_col_stripe_finish(struct orc_col *c, double dict_threshold, struct 
     if (rc == WEIR_OK) {
         rc = weir_orc_brle_flush(&c->byte_rle, err);
     }
-    if (rc == WEIR_OK) {
+    if (rc == WEIR_OK && c->data_rle != NULL) {
         rc = weir_orc_rle2_flush(c->data_rle, err);
     }
-    if (rc == WEIR_OK) {
+    if (rc == WEIR_OK && c->second_rle != NULL) {
         rc = weir_orc_rle2_flush(c->second_rle, err);
     }
     struct orc_ostream *s[] = {&c->present, &c->data, &c->second, &c->dictdata};

@@ -104,6 +104,13 @@ int weir_orc_col_append(struct orc_col *c, const struct ArrowArray *a, int64_t r
                         struct weir_error *err);
 /* Bytes the column holds for the open stripe. */
 size_t weir_orc_col_buffered(const struct orc_col *c);
+/* Bytes the column takes in memory: its structure, encoders and the
+ * capacity of its buffers (what the process holds, not only what the open
+ * stripe filled). */
+size_t weir_orc_col_memory(const struct orc_col *c);
+/* After stripe_reset: frees the emptied buffers (a partitioned run's relief
+ * would otherwise leave each file holding its largest stripe's buffers). */
+void weir_orc_col_trim(struct orc_col *c);
 /* Ends the stripe's encoding: strings choose dictionary or direct, every
  * encoder and stream is flushed. */
 int weir_orc_col_stripe_finish(struct orc_col *c, double dict_threshold, struct weir_error *err);

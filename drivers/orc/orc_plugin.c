@@ -10,6 +10,7 @@ static const struct weir_writer_ops orc_ops = {
     .finish = weir_orc_writer_finish,
     .free = weir_orc_writer_free,
     .flush = weir_orc_writer_flush,
+    .memory = weir_orc_writer_memory,
 };
 
 WEIR_EXPORT int weir_plugin_entry(uint32_t host_abi, struct weir_plugin *out,

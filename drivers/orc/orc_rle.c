@@ -189,7 +189,7 @@ void weir_orc_rle2_init(struct orc_rle2 *e, struct orc_ostream *out, bool is_sig
     e->n = 0;
 }
 
-/* Big-endian bit packer into e->tmp. */
+/* Big-endian bit packer into tmp. */
 struct bitw {
     uint8_t *p;
     size_t byte;
@@ -227,16 +227,17 @@ static uint64_t encode_value(const struct orc_rle2 *e, int64_t v)
 
 static int emit_short_repeat(struct orc_rle2 *e, int64_t v, int n, struct weir_error *err)
 {
+    uint8_t tmp[ORC_RLE2_RUN_MAX];
     uint64_t u = encode_value(e, v);
     int bytes = (bits_of(u) + 7) / 8;
     if (bytes == 0) {
         bytes = 1;
     }
-    e->tmp[0] = (uint8_t)(((bytes - 1) << 3) | (n - 3));
+    tmp[0] = (uint8_t)(((bytes - 1) << 3) | (n - 3));
     for (int i = 0; i < bytes; i++) {
-        e->tmp[1 + i] = (uint8_t)(u >> (8 * (bytes - 1 - i)));
+        tmp[1 + i] = (uint8_t)(u >> (8 * (bytes - 1 - i)));
     }
-    return weir_orc_ostream_write(e->out, e->tmp, (size_t)(1 + bytes), err);
+    return weir_orc_ostream_write(e->out, tmp, (size_t)(1 + bytes), err);
 }
 
 static size_t direct_size(const struct orc_rle2 *e, const int64_t *v, int n, int *width)
@@ -253,13 +254,14 @@ static size_t direct_size(const struct orc_rle2 *e, const int64_t *v, int n, int
 static int emit_direct(struct orc_rle2 *e, const int64_t *v, int n, int width,
                        struct weir_error *err)
 {
-    e->tmp[0] = (uint8_t)(0x40 | (weir_orc_rle2_width_code(width) << 1) | ((n - 1) >> 8));
-    e->tmp[1] = (uint8_t)(n - 1);
-    struct bitw w = {e->tmp + 2, 0, 0};
+    uint8_t tmp[ORC_RLE2_RUN_MAX];
+    tmp[0] = (uint8_t)(0x40 | (weir_orc_rle2_width_code(width) << 1) | ((n - 1) >> 8));
+    tmp[1] = (uint8_t)(n - 1);
+    struct bitw w = {tmp + 2, 0, 0};
     for (int i = 0; i < n; i++) {
         bits_put(&w, encode_value(e, v[i]), width);
     }
-    return weir_orc_ostream_write(e->out, e->tmp, 2 + bits_end(&w), err);
+    return weir_orc_ostream_write(e->out, tmp, 2 + bits_end(&w), err);
 }
 
 /* DELTA: the first delta fixes the direction; the others are magnitudes. */
@@ -320,14 +322,15 @@ static bool delta_plan(const struct orc_rle2 *e, const int64_t *v, int n, struct
 static int emit_delta(struct orc_rle2 *e, const int64_t *v, int n, const struct delta_plan *p,
                       struct weir_error *err)
 {
+    uint8_t tmp[ORC_RLE2_RUN_MAX];
     int code = p->width == 0 ? 0 : weir_orc_rle2_width_code(p->width);
-    e->tmp[0] = (uint8_t)(0xc0 | (code << 1) | ((n - 1) >> 8));
-    e->tmp[1] = (uint8_t)(n - 1);
+    tmp[0] = (uint8_t)(0xc0 | (code << 1) | ((n - 1) >> 8));
+    tmp[1] = (uint8_t)(n - 1);
     size_t at = 2;
-    at += weir_orc_varint_put(e->tmp + at, encode_value(e, v[0]));
-    at += weir_orc_varint_put(e->tmp + at, orc_zigzag(p->d0));
+    at += weir_orc_varint_put(tmp + at, encode_value(e, v[0]));
+    at += weir_orc_varint_put(tmp + at, orc_zigzag(p->d0));
     if (p->width > 0) {
-        struct bitw w = {e->tmp + at, 0, 0};
+        struct bitw w = {tmp + at, 0, 0};
         for (int i = 2; i < n; i++) {
             uint64_t d = (uint64_t)v[i] - (uint64_t)v[i - 1];
             if (p->d0 < 0) {
@@ -337,7 +340,7 @@ static int emit_delta(struct orc_rle2 *e, const int64_t *v, int n, const struct 
         }
         at += bits_end(&w);
     }
-    return weir_orc_ostream_write(e->out, e->tmp, at, err);
+    return weir_orc_ostream_write(e->out, tmp, at, err);
 }
 
 /* PATCHED_BASE: values minus the minimum, packed in the width that holds
@@ -422,7 +425,8 @@ static bool patch_plan(const int64_t *v, int n, struct patch_plan *p)
 static int emit_patched(struct orc_rle2 *e, const int64_t *v, int n, const struct patch_plan *p,
                         struct weir_error *err)
 {
-    uint8_t *t = e->tmp;
+    uint8_t tmp[ORC_RLE2_RUN_MAX];
+    uint8_t *t = tmp;
     t[0] = (uint8_t)(0x80 | (weir_orc_rle2_width_code(p->width) << 1) | ((n - 1) >> 8));
     t[1] = (uint8_t)(n - 1);
     t[2] = (uint8_t)(((p->base_bytes - 1) << 5) | weir_orc_rle2_width_code(p->patch_w));

@@ -58,8 +58,11 @@ struct orc_rle2 {
     bool is_signed;
     int n;
     int64_t lit[ORC_RLE2_MAX];
-    uint8_t tmp[4 + 8 + ORC_RLE2_MAX * 8 + 32 * 8 + 16];
 };
+
+/* The most bytes one run takes (the encoder builds a run on its stack: a
+ * partitioned run keeps two encoders per column of thousands of files). */
+#define ORC_RLE2_RUN_MAX (4 + 8 + ORC_RLE2_MAX * 8 + 32 * 8 + 16)
 
 void weir_orc_rle2_init(struct orc_rle2 *e, struct orc_ostream *out, bool is_signed);
 int weir_orc_rle2_add(struct orc_rle2 *e, int64_t v, struct weir_error *err);

@@ -2,6 +2,7 @@
 #include "orc_stream.h"
 
 #include <lz4.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,28 +29,82 @@ int weir_orc_codec_parse(const char *name, int *kind, struct weir_error *err)
     return weir_error_hint(err, "use one of none, gzip (zlib), snappy, zstd, lz4");
 }
 
+/*
+ * Deflate streams and zstd contexts are shared by every ORC writer of the
+ * process: a partitioned run has a writer per partition (thousands), each
+ * of which held its own (2,000 zstd contexts: gigabytes, outside the memory
+ * budget), while only as many compress at once as there are threads. A
+ * chunk takes one from its pool and gives it back.
+ */
+#define POOL_MAX 64
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static z_stream *zlib_pool[POOL_MAX];
+static ZSTD_CCtx *zstd_pool[POOL_MAX];
+static int n_zlib, n_zstd;
+
+static z_stream *zlib_take(void)
+{
+    z_stream *zs = NULL;
+    pthread_mutex_lock(&pool_mu);
+    if (n_zlib > 0) {
+        zs = zlib_pool[--n_zlib];
+    }
+    pthread_mutex_unlock(&pool_mu);
+    if (zs != NULL) {
+        return zs;
+    }
+    zs = calloc(1, sizeof(*zs));
+    /* ORC's ZLIB is raw deflate: no zlib header, no checksum (windowBits < 0). */
+    if (zs != NULL &&
+        deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(zs);
+        zs = NULL;
+    }
+    return zs;
+}
+
+static void zlib_give(z_stream *zs)
+{
+    pthread_mutex_lock(&pool_mu);
+    if (n_zlib < POOL_MAX) {
+        zlib_pool[n_zlib++] = zs;
+        zs = NULL;
+    }
+    pthread_mutex_unlock(&pool_mu);
+    if (zs != NULL) {
+        deflateEnd(zs);
+        free(zs);
+    }
+}
+
+static ZSTD_CCtx *zstd_take(void)
+{
+    ZSTD_CCtx *z = NULL;
+    pthread_mutex_lock(&pool_mu);
+    if (n_zstd > 0) {
+        z = zstd_pool[--n_zstd];
+    }
+    pthread_mutex_unlock(&pool_mu);
+    return z != NULL ? z : ZSTD_createCCtx();
+}
+
+static void zstd_give(ZSTD_CCtx *z)
+{
+    pthread_mutex_lock(&pool_mu);
+    if (n_zstd < POOL_MAX) {
+        zstd_pool[n_zstd++] = z;
+        z = NULL;
+    }
+    pthread_mutex_unlock(&pool_mu);
+    ZSTD_freeCCtx(z);
+}
+
 int weir_orc_codec_init(struct orc_codec *c, int kind, struct weir_error *err)
 {
     memset(c, 0, sizeof(*c));
     c->kind = kind;
-    if (kind == ORC_COMP_ZLIB) {
-        z_stream *zs = calloc(1, sizeof(*zs));
-        if (zs == NULL) {
-            return weir_error_set(err, WEIR_ENOMEM, "orc: out of memory for zlib");
-        }
-        /* ORC's ZLIB is raw deflate: no zlib header, no checksum (windowBits < 0). */
-        if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
-            Z_OK) {
-            free(zs);
-            return weir_error_set(err, WEIR_ENOMEM, "orc: deflateInit2 failed");
-        }
-        c->zlib = zs;
-    } else if (kind == ORC_COMP_ZSTD) {
-        c->zstd = ZSTD_createCCtx();
-        if (c->zstd == NULL) {
-            return weir_error_set(err, WEIR_ENOMEM, "orc: ZSTD_createCCtx failed");
-        }
-    } else if (kind != ORC_COMP_NONE && kind != ORC_COMP_SNAPPY && kind != ORC_COMP_LZ4) {
+    if (kind != ORC_COMP_NONE && kind != ORC_COMP_ZLIB && kind != ORC_COMP_SNAPPY &&
+        kind != ORC_COMP_LZ4 && kind != ORC_COMP_ZSTD) {
         return weir_error_set(err, WEIR_EINTERNAL, "orc: compression kind %d not supported", kind);
     }
     return WEIR_OK;
@@ -57,86 +112,105 @@ int weir_orc_codec_init(struct orc_codec *c, int kind, struct weir_error *err)
 
 void weir_orc_codec_free(struct orc_codec *c)
 {
-    if (c->zlib != NULL) {
-        deflateEnd(c->zlib);
-        free(c->zlib);
-    }
-    if (c->zstd != NULL) {
-        ZSTD_freeCCtx(c->zstd);
-    }
-    weir_orc_buf_free(&c->scratch);
     memset(c, 0, sizeof(*c));
 }
 
-int weir_orc_codec_compress(struct orc_codec *c, const void *src, size_t n, bool *smaller,
-                            struct weir_error *err)
+/* Compresses src[0..n) into dst[0..cap); *len the compressed size. */
+static int compress_to(int kind, const void *src, size_t n, uint8_t *dst, size_t cap,
+                       size_t *len, struct weir_error *err)
 {
-    size_t bound = 0;
-    switch (c->kind) {
-    case ORC_COMP_ZLIB:
-        bound = deflateBound(c->zlib, (uLong)n);
-        break;
+    switch (kind) {
+    case ORC_COMP_ZLIB: {
+        z_stream *zs = zlib_take();
+        if (zs == NULL) {
+            return weir_error_set(err, WEIR_ENOMEM, "orc: deflateInit2 failed");
+        }
+        int r = deflateReset(zs);
+        zs->next_in = (Bytef *)(uintptr_t)src;
+        zs->avail_in = (uInt)n;
+        zs->next_out = dst;
+        zs->avail_out = (uInt)cap;
+        if (r == Z_OK) {
+            r = deflate(zs, Z_FINISH);
+        }
+        *len = cap - zs->avail_out;
+        zlib_give(zs);
+        if (r != Z_STREAM_END) {
+            return weir_error_set(err, WEIR_EINTERNAL, "orc: deflate did not finish");
+        }
+        return WEIR_OK;
+    }
     case ORC_COMP_SNAPPY:
-        bound = snappy_max_compressed_length(n);
-        break;
-    case ORC_COMP_LZ4:
-        bound = (size_t)LZ4_compressBound((int)n);
-        break;
-    case ORC_COMP_ZSTD:
-        bound = ZSTD_compressBound(n);
-        break;
+        *len = cap;
+        if (snappy_compress(src, n, (char *)dst, len) != SNAPPY_OK) {
+            return weir_error_set(err, WEIR_EINTERNAL, "orc: snappy_compress failed");
+        }
+        return WEIR_OK;
+    case ORC_COMP_LZ4: {
+        int r = LZ4_compress_default(src, (char *)dst, (int)n, (int)cap);
+        if (r <= 0) {
+            return weir_error_set(err, WEIR_EINTERNAL, "orc: LZ4_compress_default failed");
+        }
+        *len = (size_t)r;
+        return WEIR_OK;
+    }
+    case ORC_COMP_ZSTD: {
+        ZSTD_CCtx *z = zstd_take();
+        if (z == NULL) {
+            return weir_error_set(err, WEIR_ENOMEM, "orc: ZSTD_createCCtx failed");
+        }
+        size_t r = ZSTD_compressCCtx(z, dst, cap, src, n, 3);
+        zstd_give(z);
+        if (ZSTD_isError(r)) {
+            return weir_error_set(err, WEIR_EINTERNAL, "orc: zstd: %s", ZSTD_getErrorName(r));
+        }
+        *len = r;
+        return WEIR_OK;
+    }
     default:
         return weir_error_set(err, WEIR_EINTERNAL, "orc: compress called without a codec");
     }
-    c->scratch.len = 0;
-    int rc = weir_orc_buf_reserve(&c->scratch, bound, err);
+}
+
+/* Room compress_to may need for n bytes. */
+static size_t compress_bound(int kind, size_t n)
+{
+    switch (kind) {
+    case ORC_COMP_ZLIB:
+        /* zlib's bound with its 6-byte wrapper: above raw deflate's */
+        return (size_t)compressBound((uLong)n);
+    case ORC_COMP_SNAPPY:
+        return snappy_max_compressed_length(n);
+    case ORC_COMP_LZ4:
+        return (size_t)LZ4_compressBound((int)n);
+    case ORC_COMP_ZSTD:
+        return ZSTD_compressBound(n);
+    default:
+        return n;
+    }
+}
+
+int weir_orc_codec_chunk(struct orc_codec *c, const void *src, size_t n, struct orc_buf *out,
+                         struct weir_error *err)
+{
+    size_t bound = compress_bound(c->kind, n);
+    size_t at = out->len;
+    int rc = weir_orc_buf_reserve(out, 3 + (bound > n ? bound : n), err);
     if (rc != WEIR_OK) {
         return rc;
     }
-    size_t out = 0;
-    switch (c->kind) {
-    case ORC_COMP_ZLIB: {
-        z_stream *zs = c->zlib;
-        if (deflateReset(zs) != Z_OK) {
-            return weir_error_set(err, WEIR_EINTERNAL, "orc: deflateReset failed");
-        }
-        zs->next_in = (Bytef *)(uintptr_t)src;
-        zs->avail_in = (uInt)n;
-        zs->next_out = c->scratch.data;
-        zs->avail_out = (uInt)bound;
-        if (deflate(zs, Z_FINISH) != Z_STREAM_END) {
-            return weir_error_set(err, WEIR_EINTERNAL, "orc: deflate did not finish");
-        }
-        out = bound - zs->avail_out;
-        break;
+    size_t len = 0;
+    rc = compress_to(c->kind, src, n, out->data + at + 3, bound, &len, err);
+    if (rc != WEIR_OK) {
+        return rc;
     }
-    case ORC_COMP_SNAPPY: {
-        size_t len = bound;
-        if (snappy_compress(src, n, (char *)c->scratch.data, &len) != SNAPPY_OK) {
-            return weir_error_set(err, WEIR_EINTERNAL, "orc: snappy_compress failed");
-        }
-        out = len;
-        break;
+    bool original = len >= n;
+    if (original) {
+        memcpy(out->data + at + 3, src, n);
+        len = n;
     }
-    case ORC_COMP_LZ4: {
-        int len = LZ4_compress_default(src, (char *)c->scratch.data, (int)n, (int)bound);
-        if (len <= 0) {
-            return weir_error_set(err, WEIR_EINTERNAL, "orc: LZ4_compress_default failed");
-        }
-        out = (size_t)len;
-        break;
-    }
-    default: {
-        size_t len = ZSTD_compressCCtx(c->zstd, c->scratch.data, bound, src, n, 3);
-        if (ZSTD_isError(len)) {
-            return weir_error_set(err, WEIR_EINTERNAL, "orc: zstd: %s", ZSTD_getErrorName(len));
-        }
-        out = len;
-        break;
-    }
-    }
-    c->scratch.len = out;
-    *smaller = out < n;
+    weir_orc_chunk_header(len, original, out->data + at);
+    out->len = at + 3 + len;
     return WEIR_OK;
 }
 
@@ -170,19 +244,7 @@ void weir_orc_chunk_header(size_t len, bool original, uint8_t out[3])
 
 static int put_chunk(struct orc_ostream *s, struct weir_error *err)
 {
-    bool smaller = false;
-    int rc = weir_orc_codec_compress(s->codec, s->pend.data, s->pend.len, &smaller, err);
-    if (rc != WEIR_OK) {
-        return rc;
-    }
-    const uint8_t *body = smaller ? s->codec->scratch.data : s->pend.data;
-    size_t len = smaller ? s->codec->scratch.len : s->pend.len;
-    uint8_t hdr[3];
-    weir_orc_chunk_header(len, !smaller, hdr);
-    rc = weir_orc_buf_append(&s->out, hdr, sizeof(hdr), err);
-    if (rc == WEIR_OK) {
-        rc = weir_orc_buf_append(&s->out, body, len, err);
-    }
+    int rc = weir_orc_codec_chunk(s->codec, s->pend.data, s->pend.len, &s->out, err);
     s->pend.len = 0;
     return rc;
 }

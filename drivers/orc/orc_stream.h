@@ -28,22 +28,21 @@ enum orc_compression {
 /* Largest chunk a 3-byte header can describe (23 bits of length). */
 #define ORC_MAX_BLOCK ((size_t)(1u << 23) - 1)
 
-/* One codec context, shared by the streams of one writer (not thread safe). */
+/* A writer's codec: its kind. The heavy state (a deflate stream of about
+ * 256 KiB, a zstd context with its workspace) comes from a process-wide pool
+ * for each chunk (see orc_stream.c). */
 struct orc_codec {
     int kind; /* enum orc_compression */
-    void *zlib;   /* z_stream, raw deflate */
-    void *zstd;   /* ZSTD_CCtx */
-    struct orc_buf scratch;
 };
 
 /* Parses "none|zlib|gzip|snappy|zstd|lz4" into *kind; WEIR_ECONFIG otherwise. */
 int weir_orc_codec_parse(const char *name, int *kind, struct weir_error *err);
 int weir_orc_codec_init(struct orc_codec *c, int kind, struct weir_error *err);
 void weir_orc_codec_free(struct orc_codec *c);
-/* Compresses src[0..n) into c->scratch (replacing it). *smaller is false when
- * the result is not shorter than the input (the caller stores the original). */
-int weir_orc_codec_compress(struct orc_codec *c, const void *src, size_t n, bool *smaller,
-                            struct weir_error *err);
+/* Appends one chunk of src[0..n) to *out: the 3-byte header, then the
+ * compressed bytes, or src itself when compressing does not shrink it. */
+int weir_orc_codec_chunk(struct orc_codec *c, const void *src, size_t n, struct orc_buf *out,
+                         struct weir_error *err);
 
 /* The 3-byte chunk header: len << 1 | original, little endian. */
 void weir_orc_chunk_header(size_t len, bool original, uint8_t out[3]);

@@ -469,7 +469,23 @@ int weir_orc_writer_flush(void *writer, struct weir_error *err)
     }
     int rc = flush_stripe(w, err);
     w->failed = rc != WEIR_OK;
+    /* the host flushes to bring its memory down: the stripe's buffers go
+     * (a stripe cut at row_group_size keeps them for the next) */
+    for (int64_t i = 0; rc == WEIR_OK && i < w->ncols; i++) {
+        weir_orc_col_trim(&w->cols[i]);
+    }
     return rc;
+}
+
+uint64_t weir_orc_writer_memory(void *writer)
+{
+    const struct orc_writer *w = writer;
+    uint64_t n = sizeof(*w) + w->caprg * sizeof(*w->rg_counts) + w->stripes.buf.cap +
+                 w->meta.buf.cap + (uint64_t)w->ncols * sizeof(*w->cols);
+    for (int64_t i = 0; i < w->ncols; i++) {
+        n += weir_orc_col_memory(&w->cols[i]);
+    }
+    return n;
 }
 
 uint64_t weir_orc_writer_buffered(void *writer)

@@ -22,6 +22,8 @@ int weir_orc_writer_open(const struct weir_host *host, const struct ArrowSchema 
                          struct weir_output *out, void **writer, struct weir_error *err);
 int weir_orc_writer_write(void *writer, const struct ArrowArray *batch, struct weir_error *err);
 uint64_t weir_orc_writer_buffered(void *writer);
+/* Bytes the writer takes in memory (the host's budget; see weir.h `memory`). */
+uint64_t weir_orc_writer_memory(void *writer);
 /* Ends the stripe being built (writes it to out); the file stays open. */
 int weir_orc_writer_flush(void *writer, struct weir_error *err);
 int weir_orc_writer_finish(void *writer, struct weir_error *err);

@@ -439,6 +439,77 @@ static void check_errors(void)
     free(m.p);
 }
 
+/* `memory` counts what the writer holds (at least the buffered bytes, and
+ * the structures when nothing is buffered); `flush` (a partitioned run's
+ * relief) gives the stripe's buffers back; a file of flushed stripes reads
+ * back whole, every value. */
+static void check_flush_memory(const char *comp)
+{
+    struct weir_error err;
+    struct ArrowSchema schema;
+    struct mem m = {0};
+    struct weir_output out = {sizeof(out), &m, mem_write};
+    struct weir_kv opts[] = {{"compression", comp}, {"row_index_stride", "1000"}};
+    void *w = NULL;
+    int rc = td_schema(&schema, &err);
+    if (rc == WEIR_OK) {
+        rc = ops->open(NULL, &schema, opts, 2, &out, &w, &err);
+    }
+    TAP_OK(rc == WEIR_OK && WEIR_HAS_MEMBER(ops, struct weir_writer_ops, memory) &&
+               ops->memory != NULL,
+           "%s: open; the plugin has memory", comp);
+    if (rc != WEIR_OK) {
+        return;
+    }
+    uint64_t empty = ops->memory(w);
+    bool counts = empty > 0, drops = true;
+    const int64_t rows = 9000, per = 3000;
+    for (int64_t r = 0; r < rows && rc == WEIR_OK; r += per) {
+        struct ArrowArray b;
+        rc = td_batch(r, per, false, &b, &err);
+        if (rc == WEIR_OK) {
+            rc = ops->write(w, &b, &err);
+            b.release(&b);
+        }
+        uint64_t full = ops->memory(w);
+        counts = counts && full >= ops->buffered(w) && full > empty;
+        if (rc == WEIR_OK) {
+            rc = ops->flush(w, &err);
+        }
+        /* the buffers went: what stays is about the empty writer's */
+        drops = drops && ops->memory(w) < full && ops->memory(w) <= empty + 64 * 1024;
+    }
+    TAP_OK(rc == WEIR_OK && counts, "%s: memory covers the buffered bytes, and more than an "
+                                    "empty writer's", comp);
+    TAP_OK(drops, "%s: each flush gives the stripe's buffers back", comp);
+    if (rc == WEIR_OK) {
+        rc = ops->finish(w, &err);
+    }
+    ops->free(w);
+    schema.release(&schema);
+    struct orc_rfile f;
+    int r = rc == WEIR_OK ? orc_read(m.p, m.len, &f) : -1;
+    long wrong = 0;
+    struct tdbuf want = {0}, got = {0};
+    for (int c = 0; r == 0 && c < td_ncols; c++) {
+        for (int64_t row = 0; row < rows; row++) {
+            td_clear(&want);
+            td_clear(&got);
+            td_expect(row, c, false, &want);
+            td_render(&f, c, (size_t)row, &got);
+            wrong += want.len != got.len || memcmp(want.p, got.p, want.len) != 0;
+        }
+    }
+    TAP_OK(r == 0 && f.nstripes == 3 && f.rows == (uint64_t)rows && wrong == 0,
+           "%s: 3 flushed stripes read back, every value (%ld wrong)", comp, wrong);
+    if (r == 0) {
+        orc_rfile_free(&f);
+    }
+    td_free(&want);
+    td_free(&got);
+    free(m.p);
+}
+
 int main(void)
 {
     const char *dir = getenv("WEIR_PLUGIN_PATH");
@@ -470,6 +541,8 @@ int main(void)
     check_file("zstd", 5, 12000, true);
     check_lists("none");
     check_lists("zstd");
+    check_flush_memory("zstd");
+    check_flush_memory("gzip");
     check_errors();
     dlclose(h);
     return tap_done();

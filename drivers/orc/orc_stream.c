@@ -37,19 +37,41 @@ int weir_orc_codec_parse(const char *name, int *kind, struct weir_error *err)
  * chunk takes one from its pool and gives it back.
  */
 #define POOL_MAX 64
+struct pool {
+    void *item[POOL_MAX];
+    int n;
+};
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
-static z_stream *zlib_pool[POOL_MAX];
-static ZSTD_CCtx *zstd_pool[POOL_MAX];
-static int n_zlib, n_zstd;
+static struct pool zlib_pool, zstd_pool;
+
+/* A pooled context, or NULL when the pool is empty. */
+static void *pool_take(struct pool *p)
+{
+    void *x = NULL;
+    pthread_mutex_lock(&pool_mu);
+    if (p->n > 0) {
+        x = p->item[--p->n];
+    }
+    pthread_mutex_unlock(&pool_mu);
+    return x;
+}
+
+/* Keeps x for the next chunk; false when the pool is full (the caller
+ * frees it). */
+static bool pool_give(struct pool *p, void *x)
+{
+    pthread_mutex_lock(&pool_mu);
+    bool kept = p->n < POOL_MAX;
+    if (kept) {
+        p->item[p->n++] = x;
+    }
+    pthread_mutex_unlock(&pool_mu);
+    return kept;
+}
 
 static z_stream *zlib_take(void)
 {
-    z_stream *zs = NULL;
-    pthread_mutex_lock(&pool_mu);
-    if (n_zlib > 0) {
-        zs = zlib_pool[--n_zlib];
-    }
-    pthread_mutex_unlock(&pool_mu);
+    z_stream *zs = pool_take(&zlib_pool);
     if (zs != NULL) {
         return zs;
     }
@@ -65,13 +87,7 @@ static z_stream *zlib_take(void)
 
 static void zlib_give(z_stream *zs)
 {
-    pthread_mutex_lock(&pool_mu);
-    if (n_zlib < POOL_MAX) {
-        zlib_pool[n_zlib++] = zs;
-        zs = NULL;
-    }
-    pthread_mutex_unlock(&pool_mu);
-    if (zs != NULL) {
+    if (!pool_give(&zlib_pool, zs)) {
         deflateEnd(zs);
         free(zs);
     }
@@ -79,24 +95,15 @@ static void zlib_give(z_stream *zs)
 
 static ZSTD_CCtx *zstd_take(void)
 {
-    ZSTD_CCtx *z = NULL;
-    pthread_mutex_lock(&pool_mu);
-    if (n_zstd > 0) {
-        z = zstd_pool[--n_zstd];
-    }
-    pthread_mutex_unlock(&pool_mu);
+    ZSTD_CCtx *z = pool_take(&zstd_pool);
     return z != NULL ? z : ZSTD_createCCtx();
 }
 
 static void zstd_give(ZSTD_CCtx *z)
 {
-    pthread_mutex_lock(&pool_mu);
-    if (n_zstd < POOL_MAX) {
-        zstd_pool[n_zstd++] = z;
-        z = NULL;
+    if (!pool_give(&zstd_pool, z)) {
+        ZSTD_freeCCtx(z);
     }
-    pthread_mutex_unlock(&pool_mu);
-    ZSTD_freeCCtx(z);
 }
 
 int weir_orc_codec_init(struct orc_codec *c, int kind, struct weir_error *err)

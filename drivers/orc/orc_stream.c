@@ -106,6 +106,21 @@ static void zstd_give(ZSTD_CCtx *z)
     }
 }
 
+/* The pools go with the plugin (dlclose, or the process's exit). */
+__attribute__((destructor)) static void pools_free(void)
+{
+    pthread_mutex_lock(&pool_mu);
+    for (int i = 0; i < zlib_pool.n; i++) {
+        deflateEnd(zlib_pool.item[i]);
+        free(zlib_pool.item[i]);
+    }
+    for (int i = 0; i < zstd_pool.n; i++) {
+        ZSTD_freeCCtx(zstd_pool.item[i]);
+    }
+    zlib_pool.n = zstd_pool.n = 0;
+    pthread_mutex_unlock(&pool_mu);
+}
+
 int weir_orc_codec_init(struct orc_codec *c, int kind, struct weir_error *err)
 {
     memset(c, 0, sizeof(*c));

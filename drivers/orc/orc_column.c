@@ -214,16 +214,10 @@ static void free_rgs(struct orc_col *c)
 
 void weir_orc_col_free(struct orc_col *c)
 {
-    free_rgs(c);
-    free(c->rgs);
+    weir_orc_col_trim(c); /* the stripe's buffers */
     free(c->name);
     free(c->data_rle);
     free(c->second_rle);
-    weir_orc_ostream_free(&c->present);
-    weir_orc_ostream_free(&c->data);
-    weir_orc_ostream_free(&c->second);
-    weir_orc_ostream_free(&c->dictdata);
-    weir_orc_dict_free(&c->dict);
     weir_orc_stats_free(&c->rg_stats);
     weir_orc_stats_free(&c->stripe_stats);
     weir_orc_stats_free(&c->file_stats);

@@ -272,7 +272,7 @@ static bool unpack(int codec, const uint8_t *in, size_t clen, uint8_t *out, size
  * body) decompresses, with the codec's own library, to the values written,
  * in order.
  */
-static void pieces_back(const char *codec, const char *threads)
+static void big_pages_back(const char *codec, const char *threads)
 {
     enum { ROWS = 150000 };
     struct run r = {threads, codec, "128MiB", "1MiB", "0", ROWS, true, false};
@@ -558,11 +558,11 @@ int main(int argc, char **argv)
     }
     same_bytes();
     values_back();
-    pieces_back("none", "0");
-    pieces_back("snappy", "1");
-    pieces_back("gzip", "0");
-    pieces_back("zstd", "1");
-    pieces_back("lz4", "0");
+    big_pages_back("none", "0");
+    big_pages_back("snappy", "1");
+    big_pages_back("gzip", "0");
+    big_pages_back("zstd", "1");
+    big_pages_back("lz4", "0");
     decimal_error("0");
     decimal_error("1");
     lifecycle();

@@ -1077,6 +1077,10 @@ static int take_init(struct weir_outset *s, struct weir_error *err)
     return WEIR_OK;
 }
 
+/* The longest folder name ("column=value"): a file system's name limit
+ * (NAME_MAX), so a lake on S3 can also be copied to a disk. */
+#define FOLDER_MAX 255
+
 /* The partition of row r of the batch. */
 static int row_part(struct weir_outset *s, const struct ArrowArray *col, int64_t r,
                     struct part_writer **out, struct weir_error *err)
@@ -1086,9 +1090,23 @@ static int row_part(struct weir_outset *s, const struct ArrowArray *col, int64_t
     if (timed && (*out = day_get(s, day)) != NULL) {
         return WEIR_OK;
     }
-    char key[256], folder[600];
-    weir_partition_value(s->part_format, s->cfg.granularity, col, r, key, sizeof(key));
-    snprintf(folder, sizeof(folder), "%s=%s", s->schema.children[s->part_col]->name, key);
+    char key[FOLDER_MAX + 1], folder[2 * FOLDER_MAX];
+    const char *name = s->schema.children[s->part_col]->name;
+    size_t len = weir_partition_value(s->part_format, s->cfg.granularity, col, r, key, sizeof(key));
+    if (len + strlen(name) + 1 > FOLDER_MAX) {
+        /* cut to fit, a longer value would share its folder with others */
+        int shown = 40;
+        while (shown > 0 && ((unsigned char)key[shown] & 0xC0) == 0x80) {
+            shown--; /* not in the middle of a UTF-8 character */
+        }
+        weir_error_set(err, WEIR_EDATA,
+                       "partition column \"%s\": a value gives the folder name \"%s=%.*s...\" of "
+                       "%zu bytes; a folder name has at most %d",
+                       name, name, shown, key, len + strlen(name) + 1, FOLDER_MAX);
+        return weir_error_hint(err, "partition by a shorter column, or by a prefix of this one "
+                                    "computed in the job's query");
+    }
+    snprintf(folder, sizeof(folder), "%s=%s", name, key);
     int rc = part_get(s, folder, out, err);
     if (rc == WEIR_OK && timed) {
         day_put(s, day, *out);

@@ -91,15 +91,18 @@ void weir_outset_free(struct weir_outset *set);
 
 /* Hive-style escaping of a partition value (as Hive's FileUtils does for
  * '/', '=', '%', '"', '\'', '\\', '#', '?', ':', '[', ']', '{', '}', '*',
- * '^', control characters and DEL). */
-void weir_partition_escape(const char *in, size_t len, char *out, size_t cap);
+ * '^', control characters and DEL). Returns the escaped length; out gets
+ * it when it is less than cap, else the whole escapes that fit (cap > 0:
+ * always terminated). */
+size_t weir_partition_escape(const char *in, size_t len, char *out, size_t cap);
 
 /* The folder value of row i of `col` (Arrow format `format`, enum
  * weir_granularity): YYYY-MM-DD / YYYY-MM / YYYY of a date or timestamp,
  * else the escaped value; NULL and "" give __HIVE_DEFAULT_PARTITION__
- * (partvalue.c). */
-void weir_partition_value(const char *format, int granularity, const struct ArrowArray *col,
-                          int64_t i, char *buf, size_t cap);
+ * (partvalue.c). Returns the value's whole length, as
+ * weir_partition_escape: cap or more means buf holds only its start. */
+size_t weir_partition_value(const char *format, int granularity, const struct ArrowArray *col,
+                            int64_t i, char *buf, size_t cap);
 /* a / b rounded towards minus infinity (days of a timestamp before 1970) */
 int64_t weir_partition_floor_div(int64_t a, int64_t b);
 

@@ -2,6 +2,7 @@
 #include "core/outset.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,20 +11,31 @@
 
 #define HIVE_NULL "__HIVE_DEFAULT_PARTITION__"
 
-void weir_partition_escape(const char *in, size_t len, char *out, size_t cap)
+size_t weir_partition_escape(const char *in, size_t len, char *out, size_t cap)
 {
     static const char special[] = "\"#%'*/:=?\\\x7f{[]}^";
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 4 < cap; i++) {
+    size_t o = 0; /* the escaped length; written while it fits */
+    bool fits = cap > 0;
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
-        if (c < 0x20 || strchr(special, c) != NULL) {
-            snprintf(out + o, cap - o, "%%%02X", c);
-            o += 3;
-        } else {
-            out[o++] = (char)c;
+        bool esc = c < 0x20 || strchr(special, c) != NULL;
+        size_t need = esc ? 3 : 1;
+        if (fits && o + need < cap) {
+            if (esc) {
+                snprintf(out + o, cap - o, "%%%02X", c);
+            } else {
+                out[o] = (char)c;
+            }
+        } else if (fits) {
+            out[o] = '\0';
+            fits = false;
         }
+        o += need;
     }
-    out[o] = '\0';
+    if (fits) {
+        out[o] = '\0';
+    }
+    return o;
 }
 
 int64_t weir_partition_floor_div(int64_t a, int64_t b)
@@ -32,12 +44,11 @@ int64_t weir_partition_floor_div(int64_t a, int64_t b)
 }
 
 /* The folder value for row i of the partition column. */
-void weir_partition_value(const char *f, int granularity, const struct ArrowArray *col, int64_t i,
-                          char *buf, size_t cap)
+size_t weir_partition_value(const char *f, int granularity, const struct ArrowArray *col,
+                            int64_t i, char *buf, size_t cap)
 {
     if (weir_arrow_is_null(col, i)) {
-        snprintf(buf, cap, "%s", HIVE_NULL);
-        return;
+        return (size_t)snprintf(buf, cap, "%s", HIVE_NULL);
     }
     int64_t j = i + col->offset;
     int64_t days = INT64_MIN;
@@ -50,13 +61,12 @@ void weir_partition_value(const char *f, int granularity, const struct ArrowArra
         int y, m, d;
         weir_time_civil(days, &y, &m, &d);
         if (granularity == WEIR_GRAN_YEAR) {
-            snprintf(buf, cap, "%04d", y);
-        } else if (granularity == WEIR_GRAN_MONTH) {
-            snprintf(buf, cap, "%04d-%02d", y, m);
-        } else {
-            snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
+            return (size_t)snprintf(buf, cap, "%04d", y);
         }
-        return;
+        if (granularity == WEIR_GRAN_MONTH) {
+            return (size_t)snprintf(buf, cap, "%04d-%02d", y, m);
+        }
+        return (size_t)snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
     }
     char raw[256];
     const void *v = col->buffers[1];
@@ -98,11 +108,10 @@ void weir_partition_value(const char *f, int granularity, const struct ArrowArra
             const int32_t *off = col->buffers[1];
             const char *data = col->buffers[2];
             size_t len = (size_t)(off[j + 1] - off[j]);
-            weir_partition_escape(data + off[j], len > 200 ? 200 : len, buf, cap);
-            if (buf[0] == '\0') {
-                snprintf(buf, cap, "%s", HIVE_NULL);
+            if (len == 0) {
+                return (size_t)snprintf(buf, cap, "%s", HIVE_NULL);
             }
-            return;
+            return weir_partition_escape(data + off[j], len, buf, cap);
         }
     }
         /* fallthrough */
@@ -110,5 +119,5 @@ void weir_partition_value(const char *f, int granularity, const struct ArrowArra
         snprintf(raw, sizeof(raw), "%s", "unsupported");
         break;
     }
-    weir_partition_escape(raw, strlen(raw), buf, cap);
+    return weir_partition_escape(raw, strlen(raw), buf, cap);
 }

@@ -9,7 +9,8 @@
 # ceil(folder bytes / file_size) + 1 files per folder, files with several
 # row groups; the ORC files through the test ORC reader. Then the
 # max_partitions refusal (exit 78, the column and the count named, nothing
-# visible), and a SIGKILL in the middle of a heavily partitioned run whose
+# visible), a value too long for a folder name (exit 65, never cut short),
+# and a SIGKILL in the middle of a heavily partitioned run whose
 # rerun leaves no temp file and no file that the state does not list.
 # Before any run, `weir plan` on each: the distinct partitions estimated
 # from pg_stats (not read from the table), the files and the warnings.
@@ -257,6 +258,41 @@ like "$(cat "$WEIR_ERR")" '501 seen' "the message gives the count seen"
 like "$(cat "$WEIR_ERR")" 'coarser granularity' "the hint suggests a coarser granularity"
 is "$(find "$lake/too_many" -type f 2>/dev/null | wc -l | tr -d ' ')" 0 \
     "nothing of the refused run is left in the lake"
+
+# --- long values: a folder name is at most 255 bytes, never cut -------------
+# "label=" and 249 bytes (multibyte and escaped characters among them) is a
+# folder of 255 bytes: written whole; one byte more stops the run with 65
+# (two values that a cut makes equal would share a folder)
+v249="$(printf 'é%.0s' $(seq 1 60))/$(printf 'x%.0s' $(seq 1 126))" # 120 + 3 + 126 bytes
+pg >/dev/null <<EOS
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS ${T}_long;
+CREATE TABLE ${T}_long (id int PRIMARY KEY, label text);
+INSERT INTO ${T}_long VALUES (1, '$v249'), (2, 'short'), (3, '$v249');
+EOS
+long_spec() {
+    { spec_header "$lake/$1"; cat <<EOS
+jobs:
+  - name: $1
+    query: SELECT id, label $2 AS label FROM public.${T}_long
+    mode: full
+    partition_by: {column: label, granularity: value}
+EOS
+    } | write_spec "$WEIR_TEST_TMP/$1.yaml"
+}
+long_spec long_fits ""
+weir_expect 0 "a 255-byte folder name: written" run "$WEIR_TEST_TMP/long_fits.yaml"
+folder=$(find "$lake/long_fits" -mindepth 2 -type d -name 'label=é*')
+is "$(basename "$folder" | wc -c | tr -d ' ')" 256 "its folder name is the whole 255 bytes"
+is "$(basename "$folder")" "label=${v249/\//%2F}" "its folder name is the escaped value"
+COMPARE_NAME="long_fits: every row exactly once" \
+    compare_db_lake "SELECT * FROM ${T}_long" "$lake/long_fits/**/*.parquet" --key id
+long_spec long_over "|| CASE WHEN id = 3 THEN 'z' ELSE '' END"
+weir_expect 65 "a 256-byte folder name: exit 65" run "$WEIR_TEST_TMP/long_over.yaml"
+like "$(cat "$WEIR_ERR")" 'partition column \\"label\\": a value gives the folder name \\"label=(é)+\.\.\.\\" of 256 bytes; a folder name has at most 255' \
+    "the message names the column, the value's start and the length"
+is "$(find "$lake/long_over" -type f -name '*.parquet' 2>/dev/null | wc -l | tr -d ' ')" 0 \
+    "nothing of the stopped run is in the lake"
 
 # --- SIGKILL in the middle of a heavily partitioned run ---------------------
 # 301 day folders, the scan made slow by a filter that sleeps every 4,000

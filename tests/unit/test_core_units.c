@@ -183,6 +183,28 @@ static void test_escape(void)
     TAP_EQ_STR(out, "São Paulo", "UTF-8 and spaces kept");
     weir_partition_escape("x\ny", 3, out, sizeof(out));
     TAP_EQ_STR(out, "x%0Ay", "control characters escaped");
+    /* the whole length is returned; out keeps only whole escapes */
+    char small[6];
+    TAP_EQ_INT((int)weir_partition_escape("ab/cd", 5, small, sizeof(small)), 7,
+               "escaped length returned");
+    TAP_EQ_STR(small, "ab%2F", "a cut keeps whole escapes");
+    TAP_EQ_INT((int)weir_partition_escape("abcdefgh", 8, small, sizeof(small)), 8,
+               "length past the buffer");
+    TAP_EQ_STR(small, "abcde", "cut at the buffer, terminated");
+    TAP_EQ_INT((int)weir_partition_escape("abcde", 5, small, sizeof(small)), 5, "exact fit");
+    TAP_EQ_STR(small, "abcde", "exact fit whole");
+    /* a long text value is not cut short: its length says it is too long */
+    static char longv[600];
+    memset(longv, 'x', sizeof(longv));
+    int32_t offs[3] = {0, 3, 600};
+    const void *bufs[3] = {NULL, offs, longv};
+    struct ArrowArray col = {.length = 2, .n_buffers = 3, .buffers = bufs};
+    char key[256];
+    TAP_EQ_INT((int)weir_partition_value("u", WEIR_GRAN_VALUE, &col, 0, key, sizeof(key)), 3,
+               "short value's length");
+    TAP_EQ_STR(key, "xxx", "short value");
+    TAP_EQ_INT((int)weir_partition_value("u", WEIR_GRAN_VALUE, &col, 1, key, sizeof(key)), 597,
+               "a 597-byte value's whole length");
 }
 
 static void test_plugins(void)

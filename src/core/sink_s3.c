@@ -13,7 +13,13 @@
  * then calls through an HTTP client of its own, with credentials fetched
  * under the sink's lock (the session's credential chain is one thread's).
  * fan(1) first finds the bucket's region with HeadBucket on the session's
- * client, since calls through other clients never move it.
+ * client, since calls through other clients never move it. A partitioned
+ * run also writes from its encoder threads within fan(1)..fan(0), so an
+ * encoder whose row group fills a part sends it with its own client.
+ *
+ * The part size is 8 MiB, or WEIR_S3_PART_SIZE ("16MiB"; 64 KiB to 5 GiB):
+ * larger parts for objects beyond 80 GB (S3 takes 10,000 parts), smaller
+ * than S3's 5 MiB minimum only for stores that allow it (the tests' s3rver).
  */
 #include "core/sink.h"
 
@@ -23,6 +29,7 @@
 #include <string.h>
 
 #include "aws/s3.h"
+#include "spec/spec.h"
 #include "util/log.h"
 
 #define UPLOADERS 4
@@ -612,6 +619,17 @@ int weir_sink_s3_open(const char *location, const char *kms_key_id, struct weir_
         return rc;
     }
     s->part_size = DEFAULT_PART;
+    const char *ps = getenv("WEIR_S3_PART_SIZE");
+    if (ps != NULL && ps[0] != '\0') {
+        uint64_t n = weir_spec_parse_size(ps);
+        if (n < ((uint64_t)64 << 10) || n > ((uint64_t)5 << 30)) {
+            s3_free(&s->base);
+            weir_error_set(err, WEIR_ECONFIG,
+                           "WEIR_S3_PART_SIZE: \"%.40s\" is not a part size from 64KiB to 5GiB", ps);
+            return weir_error_hint(err, "S3 takes parts of 5MiB to 5GiB; unset it for 8MiB");
+        }
+        s->part_size = (size_t)n;
+    }
     s->base.ops = &s3_ops;
     snprintf(s->base.root, sizeof(s->base.root), "s3://%s/%s", bucket, s->prefix);
     *out = &s->base;

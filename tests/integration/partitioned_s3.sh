@@ -6,8 +6,10 @@
 # objects with one listing (by run id), and afterwards the objects under the
 # job are exactly the committed run's files (none orphaned), no multipart
 # upload is left open, and every row is there once, in its own day's folder.
-# The files still open at the end are ended four at a time, each thread
-# with its own HTTP client (the sink's fan-out).
+# The files still open at the end are ended eight at a time, each thread
+# with its own HTTP client (the sink's fan-out). Then 24 value folders whose
+# row groups fill parts of 64 KiB while the encoder threads write them: the
+# parts go up through the encoders' own clients during the scan.
 . "$(dirname "$0")/lib.sh"
 require_pg
 require_weir
@@ -85,5 +87,59 @@ is "$(lake_sql "SELECT count(*) AS bad FROM read_parquet('$dl/days/**/*.parquet'
 n=$(find "$dl/days" -mindepth 1 -maxdepth 1 -type d | wc -l | tr -d ' ')
 is "$n" 30 "30 day folders"
 
-pg "DROP TABLE $T; DROP FUNCTION it_partitioned_s3_nap(bigint)" >/dev/null
+# --- parts sent by the encoders ----------------------------------------------
+# 24 value folders from rows in no order, batches of 2,000 rows (every batch
+# touches all 24: the encoder threads write), row groups of 64 KiB and parts
+# of 64 KiB (WEIR_S3_PART_SIZE), no compression: row groups fill parts while
+# the rows are encoded, so the encoders send parts through their own
+# clients during the scan; every part signed, every upload completed
+pg >/dev/null <<EOS
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS ${T}_parts;
+CREATE TABLE ${T}_parts AS
+SELECT g AS id, 'r' || lpad((g * 7919 % 24)::text, 2, '0') AS region,
+       md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) || md5((g * 11)::text) AS pad
+FROM generate_series(1::bigint, 40000) g;
+EOS
+pspec=$WEIR_TEST_TMP/parts.yaml
+{ spec_header /unused none | sed -e "s|location: file:///unused.state|location: file://$WEIR_TEST_TMP/pstate|" \
+    -e "s|location: file:///unused|location: s3://weir-test/$run/parts/\n  row_group_size: 64KiB|" \
+    -e 's|^\(  password: .*\)$|\1\n  options:\n    batch_rows: 2000|'
+  cat <<EOS
+jobs:
+  - name: regions
+    table: public.${T}_parts
+    mode: full
+    partition_by: {column: region, granularity: value}
+EOS
+} | write_spec "$pspec"
+WEIR_S3_PART_SIZE=1KiB weir_expect 78 "a part size below 64KiB: exit 78" run "$pspec"
+like "$(cat "$WEIR_ERR")" 'WEIR_S3_PART_SIZE: \\"1KiB\\" is not a part size from 64KiB to 5GiB' \
+    "the message names the variable and the range"
+admin DELETE requests >/dev/null
+WEIR_S3_PART_SIZE=64KiB weir_expect 0 "24 value folders with 64 KiB parts" run "$pspec"
+parts=$(admin GET requests | /usr/bin/python3 -c '
+import json, sys
+pre = "/weir-test/" + sys.argv[1] + "/parts/"
+ops = [r for r in json.load(sys.stdin) if r.get("path", "").startswith(pre)]
+up = [r for r in ops if r.get("s3_operation") == "UploadPart"]
+done = [r for r in ops if r.get("s3_operation") == "CompleteMultipartUpload"]
+bad = [r for r in ops if r.get("signature") != "ok" or r.get("status", 0) >= 300]
+print(len(up), len(done), len(bad))' "$run")
+read -r n_up n_done n_bad <<<"$parts"
+[ "${n_up:-0}" -ge 72 ] && [ "${n_done:-0}" -eq 24 ] && [ "${n_bad:-1}" -eq 0 ] &&
+    pass "24 multipart uploads completed ($n_up parts), every request signed and answered" ||
+    not_ok "24 multipart uploads of several parts each" "parts '$parts' (uploads, completes, bad)"
+is "$(admin GET uploads | /usr/bin/python3 -c '
+import json, sys
+print(len([u for u in json.load(sys.stdin) if u["Key"].startswith(sys.argv[1])]))' "$run/parts/")" 0 \
+    "no multipart upload left open"
+ok "download the parts lake" s3_download weir-test "$run/parts/" "$WEIR_TEST_TMP/pdl"
+COMPARE_NAME="parts sent by the encoders: every row exactly once" \
+    compare_db_lake "SELECT * FROM ${T}_parts" "$WEIR_TEST_TMP/pdl/regions/**/*.parquet" --key id
+is "$(lake_sql "SELECT count(*) AS bad FROM read_parquet('$WEIR_TEST_TMP/pdl/regions/**/*.parquet', hive_partitioning = false, filename = true)
+                WHERE region <> regexp_extract(filename, '/region=([^/]+)/', 1)" \
+    "$WEIR_TEST_TMP/pdl/regions/**/*.parquet")" '{"bad":"0"}' "each row is in its own region's folder"
+
+pg "DROP TABLE $T; DROP TABLE ${T}_parts; DROP FUNCTION it_partitioned_s3_nap(bigint)" >/dev/null
 done_testing

@@ -648,8 +648,8 @@ static int fan_begin(struct weir_outset *s)
     const struct weir_sink_ops *so = s->cfg.sink->ops;
     struct weir_error fe;
     memset(&fe, 0, sizeof(fe));
-    if (!so->concurrent) {
-        return 0;
+    if (!so->concurrent || s->fan_refused) {
+        return 0; /* refused once: not asked again (S3: a HeadBucket each time) */
     }
     if (so->fan != NULL && so->fan(s->cfg.sink, 1, &fe) != WEIR_OK) {
         if (!s->fan_refused) {

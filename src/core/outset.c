@@ -641,8 +641,8 @@ static void *fan_main(void *arg)
 
 /* Whether the sink's files may now be written and ended on several threads
  * at once (ops->concurrent, and its fan(1) when it has one: S3 gives each
- * thread its own connection); the sink's refusal is logged once. Pair a
- * yes with fan_end. */
+ * thread its own connection); a refusal is logged and final. Pair a yes
+ * with fan_end. */
 static int fan_begin(struct weir_outset *s)
 {
     const struct weir_sink_ops *so = s->cfg.sink->ops;
@@ -652,13 +652,10 @@ static int fan_begin(struct weir_outset *s)
         return 0; /* refused once: not asked again (S3: a HeadBucket each time) */
     }
     if (so->fan != NULL && so->fan(s->cfg.sink, 1, &fe) != WEIR_OK) {
-        if (!s->fan_refused) {
-            s->fan_refused = 1;
-            char msg[700];
-            snprintf(msg, sizeof(msg), "files are written and ended one at a time: %s",
-                     fe.message);
-            s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_WARN, "sink_serial", msg);
-        }
+        s->fan_refused = 1;
+        char msg[700];
+        snprintf(msg, sizeof(msg), "files are written and ended one at a time: %s", fe.message);
+        s->cfg.host->log(s->cfg.host->ctx, WEIR_LOG_WARN, "sink_serial", msg);
         return 0;
     }
     return 1;
@@ -1118,16 +1115,17 @@ static int row_part(struct weir_outset *s, const struct ArrowArray *col, int64_t
     char key[FOLDER_MAX + 1], folder[2 * FOLDER_MAX];
     const char *name = s->schema.children[s->part_col]->name;
     size_t len = weir_partition_value(s->part_format, s->cfg.granularity, col, r, key, sizeof(key));
-    if (len + strlen(name) + 1 > FOLDER_MAX) {
+    len += strlen(name) + 1; /* the folder name's */
+    if (len > FOLDER_MAX) {
         /* cut to fit, a longer value would share its folder with others */
-        int shown = 40;
+        size_t shown = strnlen(key, 40);
         while (shown > 0 && ((unsigned char)key[shown] & 0xC0) == 0x80) {
             shown--; /* not in the middle of a UTF-8 character */
         }
         weir_error_set(err, WEIR_EDATA,
                        "partition column \"%s\": a value gives the folder name \"%s=%.*s...\" of "
                        "%zu bytes; a folder name has at most %d",
-                       name, name, shown, key, len + strlen(name) + 1, FOLDER_MAX);
+                       name, name, (int)shown, key, len, FOLDER_MAX);
         return weir_error_hint(err, "partition by a shorter column, or by a prefix of this one "
                                     "computed in the job's query");
     }

@@ -195,14 +195,14 @@ static void test_escape(void)
     TAP_EQ_STR(small, "abcde", "exact fit whole");
     /* a long text value is not cut short: its length says it is too long */
     static char longv[600];
-    memset(longv, 'x', sizeof(longv));
+    memset(longv, 'v', sizeof(longv));
     int32_t offs[3] = {0, 3, 600};
     const void *bufs[3] = {NULL, offs, longv};
     struct ArrowArray col = {.length = 2, .n_buffers = 3, .buffers = bufs};
     char key[256];
     TAP_EQ_INT((int)weir_partition_value("u", WEIR_GRAN_VALUE, &col, 0, key, sizeof(key)), 3,
                "short value's length");
-    TAP_EQ_STR(key, "xxx", "short value");
+    TAP_EQ_STR(key, "vvv", "short value");
     TAP_EQ_INT((int)weir_partition_value("u", WEIR_GRAN_VALUE, &col, 1, key, sizeof(key)), 597,
                "a 597-byte value's whole length");
 }
